@@ -1,0 +1,41 @@
+import type { BackendHealth, Clock, VideoProviderHealthPort } from "../../app/ports.js";
+import type { VideoBackend } from "../../domain/tenant-config.js";
+
+const TIMEOUT_MS = 2000;
+
+/**
+ * VideoProviderHealthPort: `GET healthUrl` (jicofo or videobridge `/about/health`) answering 2xx
+ * within 2 s is healthy (contract §7); no `healthUrl` counts as healthy. Answers are reused for
+ * `cacheMs`, so a burst of creates does not hammer the bridge.
+ */
+export class JitsiHealthCheck implements VideoProviderHealthPort {
+  private readonly cache = new Map<string, { at: number; result: Omit<BackendHealth, "backend"> }>();
+
+  constructor(
+    private readonly cacheMs: number,
+    private readonly clock: Clock,
+  ) {}
+
+  async check(backend: VideoBackend): Promise<BackendHealth> {
+    if (!backend.healthUrl) return { backend: backend.name, healthy: true, detail: "no health URL configured" };
+    const now = this.clock.now().getTime();
+    const cached = this.cache.get(backend.healthUrl);
+    if (cached && now - cached.at < this.cacheMs) return { backend: backend.name, ...cached.result };
+    const result = await probe(backend.healthUrl);
+    this.cache.set(backend.healthUrl, { at: now, result });
+    return { backend: backend.name, ...result };
+  }
+}
+
+async function probe(url: string): Promise<Omit<BackendHealth, "backend">> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS), redirect: "manual" });
+    await res.body?.cancel();
+    return res.status >= 200 && res.status < 300
+      ? { healthy: true, detail: `HTTP ${res.status}` }
+      : { healthy: false, detail: `health check answered HTTP ${res.status}` };
+  } catch (err) {
+    const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+    return { healthy: false, detail: timedOut ? `no answer within ${TIMEOUT_MS} ms` : "health check could not connect" };
+  }
+}

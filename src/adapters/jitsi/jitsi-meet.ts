@@ -1,0 +1,42 @@
+import { randomBytes } from "node:crypto";
+import { SignJWT } from "jose";
+import type { SecretStorePort, VideoJoinInput, VideoProviderPort } from "../../app/ports.js";
+import type { VideoBackend } from "../../domain/tenant-config.js";
+
+/**
+ * VideoProviderPort for Jitsi Meet with token authentication (prosody `mod_auth_token`). Jitsi
+ * creates a room when its first participant joins, so "provisioning" is choosing an unguessable
+ * room name; what guards the room is the HS256 JWT signed with the backend's app secret.
+ */
+export class JitsiMeetAdapter implements VideoProviderPort {
+  constructor(private readonly secrets: SecretStorePort) {}
+
+  async createRoom(_backend: VideoBackend): Promise<{ roomName: string }> {
+    // 160 bits, lower-case base32-ish hex: Jitsi room names are case-insensitive.
+    return { roomName: `vc-${randomBytes(20).toString("hex")}` };
+  }
+
+  async joinUrl(input: VideoJoinInput): Promise<string> {
+    const secret = await this.secrets.open(input.backend.secretEnvelope, input.tenantId);
+    const jwt = await new SignJWT({
+      room: input.roomName,
+      context: {
+        user: {
+          id: input.user.id,
+          name: input.user.name,
+          affiliation: input.user.moderator ? "owner" : "member",
+          moderator: input.user.moderator,
+        },
+      },
+    })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setAudience("jitsi")
+      .setIssuer(input.backend.appId)
+      .setSubject(input.backend.domain)
+      .setNotBefore(Math.floor(input.notBefore.getTime() / 1000))
+      .setIssuedAt(Math.floor(input.notBefore.getTime() / 1000))
+      .setExpirationTime(Math.floor(input.expiresAt.getTime() / 1000))
+      .sign(new TextEncoder().encode(secret));
+    return `https://${input.backend.domain}/${encodeURIComponent(input.roomName)}?jwt=${jwt}`;
+  }
+}

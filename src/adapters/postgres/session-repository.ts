@@ -1,0 +1,116 @@
+import { and, count, eq, gt, inArray, lt, sql } from "drizzle-orm";
+import type { VirtualSessionRepository, OutboxWriter } from "../../app/ports.js";
+import { DomainError } from "../../domain/errors.js";
+import { VirtualSession } from "../../domain/session.js";
+import { pgErrorCode, type Db } from "./database.js";
+import { participants, sessions } from "./schema.js";
+import { loadParticipants, participantRows, sessionColumns, toSessionState, type SessionRow } from "./session-rows.js";
+
+/** VirtualSessionRepository on PostgreSQL/PGlite; `db` is the caller's transaction. */
+export class PostgresSessionRepository implements VirtualSessionRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: OutboxWriter,
+  ) {}
+
+  async findById(tenantId: string, sessionId: string): Promise<VirtualSession | null> {
+    if (!isUuid(sessionId)) return null;
+    const [row] = await this.db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.id, sessionId), eq(sessions.tenantId, tenantId)));
+    return row ? this.rehydrate(row) : null;
+  }
+
+  async findByAppointment(tenantId: string, appointmentId: string): Promise<VirtualSession | null> {
+    const [row] = await this.db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.tenantId, tenantId), eq(sessions.appointmentId, appointmentId)));
+    return row ? this.rehydrate(row) : null;
+  }
+
+  async insert(session: VirtualSession): Promise<void> {
+    const s = session.snapshot();
+    try {
+      await this.db.insert(sessions).values({ id: s.id, tenantId: s.tenantId, createdAt: s.createdAt, version: 1, ...sessionColumns(s) });
+    } catch (err) {
+      if (pgErrorCode(err).constraint === "virtual_sessions_tenant_appointment_uq") {
+        throw new DomainError("APPOINTMENT_ALREADY_LINKED", "this appointment already has a virtual session");
+      }
+      throw err;
+    }
+    const rows = participantRows(s);
+    if (rows.length > 0) await this.db.insert(participants).values(rows);
+    await this.outbox.add(session.pullEvents());
+    session.markSaved(1);
+  }
+
+  async save(session: VirtualSession, expectedVersion: number): Promise<void> {
+    const s = session.snapshot();
+    // The row lock taken by this UPDATE makes a concurrent writer wait, then miss the version.
+    const updated = await this.db
+      .update(sessions)
+      .set({ ...sessionColumns(s), version: sql`${sessions.version} + 1` })
+      .where(and(eq(sessions.id, s.id), eq(sessions.tenantId, s.tenantId), eq(sessions.version, expectedVersion)))
+      .returning({ version: sessions.version });
+    const saved = updated[0];
+    if (!saved) {
+      const [current] = await this.db
+        .select({ version: sessions.version })
+        .from(sessions)
+        .where(and(eq(sessions.id, s.id), eq(sessions.tenantId, s.tenantId)));
+      if (!current) throw new DomainError("NOT_FOUND", "session not found");
+      throw new DomainError("OPTIMISTIC_LOCK_CONFLICT", "the session was changed by another request", {
+        currentVersion: current.version,
+      });
+    }
+    const rows = participantRows(s);
+    if (rows.length > 0) {
+      await this.db
+        .insert(participants)
+        .values(rows)
+        .onConflictDoUpdate({
+          target: participants.id,
+          set: {
+            status: sql`excluded.status`,
+            displayName: sql`excluded.display_name`,
+            waitingSince: sql`excluded.waiting_since`,
+            admittedAt: sql`excluded.admitted_at`,
+            removedAt: sql`excluded.removed_at`,
+          },
+        });
+    }
+    await this.outbox.add(session.pullEvents());
+    session.markSaved(saved.version);
+  }
+
+  async lockBackend(tenantId: string, backendName: string): Promise<void> {
+    await this.db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${tenantId}\u0000${backendName}`}, 0))`);
+  }
+
+  async countRoomsInUse(tenantId: string, backendName: string, start: Date, end: Date): Promise<number> {
+    const [row] = await this.db
+      .select({ n: count() })
+      .from(sessions)
+      .where(
+        and(
+          eq(sessions.tenantId, tenantId),
+          eq(sessions.videoBackend, backendName),
+          inArray(sessions.status, ["scheduled", "in_progress"]),
+          lt(sessions.scheduledStart, end),
+          gt(sessions.scheduledEnd, start),
+        ),
+      );
+    return Number(row?.n ?? 0);
+  }
+
+  private async rehydrate(row: SessionRow): Promise<VirtualSession> {
+    const people = await loadParticipants(this.db, [row.id]);
+    return VirtualSession.rehydrate(toSessionState(row, people.get(row.id) ?? []));
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Ids are UUIDs; anything else cannot name a row (and must not reach a uuid column as an error). */
+export const isUuid = (value: string): boolean => UUID.test(value);

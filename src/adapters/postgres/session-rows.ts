@@ -1,0 +1,100 @@
+import { asc, inArray } from "drizzle-orm";
+import type { Participant } from "../../domain/participant.js";
+import type { SessionState, SessionStatus } from "../../domain/session.js";
+import type { Db } from "./database.js";
+import { participants, sessions } from "./schema.js";
+
+export type SessionRow = typeof sessions.$inferSelect;
+export type ParticipantRow = typeof participants.$inferSelect;
+
+/** Row ↔ aggregate state: the only place that knows both shapes. */
+export function toSessionState(row: SessionRow, people: ParticipantRow[]): SessionState {
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    status: row.status as SessionStatus,
+    patientId: row.patientId,
+    providerId: row.providerId,
+    appointmentId: row.appointmentId,
+    scheduledStart: row.scheduledStart,
+    scheduledEnd: row.scheduledEnd,
+    video: { backend: row.videoBackend, provider: "jitsi", domain: row.videoDomain, roomName: row.roomName },
+    encounterId: row.encounterId,
+    cancelReason: row.cancelReason,
+    fallback: row.fallback
+      ? { reason: row.fallback.reason, measuredKbps: row.fallback.measuredKbps, initiatedAt: new Date(row.fallback.initiatedAt) }
+      : null,
+    startedAt: row.startedAt,
+    endedAt: row.endedAt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    version: row.version,
+    participants: people.map(toParticipant),
+  };
+}
+
+export function toParticipant(row: ParticipantRow): Participant {
+  return {
+    id: row.id,
+    role: row.role as Participant["role"],
+    displayName: row.displayName,
+    externalId: row.externalId,
+    status: row.status as Participant["status"],
+    waitingSince: row.waitingSince,
+    admittedAt: row.admittedAt,
+    removedAt: row.removedAt,
+  };
+}
+
+/** Columns written on insert and on every save (everything but the key and tenant). */
+export function sessionColumns(s: SessionState) {
+  return {
+    status: s.status,
+    patientId: s.patientId,
+    providerId: s.providerId,
+    appointmentId: s.appointmentId,
+    scheduledStart: s.scheduledStart,
+    scheduledEnd: s.scheduledEnd,
+    videoBackend: s.video.backend,
+    videoProvider: s.video.provider,
+    videoDomain: s.video.domain,
+    roomName: s.video.roomName,
+    encounterId: s.encounterId,
+    cancelReason: s.cancelReason,
+    fallback: s.fallback
+      ? { reason: s.fallback.reason, measuredKbps: s.fallback.measuredKbps, initiatedAt: s.fallback.initiatedAt.toISOString() }
+      : null,
+    startedAt: s.startedAt,
+    endedAt: s.endedAt,
+    updatedAt: s.updatedAt,
+  };
+}
+
+export function participantRows(s: SessionState): Array<typeof participants.$inferInsert> {
+  return s.participants.map((p, position) => ({
+    id: p.id,
+    sessionId: s.id,
+    tenantId: s.tenantId,
+    position,
+    role: p.role,
+    displayName: p.displayName,
+    externalId: p.externalId,
+    status: p.status,
+    waitingSince: p.waitingSince,
+    admittedAt: p.admittedAt,
+    removedAt: p.removedAt,
+  }));
+}
+
+/** Participants of several sessions in one query, grouped by session id, in invitation order. */
+export async function loadParticipants(db: Db, sessionIds: string[]): Promise<Map<string, ParticipantRow[]>> {
+  const bySession = new Map<string, ParticipantRow[]>(sessionIds.map((id) => [id, []]));
+  if (sessionIds.length === 0) return bySession;
+  const rows = await db
+    .select()
+    .from(participants)
+    .where(inArray(participants.sessionId, sessionIds))
+    .orderBy(asc(participants.sessionId), asc(participants.position));
+  for (const row of rows) bySession.get(row.sessionId)?.push(row);
+  return bySession;
+}

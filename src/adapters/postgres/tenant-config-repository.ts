@@ -1,0 +1,42 @@
+import { and, eq } from "drizzle-orm";
+import type { TenantConfigRepository } from "../../app/ports.js";
+import { DomainError } from "../../domain/errors.js";
+import type { TenantConfig } from "../../domain/tenant-config.js";
+import type { Db } from "./database.js";
+import { tenantConfigs } from "./schema.js";
+
+type StoredConfig = Omit<TenantConfig, "tenantId" | "version">;
+
+export class PostgresTenantConfigRepository implements TenantConfigRepository {
+  constructor(private readonly db: Db) {}
+
+  async get(tenantId: string): Promise<TenantConfig | null> {
+    const [row] = await this.db.select().from(tenantConfigs).where(eq(tenantConfigs.tenantId, tenantId));
+    return row ? { ...(row.config as StoredConfig), tenantId: row.tenantId, version: row.version } : null;
+  }
+
+  async save(config: TenantConfig, expectedVersion: number): Promise<TenantConfig> {
+    const { tenantId, version: _ignored, ...stored } = config;
+    const now = new Date();
+    const rows =
+      expectedVersion === 0
+        ? await this.db
+            .insert(tenantConfigs)
+            .values({ tenantId, version: 1, config: stored, updatedAt: now })
+            .onConflictDoNothing()
+            .returning({ version: tenantConfigs.version })
+        : await this.db
+            .update(tenantConfigs)
+            .set({ version: expectedVersion + 1, config: stored, updatedAt: now })
+            .where(and(eq(tenantConfigs.tenantId, tenantId), eq(tenantConfigs.version, expectedVersion)))
+            .returning({ version: tenantConfigs.version });
+    const saved = rows[0];
+    if (!saved) {
+      const current = await this.get(tenantId);
+      throw new DomainError("OPTIMISTIC_LOCK_CONFLICT", "the tenant config was changed by another request", {
+        currentVersion: current?.version ?? 0,
+      });
+    }
+    return { ...config, version: saved.version };
+  }
+}

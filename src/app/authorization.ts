@@ -1,0 +1,37 @@
+import { DomainError } from "../domain/errors.js";
+import type { Actor, StaffRole } from "./ports.js";
+
+/** Contract §2: which staff roles may do what. The only copy of the role table. */
+export const permissions = {
+  "session.create": ["clinician", "scheduler", "admin"],
+  "session.read": ["clinician", "scheduler", "admin"],
+  "participant.add": ["clinician", "scheduler", "admin"],
+  "join_token.issue": ["clinician", "scheduler", "admin"],
+  "participant.admit": ["clinician", "admin"],
+  "participant.remove": ["clinician", "admin"],
+  "session.end": ["clinician", "admin"],
+  "session.fallback": ["clinician", "admin"],
+  "session.cancel": ["clinician", "scheduler", "admin"],
+  "ai_summary.accept": ["clinician"],
+  "tenant_config.read": ["admin", "platform_admin"],
+  "tenant_config.update": ["admin", "platform_admin"],
+  "tenant_config.license": ["platform_admin"],
+} as const satisfies Record<string, readonly StaffRole[]>;
+
+export type Permission = keyof typeof permissions;
+
+export function hasPermission(actor: Actor, permission: Permission): boolean {
+  if (actor.kind === "system") return true;
+  if (actor.kind !== "staff") return false;
+  const allowed: readonly StaffRole[] = permissions[permission];
+  return actor.roles.some((r) => allowed.includes(r));
+}
+
+export function assertPermission(actor: Actor, permission: Permission): void {
+  if (!hasPermission(actor, permission)) {
+    throw new DomainError("FORBIDDEN", `this action needs one of the roles: ${permissions[permission].join(", ")}`);
+  }
+}
+
+export const actorId = (actor: Actor): string =>
+  actor.kind === "staff" ? actor.userId : actor.kind === "participant" ? actor.participantId : actor.name;

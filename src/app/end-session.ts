@@ -1,0 +1,32 @@
+import type { SessionState } from "../domain/session.js";
+import { sessionView, type SessionView } from "./session-view.js";
+import { runSessionCommand, type SessionCommandDeps } from "./session-command.js";
+import type { Actor } from "./ports.js";
+
+/**
+ * Work that follows a committed end (the FHIR Encounter saga). It runs after the commit and must
+ * not throw: whatever it fails to do, a reconciler finds from the stored state and retries.
+ */
+export type AfterSessionEnded = (session: SessionState) => Promise<void>;
+
+/** Spec flow 4.2: end the visit; `session.ended` and the billing event go out through the outbox. */
+export class EndSession {
+  constructor(
+    private readonly deps: SessionCommandDeps,
+    private readonly afterEnded: AfterSessionEnded[] = [],
+  ) {}
+
+  async execute(actor: Actor, sessionId: string, expectedVersion?: number): Promise<SessionView> {
+    const { session } = await runSessionCommand(this.deps, {
+      actor,
+      permission: "session.end",
+      action: "session.end",
+      sessionId,
+      expectedVersion,
+      change: (s, now) => s.end(now),
+    });
+    const state = session.snapshot();
+    for (const step of this.afterEnded) await step(state);
+    return sessionView(state);
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Every port of the spec (§3) as a TypeScript interface, plus the plumbing ports (Clock, Ids,
+ * UnitOfWork). Use cases depend on these only; adapters implement them; `main.ts` wires them.
+ */
+import type { DomainEvent } from "../domain/events.js";
+import type { SessionState, SessionStatus, VirtualSession } from "../domain/session.js";
+import type { Participant } from "../domain/participant.js";
+import type { TenantConfig, VideoBackend } from "../domain/tenant-config.js";
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  uuid(): string;
+}
+
+// ---------- who is acting ----------
+export type StaffRole = "clinician" | "scheduler" | "admin" | "platform_admin";
+
+export type Actor =
+  | { kind: "staff"; userId: string; tenantId: string; roles: readonly StaffRole[] }
+  | { kind: "participant"; tenantId: string; sessionId: string; participantId: string }
+  | { kind: "system"; tenantId: string; name: string };
+
+// ---------- persistence ----------
+export interface VirtualSessionRepository {
+  findById(tenantId: string, sessionId: string): Promise<VirtualSession | null>;
+  findByAppointment(tenantId: string, appointmentId: string): Promise<VirtualSession | null>;
+  /** Inserts a new session with its participants and recorded events. */
+  insert(session: VirtualSession): Promise<void>;
+  /**
+   * Saves state, participants and recorded events when the stored version still equals
+   * `expectedVersion`; otherwise throws OPTIMISTIC_LOCK_CONFLICT with the current version.
+   */
+  save(session: VirtualSession, expectedVersion: number): Promise<void>;
+  /**
+   * Serialises room allocation on one backend of a tenant until the transaction ends, so two
+   * concurrent creates cannot both take the last free room.
+   */
+  lockBackend(tenantId: string, backendName: string): Promise<void>;
+  /** Rooms of non-final sessions on the backend whose scheduled time overlaps [start, end). */
+  countRoomsInUse(tenantId: string, backendName: string, start: Date, end: Date): Promise<number>;
+}
+
+export interface TenantConfigRepository {
+  get(tenantId: string): Promise<TenantConfig | null>;
+  /** Insert (expectedVersion 0) or replace; throws OPTIMISTIC_LOCK_CONFLICT when the version moved. */
+  save(config: TenantConfig, expectedVersion: number): Promise<TenantConfig>;
+}
+
+/** Appends events to the transactional outbox (same transaction as the change they record). */
+export interface OutboxWriter {
+  add(events: DomainEvent[]): Promise<void>;
+}
+
+export interface IdempotentResponse {
+  tenantId: string;
+  key: string;
+  requestHash: string;
+  statusCode: number;
+  body: unknown;
+}
+
+export interface IdempotencyStore {
+  find(tenantId: string, key: string): Promise<IdempotentResponse | null>;
+  /** Returns false when another request already stored this key (the caller then rolls back). */
+  save(record: IdempotentResponse): Promise<boolean>;
+}
+
+export interface TransactionContext {
+  sessions: VirtualSessionRepository;
+  tenantConfigs: TenantConfigRepository;
+  outbox: OutboxWriter;
+  idempotency: IdempotencyStore;
+}
+
+export interface UnitOfWork {
+  /** Runs `work` in one database transaction; a throw rolls everything back, outbox rows included. */
+  run<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T>;
+}
+
+// ---------- read side ----------
+export interface SessionListFilter {
+  tenantId: string;
+  statuses?: SessionStatus[];
+  patientId?: string;
+  providerId?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  after?: { scheduledStart: Date; id: string };
+}
+
+export interface SessionQueries {
+  list(filter: SessionListFilter): Promise<SessionState[]>;
+  get(tenantId: string, sessionId: string): Promise<SessionState | null>;
+  participants(tenantId: string, sessionId: string): Promise<Participant[] | null>;
+}
+
+// ---------- outbound ----------
+export interface VideoProviderPort {
+  /** Reserves a room on the backend; room names carry at least 128 bits of randomness. */
+  createRoom(backend: VideoBackend): Promise<{ roomName: string }>;
+  /** The URL a participant opens to join, with a signed video JWT (contract §5). */
+  joinUrl(input: VideoJoinInput): Promise<string>;
+}
+
+export interface VideoJoinInput {
+  tenantId: string;
+  backend: VideoBackend;
+  roomName: string;
+  user: { id: string; name: string; moderator: boolean };
+  notBefore: Date;
+  expiresAt: Date;
+}
+
+export interface BackendHealth {
+  backend: string;
+  healthy: boolean;
+  detail: string;
+}
+
+export interface VideoProviderHealthPort {
+  check(backend: VideoBackend): Promise<BackendHealth>;
+}
+
+export interface ConsentCheckPort {
+  /** True when an active Consent for the patient is on file. Throws when the source cannot answer. */
+  hasActiveConsent(tenantId: string, patientId: string): Promise<boolean>;
+}
+
+export interface SecretStorePort {
+  /** Envelope-encrypts a secret bound to `context` (e.g. the tenant id). */
+  seal(plaintext: string, context: string): Promise<string>;
+  open(envelope: string, context: string): Promise<string>;
+}
+
+export interface AuditEntry {
+  actor: Actor;
+  action: string;
+  outcome: "success" | "denied" | "failed";
+  /** Ids only: never clinical content, names or free text. */
+  targets: Record<string, string>;
+  reason?: string;
+}
+
+/** Durable audit: entries go to the outbox table and reach the AUDIT stream through the relay. */
+export interface AuditPort {
+  record(entry: AuditEntry): Promise<void>;
+}

@@ -1,0 +1,24 @@
+import { notFound } from "../../domain/errors.js";
+import { audited } from "../audit.js";
+import { assertPermission } from "../authorization.js";
+import type { Actor, AuditPort, SessionQueries } from "../ports.js";
+import { participantView, type ParticipantView } from "../session-view.js";
+
+/** Spec: GetParticipantList — every participant of the session with its status. */
+export class GetParticipantList {
+  constructor(private readonly deps: { queries: SessionQueries; audit: AuditPort }) {}
+
+  execute(actor: Actor, sessionId: string): Promise<{ items: ParticipantView[] }> {
+    return audited(
+      this.deps.audit,
+      { actor, action: "participant.list", targets: { sessionId } },
+      async () => {
+        assertPermission(actor, "session.read");
+        const participants = await this.deps.queries.participants(actor.tenantId, sessionId);
+        if (!participants) throw notFound("session");
+        return { items: participants.map(participantView) };
+      },
+      { auditSuccess: true },
+    );
+  }
+}

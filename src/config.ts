@@ -1,0 +1,60 @@
+/** Contract §1: runtime configuration from the environment, checked once at start. */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  dataDir: string;
+  natsUrl?: string;
+  auth:
+    | { kind: "hs256"; secret: string; issuer?: string; audience?: string }
+    | { kind: "jwks"; url: string; issuer?: string; audience?: string }
+    | { kind: "dev" };
+  joinTokenKeys?: string;
+  kmsMasterKey?: string;
+  fhirBaseUrl?: string;
+  aiGatewayUrl?: string;
+  publicBaseUrl: string;
+  videoHealthCacheMs: number;
+  encounterReconcileIntervalMs: number;
+  migrateOnStart: boolean;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = int(env, "PORT", 8080, 0, 65535);
+  const issuer = env.AUTH_ISSUER || undefined;
+  const audience = env.AUTH_AUDIENCE || undefined;
+  let auth: Config["auth"] = { kind: "dev" };
+  if (env.AUTH_JWKS_URL) auth = { kind: "jwks", url: env.AUTH_JWKS_URL, issuer, audience };
+  else if (env.AUTH_HS256_SECRET) {
+    if (env.AUTH_HS256_SECRET.length < 32) throw new ConfigError("AUTH_HS256_SECRET must be at least 32 characters");
+    auth = { kind: "hs256", secret: env.AUTH_HS256_SECRET, issuer, audience };
+  }
+  return {
+    port,
+    host: env.HOST || "0.0.0.0",
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: env.DATA_DIR || "./data",
+    natsUrl: env.NATS_URL || undefined,
+    auth,
+    joinTokenKeys: env.JOIN_TOKEN_KEYS || undefined,
+    kmsMasterKey: env.KMS_MASTER_KEY || undefined,
+    fhirBaseUrl: env.FHIR_BASE_URL || undefined,
+    aiGatewayUrl: env.AI_GATEWAY_URL || undefined,
+    publicBaseUrl: (env.PUBLIC_BASE_URL || `http://localhost:${port}`).replace(/\/$/, ""),
+    videoHealthCacheMs: int(env, "VIDEO_HEALTH_CACHE_MS", 5000, 0, 3_600_000),
+    encounterReconcileIntervalMs: int(env, "ENCOUNTER_RECONCILE_INTERVAL_MS", 60_000, 100, 300_000),
+    migrateOnStart: (env.MIGRATE_ON_START ?? "true").toLowerCase() !== "false",
+    logLevel: env.LOG_LEVEL || "info",
+  };
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}`);
+  return n;
+}

@@ -1,0 +1,42 @@
+import { DomainError } from "./errors.js";
+
+export const participantRoles = ["patient", "clinician", "interpreter", "caregiver", "guest"] as const;
+export type ParticipantRole = (typeof participantRoles)[number];
+
+export type ParticipantStatus = "invited" | "waiting" | "admitted" | "removed";
+
+export interface Participant {
+  id: string;
+  role: ParticipantRole;
+  displayName: string;
+  externalId: string | null;
+  status: ParticipantStatus;
+  waitingSince: Date | null;
+  admittedAt: Date | null;
+  removedAt: Date | null;
+}
+
+export interface NewParticipant {
+  role: ParticipantRole;
+  displayName: string;
+  externalId?: string | null;
+}
+
+/** Contract §4: the participant state machine. */
+const allowed: Record<ParticipantStatus, readonly ParticipantStatus[]> = {
+  invited: ["waiting", "admitted", "removed"],
+  waiting: ["admitted", "removed"],
+  admitted: ["removed"],
+  removed: [],
+};
+
+export const canMoveParticipant = (from: ParticipantStatus, to: ParticipantStatus): boolean =>
+  allowed[from].includes(to);
+
+export function assertNotRemoved(p: Participant): void {
+  if (p.status === "removed") {
+    throw new DomainError("PARTICIPANT_REMOVED", "participant has been removed from the session");
+  }
+}
+
+export const isActiveParticipant = (p: Participant): boolean => p.status !== "removed";

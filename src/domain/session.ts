@@ -1,0 +1,326 @@
+import { DomainError } from "./errors.js";
+import { EventTypes, type DomainEvent } from "./events.js";
+import {
+  assertNotRemoved,
+  canMoveParticipant,
+  isActiveParticipant,
+  type NewParticipant,
+  type Participant,
+  type ParticipantStatus,
+} from "./participant.js";
+
+export type SessionStatus = "scheduled" | "in_progress" | "fallback" | "ended" | "cancelled";
+export const sessionStatuses: readonly SessionStatus[] = ["scheduled", "in_progress", "fallback", "ended", "cancelled"];
+
+/** Contract §4: the session state machine. `ended` and `cancelled` are final. */
+const transitions: Record<SessionStatus, readonly SessionStatus[]> = {
+  scheduled: ["in_progress", "fallback", "cancelled"],
+  in_progress: ["fallback", "ended"],
+  fallback: ["ended"],
+  ended: [],
+  cancelled: [],
+};
+
+export const canTransition = (from: SessionStatus, to: SessionStatus): boolean => transitions[from].includes(to);
+export const isFinal = (s: SessionStatus): boolean => transitions[s].length === 0;
+
+export interface VideoRoom {
+  backend: string;
+  provider: "jitsi";
+  domain: string;
+  roomName: string;
+}
+
+export interface Fallback {
+  reason: string;
+  measuredKbps: number | null;
+  initiatedAt: Date;
+}
+
+export interface SessionState {
+  id: string;
+  tenantId: string;
+  status: SessionStatus;
+  patientId: string;
+  providerId: string;
+  appointmentId: string | null;
+  scheduledStart: Date;
+  scheduledEnd: Date;
+  video: VideoRoom;
+  encounterId: string | null;
+  cancelReason: string | null;
+  fallback: Fallback | null;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+  participants: Participant[];
+}
+
+export interface ScheduleInput {
+  id: string;
+  tenantId: string;
+  patientId: string;
+  providerId: string;
+  appointmentId: string | null;
+  scheduledStart: Date;
+  scheduledEnd: Date;
+  video: VideoRoom;
+  participants: Array<NewParticipant & { id: string }>;
+  maxParticipants: number;
+  now: Date;
+}
+
+/**
+ * The VirtualSession aggregate. Each command checks its rule, changes state and records the event,
+ * in that order; the repository persists state and recorded events together and bumps `version`
+ * once per saved command.
+ */
+export class VirtualSession {
+  private events: DomainEvent[] = [];
+  private dirty = false;
+
+  private constructor(private state: SessionState) {}
+
+  static rehydrate(state: SessionState): VirtualSession {
+    return new VirtualSession(state);
+  }
+
+  static schedule(input: ScheduleInput): VirtualSession {
+    const active = input.participants.length;
+    if (active > input.maxParticipants) {
+      throw new DomainError("MAX_PARTICIPANTS_EXCEEDED", `a session may have at most ${input.maxParticipants} participants`);
+    }
+    const session = new VirtualSession({
+      id: input.id,
+      tenantId: input.tenantId,
+      status: "scheduled",
+      patientId: input.patientId,
+      providerId: input.providerId,
+      appointmentId: input.appointmentId,
+      scheduledStart: input.scheduledStart,
+      scheduledEnd: input.scheduledEnd,
+      video: input.video,
+      encounterId: null,
+      cancelReason: null,
+      fallback: null,
+      startedAt: null,
+      endedAt: null,
+      createdAt: input.now,
+      updatedAt: input.now,
+      version: 1,
+      participants: input.participants.map((p) => ({
+        id: p.id,
+        role: p.role,
+        displayName: p.displayName,
+        externalId: p.externalId ?? null,
+        status: "invited",
+        waitingSince: null,
+        admittedAt: null,
+        removedAt: null,
+      })),
+    });
+    session.record(EventTypes.sessionCreated, {
+      sessionId: input.id,
+      patientId: input.patientId,
+      providerId: input.providerId,
+      appointmentId: input.appointmentId,
+      scheduledStart: input.scheduledStart.toISOString(),
+      scheduledEnd: input.scheduledEnd.toISOString(),
+      videoBackend: input.video.backend,
+    });
+    return session;
+  }
+
+  get id(): string {
+    return this.state.id;
+  }
+  get tenantId(): string {
+    return this.state.tenantId;
+  }
+  get status(): SessionStatus {
+    return this.state.status;
+  }
+  get version(): number {
+    return this.state.version;
+  }
+  /** A read-only view of the current state (a copy: callers cannot bypass the rules). */
+  snapshot(): SessionState {
+    return structuredClone(this.state);
+  }
+  participant(participantId: string): Participant {
+    const p = this.state.participants.find((x) => x.id === participantId);
+    if (!p) throw new DomainError("NOT_FOUND", "participant not found");
+    return { ...p };
+  }
+  get hasChanges(): boolean {
+    return this.dirty;
+  }
+  pullEvents(): DomainEvent[] {
+    const out = this.events;
+    this.events = [];
+    return out;
+  }
+  /** Called by the repository after a successful save. */
+  markSaved(version: number): void {
+    this.state.version = version;
+    this.dirty = false;
+  }
+
+  cancel(reason: string, now: Date): void {
+    this.moveTo("cancelled", now);
+    this.state.cancelReason = reason;
+    this.record(EventTypes.sessionCancelled, { sessionId: this.id, reason });
+  }
+
+  end(now: Date): void {
+    this.moveTo("ended", now);
+    this.state.endedAt = now;
+    const start = this.state.startedAt ?? this.state.fallback?.initiatedAt ?? this.state.scheduledStart;
+    this.record(EventTypes.sessionEnded, { sessionId: this.id, endedAt: now.toISOString() });
+    this.record(EventTypes.billingSessionCompleted, {
+      sessionId: this.id,
+      patientId: this.state.patientId,
+      providerId: this.state.providerId,
+      start: start.toISOString(),
+      end: now.toISOString(),
+      durationSeconds: Math.max(0, Math.round((now.getTime() - start.getTime()) / 1000)),
+    });
+  }
+
+  initiateFallback(reason: string, measuredKbps: number | null, now: Date): void {
+    this.moveTo("fallback", now);
+    this.state.fallback = { reason, measuredKbps, initiatedAt: now };
+    this.record(EventTypes.sessionFallbackInitiated, { sessionId: this.id, reason, measuredKbps });
+  }
+
+  addParticipant(p: NewParticipant & { id: string }, maxParticipants: number, now: Date): Participant {
+    this.assertOpen();
+    const active = this.state.participants.filter(isActiveParticipant).length;
+    if (active + 1 > maxParticipants) {
+      throw new DomainError("MAX_PARTICIPANTS_EXCEEDED", `a session may have at most ${maxParticipants} participants`);
+    }
+    const participant: Participant = {
+      id: p.id,
+      role: p.role,
+      displayName: p.displayName,
+      externalId: p.externalId ?? null,
+      status: "invited",
+      waitingSince: null,
+      admittedAt: null,
+      removedAt: null,
+    };
+    this.state.participants.push(participant);
+    this.touch(now);
+    return { ...participant };
+  }
+
+  /** A validated join token whose destination is the waiting room (idempotent). */
+  enterWaitingRoom(participantId: string, now: Date): Participant {
+    this.assertOpen();
+    const p = this.mutableParticipant(participantId);
+    assertNotRemoved(p);
+    if (p.status === "invited") {
+      this.moveParticipant(p, "waiting", now);
+      p.waitingSince = now;
+    }
+    return { ...p };
+  }
+
+  /** Direct join (the clinician, or any participant when the waiting room is off); idempotent. */
+  directJoin(participantId: string, now: Date): Participant {
+    this.assertOpen();
+    const p = this.mutableParticipant(participantId);
+    assertNotRemoved(p);
+    if (p.status !== "admitted") this.admitInternal(p, now);
+    return { ...p };
+  }
+
+  admit(participantId: string, now: Date): Participant {
+    this.assertOpen();
+    const p = this.mutableParticipant(participantId);
+    assertNotRemoved(p);
+    if (p.status !== "waiting") {
+      throw new DomainError("PARTICIPANT_NOT_IN_WAITING_ROOM", "only a participant in the waiting room can be admitted", {
+        currentStatus: p.status,
+      });
+    }
+    this.admitInternal(p, now);
+    return { ...p };
+  }
+
+  removeParticipant(participantId: string, now: Date): Participant {
+    this.assertOpen();
+    const p = this.mutableParticipant(participantId);
+    if (!canMoveParticipant(p.status, "removed")) {
+      throw new DomainError("INVALID_STATUS_TRANSITION", `participant is already ${p.status}`, { currentStatus: p.status });
+    }
+    this.moveParticipant(p, "removed", now);
+    p.removedAt = now;
+    this.record(EventTypes.participantRemoved, { sessionId: this.id, participantId: p.id, role: p.role });
+    return { ...p };
+  }
+
+  /** Saga step: the FHIR Encounter now exists for this ended session. */
+  linkEncounter(encounterId: string, now: Date): void {
+    if (this.state.encounterId === encounterId) return;
+    this.state.encounterId = encounterId;
+    this.touch(now);
+  }
+
+  private admitInternal(p: Participant, now: Date): void {
+    this.moveParticipant(p, "admitted", now);
+    p.admittedAt = now;
+    // Contract §4: the first admit or direct join starts the visit (a fallback visit stays in fallback).
+    if (this.state.status === "scheduled") {
+      this.moveTo("in_progress", now);
+      this.state.startedAt = now;
+    }
+    this.record(EventTypes.participantAdmitted, { sessionId: this.id, participantId: p.id, role: p.role });
+  }
+
+  private assertOpen(): void {
+    if (isFinal(this.state.status)) {
+      throw new DomainError("INVALID_STATUS_TRANSITION", `session is ${this.state.status}`, {
+        currentStatus: this.state.status,
+      });
+    }
+  }
+
+  private moveTo(to: SessionStatus, now: Date): void {
+    if (!canTransition(this.state.status, to)) {
+      throw new DomainError("INVALID_STATUS_TRANSITION", `cannot move a ${this.state.status} session to ${to}`, {
+        currentStatus: this.state.status,
+      });
+    }
+    this.state.status = to;
+    this.touch(now);
+  }
+
+  private moveParticipant(p: Participant, to: ParticipantStatus, now: Date): void {
+    if (!canMoveParticipant(p.status, to)) {
+      throw new DomainError("INVALID_STATUS_TRANSITION", `cannot move a ${p.status} participant to ${to}`, {
+        currentStatus: p.status,
+      });
+    }
+    p.status = to;
+    this.touch(now);
+  }
+
+  private mutableParticipant(participantId: string): Participant {
+    const p = this.state.participants.find((x) => x.id === participantId);
+    if (!p) throw new DomainError("NOT_FOUND", "participant not found");
+    return p;
+  }
+
+  private touch(now: Date): void {
+    this.state.updatedAt = now;
+    this.dirty = true;
+  }
+
+  private record(type: DomainEvent["type"], data: Record<string, unknown>): void {
+    this.events.push({ type, tenantId: this.state.tenantId, aggregateType: "session", aggregateId: this.state.id, data });
+    this.dirty = true;
+  }
+}

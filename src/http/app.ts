@@ -1,0 +1,124 @@
+import swagger from "@fastify/swagger";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import scalar from "@scalar/fastify-api-reference";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import type { AddParticipant } from "../app/add-participant.js";
+import type { CancelSession } from "../app/cancel-session.js";
+import type { CreateVirtualSession } from "../app/create-session.js";
+import type { EndSession } from "../app/end-session.js";
+import type { GetTenantConfig } from "../app/get-tenant-config.js";
+import type { InitiateFallback } from "../app/initiate-fallback.js";
+import type { Actor } from "../app/ports.js";
+import type { GetParticipantList } from "../app/queries/get-participant-list.js";
+import type { GetSessionDetail } from "../app/queries/get-session-detail.js";
+import type { GetSessionList } from "../app/queries/get-session-list.js";
+import type { UpdateTenantConfig } from "../app/update-tenant-config.js";
+import type { StaffAuthenticator } from "./auth.js";
+import { HttpMetrics } from "./metrics.js";
+import { problem, toProblem } from "./problem.js";
+import { participantRoutes } from "./routes/participants.js";
+import { sessionRoutes } from "./routes/sessions.js";
+import { systemRoutes } from "./routes/system.js";
+import { tenantConfigRoutes } from "./routes/tenant-config.js";
+import { Participant, Problem, Session, TenantConfig } from "./schemas.js";
+
+/** The use cases the routes call; `main.ts` builds them. */
+export interface Services {
+  createSession: CreateVirtualSession;
+  endSession: EndSession;
+  cancelSession: CancelSession;
+  initiateFallback: InitiateFallback;
+  addParticipant: AddParticipant;
+  getSessionList: GetSessionList;
+  getSessionDetail: GetSessionDetail;
+  getParticipantList: GetParticipantList;
+  getTenantConfig: GetTenantConfig;
+  updateTenantConfig: UpdateTenantConfig;
+}
+
+export interface HttpOptions {
+  services: Services;
+  authenticateStaff: StaffAuthenticator;
+  /** Resolves when the database answers; rejects otherwise (readiness). */
+  ready: () => Promise<void>;
+  logLevel?: string;
+  /** Extra route plugins (later capabilities register themselves here). */
+  plugins?: Array<(app: FastifyInstance) => Promise<void>>;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    actor: Actor;
+  }
+  interface FastifyInstance {
+    authenticateStaff: (req: FastifyRequest) => Promise<void>;
+  }
+}
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Request ids double as the correlation id quoted in 500 answers.
+    genReqId: () => crypto.randomUUID(),
+    logger: {
+      level: options.logLevel ?? "info",
+      // No PHI in logs: no query strings (patientId filters), no bodies, no tokens.
+      serializers: {
+        req: (req: FastifyRequest) => ({ id: req.id, method: req.method, url: (req.url ?? "").split("?")[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      redact: ["req.headers.authorization", 'req.headers["x-join-token"]'],
+    },
+    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest("actor", null as never);
+  app.decorate("authenticateStaff", async (req: FastifyRequest) => {
+    req.actor = await options.authenticateStaff(req.headers.authorization);
+  });
+
+  for (const schema of [Problem, Participant, Session, TenantConfig]) app.addSchema(schema);
+
+  app.setErrorHandler((err, req, reply) => {
+    const body = toProblem(err, req.id);
+    if (body.status >= 500) req.log.error({ err: { type: (err as Error).name, code: (err as { code?: string }).code } }, "request failed");
+    return reply.code(body.status).type("application/problem+json").send(body);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    reply
+      .code(404)
+      .type("application/problem+json")
+      .send(problem(404, "NOT_FOUND", `no route for ${req.method} ${(req.url ?? "").split("?")[0]}`)),
+  );
+
+  const metrics = new HttpMetrics();
+  metrics.install(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Virtual Care Service",
+        version: "1.0.0",
+        description: "Video visits with waiting room, fallback and FHIR Encounters. Errors are application/problem+json (RFC 9457).",
+      },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+          joinToken: { type: "apiKey", in: "header", name: "X-Join-Token" },
+        },
+      },
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(scalar, { routePrefix: "/docs", configuration: { url: "/openapi.json" } });
+
+  await app.register(systemRoutes({ ready: options.ready, metrics }));
+  await app.register(sessionRoutes(options.services), { prefix: "/v1" });
+  await app.register(participantRoutes(options.services), { prefix: "/v1" });
+  await app.register(tenantConfigRoutes(options.services), { prefix: "/v1" });
+  for (const plugin of options.plugins ?? []) await app.register(plugin, { prefix: "/v1" });
+  return app;
+}

@@ -1,0 +1,53 @@
+import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import type { Services } from "../app.js";
+import { etag, parseIfMatch } from "../preconditions.js";
+import { errorResponses, MutationHeaders, NewParticipantBody, Participant, SessionIdParams } from "../schemas.js";
+
+const tags = ["participants"];
+const security = [{ bearerAuth: [] }];
+
+export function participantRoutes(services: Services): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.addHook("preHandler", app.authenticateStaff);
+
+    app.get(
+      "/sessions/:id/participants",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "List the participants of a session (GetParticipantList)",
+          params: SessionIdParams,
+          response: { 200: Type.Object({ items: Type.Array(Type.Ref(Participant)) }), ...errorResponses(400, 401, 403, 404) },
+        },
+      },
+      (req) => services.getParticipantList.execute(req.actor, req.params.id),
+    );
+
+    app.post(
+      "/sessions/:id/participants",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "Invite a participant",
+          description: "Within the tenant's `maxParticipants` (non-removed participants).",
+          params: SessionIdParams,
+          headers: MutationHeaders,
+          body: NewParticipantBody,
+          response: { 201: Type.Ref(Participant), ...errorResponses(400, 401, 403, 404, 409, 422) },
+        },
+      },
+      async (req, reply) => {
+        const { participant, version } = await services.addParticipant.execute(
+          req.actor,
+          req.params.id,
+          req.body,
+          parseIfMatch(req.headers["if-match"]),
+        );
+        return reply.code(201).header("etag", etag(version)).send(participant);
+      },
+    );
+  };
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from "node:crypto";
+import { pathToFileURL } from "node:url";
+import { SignJWT } from "jose";
+import type { FastifyInstance } from "fastify";
+import { AddParticipant } from "./app/add-participant.js";
+import { CancelSession } from "./app/cancel-session.js";
+import { CreateVirtualSession } from "./app/create-session.js";
+import { EndSession } from "./app/end-session.js";
+import { GetTenantConfig } from "./app/get-tenant-config.js";
+import { InitiateFallback } from "./app/initiate-fallback.js";
+import type { Clock, IdGenerator } from "./app/ports.js";
+import { GetParticipantList } from "./app/queries/get-participant-list.js";
+import { GetSessionDetail } from "./app/queries/get-session-detail.js";
+import { GetSessionList } from "./app/queries/get-session-list.js";
+import { UpdateTenantConfig } from "./app/update-tenant-config.js";
+import { FhirConsentCheck } from "./adapters/consent/fhir-consent-check.js";
+import { EmbeddedFhirServer } from "./adapters/fhir/embedded-fhir-server.js";
+import { JitsiHealthCheck } from "./adapters/jitsi/jitsi-health-check.js";
+import { JitsiMeetAdapter } from "./adapters/jitsi/jitsi-meet.js";
+import { LocalKmsSecretStore } from "./adapters/kms/local-kms-secret-store.js";
+import { openDatabase, type Database } from "./adapters/postgres/database.js";
+import { PostgresSessionQueries } from "./adapters/postgres/session-queries.js";
+import { PostgresTenantConfigRepository } from "./adapters/postgres/tenant-config-repository.js";
+import { OutboxAudit, PostgresUnitOfWork } from "./adapters/postgres/unit-of-work.js";
+import { ConfigError, loadConfig, type Config } from "./config.js";
+import { devSecret } from "./dev-secrets.js";
+import { staffAuthenticator, type StaffAuthConfig } from "./http/auth.js";
+import { buildHttpApp } from "./http/app.js";
+
+export const systemClock: Clock = { now: () => new Date() };
+const uuids: IdGenerator = { uuid: () => randomUUID() };
+
+export interface Service {
+  app: FastifyInstance;
+  database: Database;
+  config: Config;
+  /** The staff JWT secret in force (dev default or AUTH_HS256_SECRET); undefined with JWKS. */
+  staffJwtSecret?: string;
+  fhirBaseUrl: string;
+  close(): Promise<void>;
+}
+
+export interface ServiceOverrides {
+  clock?: Clock;
+}
+
+/** The composition root: every adapter is built and every use case wired here, in plain code. */
+export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
+  const clock = overrides.clock ?? systemClock;
+  const closers: Array<() => Promise<void>> = [];
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart });
+  closers.push(() => database.close());
+
+  let fhirBaseUrl = config.fhirBaseUrl;
+  if (!fhirBaseUrl) {
+    const fhir = new EmbeddedFhirServer();
+    fhirBaseUrl = await fhir.start();
+    closers.push(() => fhir.stop());
+  }
+
+  const masterKey = config.kmsMasterKey ? Buffer.from(config.kmsMasterKey, "base64") : devSecret(config.dataDir, "kms-master-key");
+  const secrets = new LocalKmsSecretStore(masterKey);
+  const { db } = database;
+  const uow = new PostgresUnitOfWork(db, clock);
+  const audit = new OutboxAudit(db, clock);
+  const tenantConfigs = new PostgresTenantConfigRepository(db);
+  const queries = new PostgresSessionQueries(db);
+  const video = new JitsiMeetAdapter(secrets);
+  const commandDeps = { uow, audit, clock };
+
+  const services = {
+    createSession: new CreateVirtualSession({
+      uow,
+      tenantConfigs,
+      consent: new FhirConsentCheck(fhirBaseUrl),
+      videoHealth: new JitsiHealthCheck(config.videoHealthCacheMs, clock),
+      video,
+      audit,
+      clock,
+      ids: uuids,
+    }),
+    endSession: new EndSession(commandDeps),
+    cancelSession: new CancelSession(commandDeps),
+    initiateFallback: new InitiateFallback(commandDeps),
+    addParticipant: new AddParticipant({ ...commandDeps, ids: uuids }),
+    getSessionList: new GetSessionList({ queries, audit }),
+    getSessionDetail: new GetSessionDetail({ queries, audit }),
+    getParticipantList: new GetParticipantList({ queries, audit }),
+    getTenantConfig: new GetTenantConfig({ tenantConfigs, audit }),
+    updateTenantConfig: new UpdateTenantConfig({ uow, secrets, audit, clock }),
+  };
+
+  let staffAuth: StaffAuthConfig;
+  let staffJwtSecret: string | undefined;
+  if (config.auth.kind === "dev") {
+    staffJwtSecret = devSecret(config.dataDir, "auth-hs256-secret").toString("base64url");
+    staffAuth = { kind: "hs256", secret: staffJwtSecret };
+  } else {
+    staffAuth = config.auth;
+    if (config.auth.kind === "hs256") staffJwtSecret = config.auth.secret;
+  }
+
+  const app = await buildHttpApp({
+    services,
+    authenticateStaff: staffAuthenticator(staffAuth),
+    ready: () => database.ping(),
+    logLevel: config.logLevel,
+  });
+  closers.push(() => app.close());
+
+  return {
+    app,
+    database,
+    config,
+    staffJwtSecret,
+    fhirBaseUrl,
+    close: async () => {
+      for (const close of closers.reverse()) await close().catch(() => undefined);
+    },
+  };
+}
+
+export const DEMO_TENANT = "demo-clinic";
+
+/** The embedded default's demo tenant: licensed, no consent needed, one public Jitsi backend. */
+async function seedDemoTenant(service: Service): Promise<void> {
+  const tenantConfigs = new PostgresTenantConfigRepository(service.database.db);
+  if (await tenantConfigs.get(DEMO_TENANT)) return;
+  const clock = systemClock;
+  const secrets = new LocalKmsSecretStore(devSecret(service.config.dataDir, "kms-master-key"));
+  await new UpdateTenantConfig({
+    uow: new PostgresUnitOfWork(service.database.db, clock),
+    secrets,
+    audit: new OutboxAudit(service.database.db, clock),
+    clock,
+  }).execute(
+    { kind: "system", tenantId: DEMO_TENANT, name: "demo-seed" },
+    {
+      licensed: true,
+      consentRequired: false,
+      videoBackends: [
+        { name: "public-jitsi", provider: "jitsi", domain: "meet.jit.si", appId: "demo", secret: randomUUID() + randomUUID() },
+      ],
+    },
+  );
+}
+
+export async function devToken(secret: string, tenantId: string, roles: string[], days = 30): Promise<string> {
+  return new SignJWT({ tenant_id: tenantId, roles })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject("dev-user")
+    .setIssuedAt()
+    .setExpirationTime(`${days}d`)
+    .sign(new TextEncoder().encode(secret));
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`configuration error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const service = await createService(config);
+  const embeddedDefaults = !config.databaseUrl && config.auth.kind === "dev";
+  if (embeddedDefaults) await seedDemoTenant(service);
+  await service.app.listen({ port: config.port, host: config.host });
+  const base = config.publicBaseUrl;
+  service.app.log.info(`API docs: ${base}/docs`);
+  if (config.auth.kind === "dev" && service.staffJwtSecret) {
+    const token = await devToken(service.staffJwtSecret, DEMO_TENANT, ["clinician", "scheduler", "admin"]);
+    // Printed to stdout for a person at the terminal, not into the structured log.
+    process.stdout.write(
+      `\nVirtual Care Service (development defaults: ${service.database.kind}, ${config.natsUrl ? "NATS" : "no NATS"})\n` +
+        `  docs:          ${base}/docs\n` +
+        `  tenant:        ${DEMO_TENANT}\n` +
+        `  bearer token:  ${token}\n\n`,
+    );
+  }
+  const shutdown = async () => {
+    await service.close();
+    process.exit(0);
+  };
+  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", shutdown);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error("failed to start:", err instanceof Error ? err.message : "unknown error");
+    process.exit(1);
+  });
+}

@@ -3,7 +3,8 @@ import { participantRoles } from "../domain/participant.js";
 import { sessionStatuses } from "../domain/session.js";
 
 /** JSON Schemas of the contract (§3, §6, §7): one source for validation, serialization and OpenAPI. */
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+// Null first: with Fastify's type coercion, a string branch tried first would turn null into "".
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([Type.Null(), t]);
 const DateTime = Type.String({ format: "date-time" });
 const Id = Type.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9._:-]+$" });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
@@ -125,8 +126,8 @@ const BackendCommon = {
   provider: Type.Literal("jitsi"),
   domain: Type.String({ minLength: 3, maxLength: 253 }),
   appId: Type.String({ minLength: 1, maxLength: 128 }),
-  healthUrl: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()])),
-  maxConcurrentRooms: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 100000 }), Type.Null()])),
+  healthUrl: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 2048 })])),
+  maxConcurrentRooms: Type.Optional(Type.Union([Type.Null(), Type.Integer({ minimum: 1, maximum: 100000 })])),
 };
 
 export const TenantConfigBody = Type.Object(

@@ -1,0 +1,148 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { LightMyRequestResponse } from "fastify";
+import { SignJWT } from "jose";
+import type { Clock } from "../../src/app/ports.js";
+import { EmbeddedFhirServer } from "../../src/adapters/fhir/embedded-fhir-server.js";
+import { loadConfig, type Config } from "../../src/config.js";
+import { createService, type Service } from "../../src/main.js";
+import { createTestDatabase, type TestDatabase } from "./postgres.js";
+
+export const STAFF_SECRET = "test-staff-secret-0123456789abcdef0123456789";
+export const KMS_KEY = Buffer.alloc(32, 7).toString("base64");
+
+/** A clock the test moves by hand. */
+export class ManualClock implements Clock {
+  constructor(private current = new Date("2026-12-01T09:00:00Z")) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+  set(at: Date): void {
+    this.current = new Date(at);
+  }
+}
+
+export interface TestApp {
+  service: Service;
+  fhir: EmbeddedFhirServer;
+  db: TestDatabase | null;
+  dataDir: string;
+  request(opts: {
+    method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH";
+    url: string;
+    token?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+  }): Promise<LightMyRequestResponse>;
+  close(): Promise<void>;
+}
+
+export interface BootOptions {
+  /** "postgres" (default): a fresh database on the local server; "pglite": embedded in a temp dir. */
+  database?: "postgres" | "pglite";
+  clock?: Clock;
+  env?: Record<string, string>;
+}
+
+/** Boots the real service in-process against real PostgreSQL (or PGlite) and a real FHIR server. */
+export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
+  const db = options.database === "pglite" ? null : await createTestDatabase();
+  const dataDir = mkdtempSync(join(tmpdir(), "vcs-test-"));
+  const fhir = new EmbeddedFhirServer();
+  const fhirBaseUrl = await fhir.start();
+  const config: Config = loadConfig({
+    PORT: "0",
+    DATA_DIR: dataDir,
+    AUTH_HS256_SECRET: STAFF_SECRET,
+    KMS_MASTER_KEY: KMS_KEY,
+    FHIR_BASE_URL: fhirBaseUrl,
+    VIDEO_HEALTH_CACHE_MS: "0",
+    LOG_LEVEL: "silent",
+    ...(db ? { DATABASE_URL: db.url } : {}),
+    ...options.env,
+  });
+  const service = await createService(config, { clock: options.clock });
+  await service.app.ready();
+  return {
+    service,
+    fhir,
+    db,
+    dataDir,
+    request: ({ method, url, token, body, headers }) =>
+      service.app.inject({
+        method,
+        url,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { "content-type": "application/json" } : {}),
+          ...headers,
+        },
+        payload: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      }),
+    close: async () => {
+      await service.close();
+      await fhir.stop();
+      await db?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Role = "clinician" | "scheduler" | "admin" | "platform_admin";
+
+export function staffToken(tenantId: string, roles: Role[], sub = "user-1", expiresIn = "1h"): Promise<string> {
+  return new SignJWT({ tenant_id: tenantId, roles })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(STAFF_SECRET));
+}
+
+export interface BackendSpec {
+  name: string;
+  domain?: string;
+  healthUrl?: string | null;
+  maxConcurrentRooms?: number | null;
+  secret?: string;
+}
+
+/** Licenses and configures a tenant through the public API (as a platform admin would). */
+export async function configureTenant(
+  app: TestApp,
+  tenantId: string,
+  config: Record<string, unknown> & { videoBackends?: BackendSpec[] } = {},
+): Promise<Record<string, unknown>> {
+  const token = await staffToken(tenantId, ["admin", "platform_admin"]);
+  const backends = (config.videoBackends ?? [{ name: "primary" }]).map((b) => ({
+    provider: "jitsi",
+    domain: b.domain ?? `${b.name}.meet.example.org`,
+    appId: "vcs-test",
+    secret: b.secret ?? `secret-for-${b.name}-0123456789abcdef`,
+    healthUrl: b.healthUrl ?? null,
+    maxConcurrentRooms: b.maxConcurrentRooms ?? null,
+    name: b.name,
+  }));
+  const res = await app.request({
+    method: "PUT",
+    url: "/v1/tenant-config",
+    token,
+    body: { licensed: true, consentRequired: false, ...config, videoBackends: backends },
+  });
+  if (res.statusCode !== 200) throw new Error(`configureTenant failed: ${res.statusCode} ${res.body}`);
+  return res.json();
+}
+
+export function sessionBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    patientId: "patient-1",
+    providerId: "dr-1",
+    scheduledStart: "2026-12-01T10:00:00.000Z",
+    scheduledEnd: "2026-12-01T10:30:00.000Z",
+    ...overrides,
+  };
+}

@@ -83,6 +83,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   app.setErrorHandler((err, req, reply) => {
     const body = toProblem(err, req.id);
+    if (process.env.DEBUG_ERRORS) console.error(err);
     if (body.status >= 500) req.log.error({ err: { type: (err as Error).name, code: (err as { code?: string }).code } }, "request failed");
     return reply.code(body.status).type("application/problem+json").send(body);
   });

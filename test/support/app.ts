@@ -61,7 +61,7 @@ export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
     KMS_MASTER_KEY: KMS_KEY,
     FHIR_BASE_URL: fhirBaseUrl,
     VIDEO_HEALTH_CACHE_MS: "0",
-    LOG_LEVEL: "silent",
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...(db ? { DATABASE_URL: db.url } : {}),
     ...options.env,
   });

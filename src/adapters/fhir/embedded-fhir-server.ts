@@ -106,8 +106,9 @@ export class EmbeddedFhirServer {
     }
     const fhirReq: FhirRequest = {
       method,
+      // The router parses `url` (path + query) itself and refuses a request that sets `pathname`.
       url: url.pathname.slice(prefix.length) + url.search,
-      pathname: url.pathname.slice(prefix.length),
+      pathname: "",
       body,
       params: {},
       query,

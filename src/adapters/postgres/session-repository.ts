@@ -86,7 +86,9 @@ export class PostgresSessionRepository implements VirtualSessionRepository {
   }
 
   async lockBackend(tenantId: string, backendName: string): Promise<void> {
-    await this.db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${tenantId}\u0000${backendName}`}, 0))`);
+    // JSON keeps the pair unambiguous whatever characters the two names contain.
+    const key = JSON.stringify(["room-allocation", tenantId, backendName]);
+    await this.db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
   }
 
   async countRoomsInUse(tenantId: string, backendName: string, start: Date, end: Date): Promise<number> {

@@ -42,6 +42,7 @@ export interface Service {
 
 export interface ServiceOverrides {
   clock?: Clock;
+  logStream?: { write(line: string): void };
 }
 
 /** The composition root: every adapter is built and every use case wired here, in plain code. */
@@ -105,6 +106,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     authenticateStaff: staffAuthenticator(staffAuth),
     ready: () => database.ping(),
     logLevel: config.logLevel,
+    logStream: overrides.logStream,
   });
   closers.push(() => app.close());
 

@@ -42,6 +42,8 @@ export interface HttpOptions {
   /** Resolves when the database answers; rejects otherwise (readiness). */
   ready: () => Promise<void>;
   logLevel?: string;
+  /** Where log lines go (stdout by default); tests read it to prove no PHI is logged. */
+  logStream?: { write(line: string): void };
   /** Extra route plugins (later capabilities register themselves here). */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -64,6 +66,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     genReqId: () => crypto.randomUUID(),
     logger: {
       level: options.logLevel ?? "info",
+      ...(options.logStream ? { stream: options.logStream } : {}),
       // No PHI in logs: no query strings (patientId filters), no bodies, no tokens.
       serializers: {
         req: (req: FastifyRequest) => ({ id: req.id, method: req.method, url: (req.url ?? "").split("?")[0] }),
@@ -83,7 +86,6 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   app.setErrorHandler((err, req, reply) => {
     const body = toProblem(err, req.id);
-    if (process.env.DEBUG_ERRORS) console.error(err);
     if (body.status >= 500) req.log.error({ err: { type: (err as Error).name, code: (err as { code?: string }).code } }, "request failed");
     return reply.code(body.status).type("application/problem+json").send(body);
   });

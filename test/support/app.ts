@@ -46,6 +46,7 @@ export interface BootOptions {
   database?: "postgres" | "pglite";
   clock?: Clock;
   env?: Record<string, string>;
+  logStream?: { write(line: string): void };
 }
 
 /** Boots the real service in-process against real PostgreSQL (or PGlite) and a real FHIR server. */
@@ -65,7 +66,7 @@ export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
     ...(db ? { DATABASE_URL: db.url } : {}),
     ...options.env,
   });
-  const service = await createService(config, { clock: options.clock });
+  const service = await createService(config, { clock: options.clock, logStream: options.logStream });
   await service.app.ready();
   return {
     service,

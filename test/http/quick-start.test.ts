@@ -15,7 +15,7 @@ const freePort = () =>
 
 /** Starts the real entry point the way the Quick start does: no settings at all but a port and folder. */
 async function startEmbedded(dataDir: string, port: number): Promise<{ child: ChildProcess; token: string }> {
-  const env = { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn" };
   for (const k of ["DATABASE_URL", "NATS_URL", "AUTH_HS256_SECRET", "AUTH_JWKS_URL", "FHIR_BASE_URL", "KMS_MASTER_KEY", "JOIN_TOKEN_KEYS"]) delete env[k];
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";

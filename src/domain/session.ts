@@ -171,7 +171,11 @@ export class VirtualSession {
   cancel(reason: string, now: Date): void {
     this.moveTo("cancelled", now);
     this.state.cancelReason = reason;
-    this.record(EventTypes.sessionCancelled, { sessionId: this.id, reason });
+    // Consumers notify these people; ids and roles only, names stay in this service.
+    const notify = this.state.participants
+      .filter((p) => p.status !== "removed")
+      .map((p) => ({ participantId: p.id, role: p.role, externalId: p.externalId }));
+    this.record(EventTypes.sessionCancelled, { sessionId: this.id, reason, participants: notify });
   }
 
   end(now: Date): void {

@@ -103,4 +103,29 @@ describe("session lifecycle over HTTP (PostgreSQL)", () => {
       expect(res.json().code).toBe("FORBIDDEN");
     }
   });
+
+  it("when sessions are created, cancelled and ended, then the matching events sit in the outbox with ids only", async () => {
+    const pool = app.service.database.pool!;
+    const events = async (id: string) =>
+      (await pool.query("select type, data from virtual_care_outbox where aggregate_id = $1 and aggregate_type = 'session' order by seq", [id])).rows;
+    const cancelled = (await create()).json();
+    await app.request({ method: "POST", url: `/v1/sessions/${cancelled.id}/cancel`, token: scheduler, body: { reason: "clinic closed" } });
+    const c = await events(cancelled.id);
+    expect(c.map((e) => e.type)).toEqual(["virtualcare.session.created.v1", "virtualcare.session.cancelled.v1"]);
+    expect(c[1].data).toMatchObject({ sessionId: cancelled.id, reason: "clinic closed" });
+    expect(c[1].data.participants.map((p: { role: string }) => p.role)).toEqual(["patient", "clinician"]);
+    expect(JSON.stringify(c)).not.toContain("displayName");
+
+    const ended = (await create()).json();
+    await app.request({ method: "POST", url: `/v1/sessions/${ended.id}/fallback`, token: clinician, body: { reason: "slow" } });
+    await app.request({ method: "POST", url: `/v1/sessions/${ended.id}/end`, token: clinician });
+    const e = await events(ended.id);
+    expect(e.map((x) => x.type)).toEqual([
+      "virtualcare.session.created.v1",
+      "virtualcare.session.fallback_initiated.v1",
+      "virtualcare.session.ended.v1",
+      "virtualcare.billing.session_completed.v1",
+    ]);
+    expect(e[3].data).toMatchObject({ sessionId: ended.id, patientId: "patient-1", providerId: "dr-1", durationSeconds: expect.any(Number) });
+  });
 });

@@ -34,6 +34,10 @@ export function joinRoutes(services: Services): FastifyPluginAsyncTypebox {
           body: ValidateJoinBody,
           response: { 200: ValidationResponse, ...errorResponses(400, 401, 403, 404, 409, 503) },
         },
+        // With the token in the header there is nothing left to send in the body.
+        preValidation: async (req) => {
+          if (req.body === undefined) req.body = {};
+        },
       },
       (req) => services.validateJoinToken.execute(req.body?.token ?? req.headers["x-join-token"]),
     );

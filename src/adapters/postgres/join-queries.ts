@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { JoinQueries, JoinState } from "../../app/ports.js";
 import type { Participant } from "../../domain/participant.js";
 import type { SessionStatus } from "../../domain/session.js";
@@ -12,11 +12,11 @@ import { isUuid } from "./session-repository.js";
  * primary-key lookups. The waiting-room poll runs this and nothing else.
  */
 export class PostgresJoinQueries implements JoinQueries {
-  constructor(private readonly db: Db) {}
+  // A named prepared statement: PostgreSQL parses and plans it once per connection, not per poll.
+  private readonly statement;
 
-  async joinState(tenantId: string, sessionId: string, participantId: string): Promise<JoinState | null> {
-    if (!isUuid(sessionId) || !isUuid(participantId)) return null;
-    const [row] = await this.db
+  constructor(db: Db) {
+    this.statement = db
       .select({
         sessionStatus: sessions.status,
         scheduledEnd: sessions.scheduledEnd,
@@ -33,7 +33,19 @@ export class PostgresJoinQueries implements JoinQueries {
       .from(participants)
       .innerJoin(sessions, and(eq(sessions.id, participants.sessionId), eq(sessions.tenantId, participants.tenantId)))
       .leftJoin(tenantConfigs, eq(tenantConfigs.tenantId, participants.tenantId))
-      .where(and(eq(participants.id, participantId), eq(participants.sessionId, sessionId), eq(participants.tenantId, tenantId)));
+      .where(
+        and(
+          eq(participants.id, sql.placeholder("participantId")),
+          eq(participants.sessionId, sql.placeholder("sessionId")),
+          eq(participants.tenantId, sql.placeholder("tenantId")),
+        ),
+      )
+      .prepare("vcs_join_state");
+  }
+
+  async joinState(tenantId: string, sessionId: string, participantId: string): Promise<JoinState | null> {
+    if (!isUuid(sessionId) || !isUuid(participantId)) return null;
+    const [row] = await this.statement.execute({ tenantId, sessionId, participantId });
     if (!row) return null;
     const config: TenantConfig | null =
       row.config === null ? null : { ...(row.config as Omit<TenantConfig, "tenantId" | "version">), tenantId, version: row.configVersion ?? 0 };

@@ -13,6 +13,14 @@ import { GetParticipantList } from "./app/queries/get-participant-list.js";
 import { GetSessionDetail } from "./app/queries/get-session-detail.js";
 import { GetSessionList } from "./app/queries/get-session-list.js";
 import { UpdateTenantConfig } from "./app/update-tenant-config.js";
+import { AdmitParticipant } from "./app/admit-participant.js";
+import { GetJoinToken } from "./app/get-join-token.js";
+import { GetJoinStatus } from "./app/queries/get-join-status.js";
+import { RemoveParticipant } from "./app/remove-participant.js";
+import { ReportBandwidth } from "./app/report-bandwidth.js";
+import { ValidateJoinToken } from "./app/validate-join-token.js";
+import { PostgresJoinQueries } from "./adapters/postgres/join-queries.js";
+import { HmacJoinTokenSigner, JoinTokenKeyError, parseJoinTokenKeys, type JoinTokenKey } from "./adapters/tokens/hmac-join-token.js";
 import { FhirConsentCheck } from "./adapters/consent/fhir-consent-check.js";
 import { EmbeddedFhirServer } from "./adapters/fhir/embedded-fhir-server.js";
 import { JitsiHealthCheck } from "./adapters/jitsi/jitsi-health-check.js";
@@ -48,6 +56,8 @@ export interface ServiceOverrides {
 /** The composition root: every adapter is built and every use case wired here, in plain code. */
 export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
   const clock = overrides.clock ?? systemClock;
+  // Key material is checked before anything is opened: a bad key list stops the start cleanly.
+  const signer = new HmacJoinTokenSigner(joinTokenKeys(config));
   const closers: Array<() => Promise<void>> = [];
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart });
   closers.push(() => database.close());
@@ -68,6 +78,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const queries = new PostgresSessionQueries(db);
   const video = new JitsiMeetAdapter(secrets);
   const commandDeps = { uow, audit, clock };
+  const joinQueries = new PostgresJoinQueries(db);
 
   const services = {
     createSession: new CreateVirtualSession({
@@ -89,6 +100,12 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     getParticipantList: new GetParticipantList({ queries, audit }),
     getTenantConfig: new GetTenantConfig({ tenantConfigs, audit }),
     updateTenantConfig: new UpdateTenantConfig({ uow, secrets, audit, clock }),
+    getJoinToken: new GetJoinToken({ joinQueries, signer, audit, clock, publicBaseUrl: config.publicBaseUrl }),
+    validateJoinToken: new ValidateJoinToken({ uow, signer, video, audit, clock }),
+    getJoinStatus: new GetJoinStatus({ joinQueries, signer, video, audit, clock }),
+    reportBandwidth: new ReportBandwidth({ uow, joinQueries, signer, audit, clock }),
+    admitParticipant: new AdmitParticipant({ ...commandDeps, video }),
+    removeParticipant: new RemoveParticipant(commandDeps),
   };
 
   let staffAuth: StaffAuthConfig;
@@ -120,6 +137,17 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       for (const close of closers.reverse()) await close().catch(() => undefined);
     },
   };
+}
+
+/** `JOIN_TOKEN_KEYS`, or a development key kept in DATA_DIR (contract §1). */
+function joinTokenKeys(config: Config): JoinTokenKey[] {
+  if (!config.joinTokenKeys) return [{ kid: "dev", key: devSecret(config.dataDir, "join-token-key") }];
+  try {
+    return parseJoinTokenKeys(config.joinTokenKeys);
+  } catch (err) {
+    if (err instanceof JoinTokenKeyError) throw new ConfigError(err.message);
+    throw err;
+  }
 }
 
 export const DEMO_TENANT = "demo-clinic";
@@ -167,7 +195,16 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const service = await createService(config);
+  let service: Service;
+  try {
+    service = await createService(config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`configuration error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
   const embeddedDefaults = !config.databaseUrl && config.auth.kind === "dev";
   if (embeddedDefaults) await seedDemoTenant(service);
   await service.app.listen({ port: config.port, host: config.host });

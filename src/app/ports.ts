@@ -149,3 +149,46 @@ export interface AuditEntry {
 export interface AuditPort {
   record(entry: AuditEntry): Promise<void>;
 }
+
+// ---------- join flow: join tokens, waiting room, admission (issue 3) ----------
+import type { ParticipantRole, ParticipantStatus } from "../domain/participant.js";
+import type { VideoRoom } from "../domain/session.js";
+
+/** What a join token vouches for (contract §5). Ids only: no names, no clinical data. */
+export interface JoinTokenClaims {
+  tenantId: string;
+  sessionId: string;
+  participantId: string;
+  /** Whole seconds: the token carries its expiry as a Unix time. */
+  expiresAt: Date;
+}
+
+export interface JoinTokenSignerPort {
+  /** An opaque token over (kid, tenant, session, participant, expiry), signed with the current key. */
+  issue(claims: JoinTokenClaims): string;
+  /**
+   * Checks format, key id and signature (constant time) with every key still listed, and returns
+   * the claims; throws TOKEN_INVALID otherwise. Expiry is the caller's to judge against its clock.
+   */
+  verify(token: string): JoinTokenClaims;
+}
+
+/** One participant as the join routes need it, with its session and tenant config, in one read. */
+export interface JoinState {
+  tenantId: string;
+  sessionId: string;
+  sessionStatus: SessionStatus;
+  scheduledEnd: Date;
+  video: VideoRoom;
+  participant: { id: string; role: ParticipantRole; displayName: string; status: ParticipantStatus };
+  /** Null when the tenant has no stored config (unlicensed). */
+  config: TenantConfig | null;
+}
+
+export interface JoinQueries {
+  /**
+   * The hot path of the waiting room: a single SQL statement, always inside the tenant. Null
+   * when no such participant exists in that session of that tenant.
+   */
+  joinState(tenantId: string, sessionId: string, participantId: string): Promise<JoinState | null>;
+}

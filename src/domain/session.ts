@@ -222,7 +222,7 @@ export class VirtualSession {
 
   /** A validated join token whose destination is the waiting room (idempotent). */
   enterWaitingRoom(participantId: string, now: Date): Participant {
-    this.assertOpen();
+    this.assertJoinable();
     const p = this.mutableParticipant(participantId);
     assertNotRemoved(p);
     if (p.status === "invited") {
@@ -234,7 +234,7 @@ export class VirtualSession {
 
   /** Direct join (the clinician, or any participant when the waiting room is off); idempotent. */
   directJoin(participantId: string, now: Date): Participant {
-    this.assertOpen();
+    this.assertJoinable();
     const p = this.mutableParticipant(participantId);
     assertNotRemoved(p);
     if (p.status !== "admitted") this.admitInternal(p, now);
@@ -242,7 +242,7 @@ export class VirtualSession {
   }
 
   admit(participantId: string, now: Date): Participant {
-    this.assertOpen();
+    this.assertJoinable();
     const p = this.mutableParticipant(participantId);
     assertNotRemoved(p);
     if (p.status !== "waiting") {
@@ -276,12 +276,25 @@ export class VirtualSession {
   private admitInternal(p: Participant, now: Date): void {
     this.moveParticipant(p, "admitted", now);
     p.admittedAt = now;
-    // Contract §4: the first admit or direct join starts the visit (a fallback visit stays in fallback).
+    // Contract §4: the first admit or direct join starts the visit.
     if (this.state.status === "scheduled") {
       this.moveTo("in_progress", now);
       this.state.startedAt = now;
     }
     this.record(EventTypes.participantAdmitted, { sessionId: this.id, participantId: p.id, role: p.role });
+  }
+
+  /**
+   * Joining means joining the video room, which only a scheduled or running visit has: a final
+   * session refuses, and so does one in fallback, whose visit moved to async messaging (decision
+   * in docs/decisions.md). Either way the 409 names the current status.
+   */
+  private assertJoinable(): void {
+    if (this.state.status !== "scheduled" && this.state.status !== "in_progress") {
+      throw new DomainError("INVALID_STATUS_TRANSITION", `a ${this.state.status} session cannot be joined`, {
+        currentStatus: this.state.status,
+      });
+    }
   }
 
   private assertOpen(): void {

@@ -13,9 +13,16 @@ import type { GetParticipantList } from "../app/queries/get-participant-list.js"
 import type { GetSessionDetail } from "../app/queries/get-session-detail.js";
 import type { GetSessionList } from "../app/queries/get-session-list.js";
 import type { UpdateTenantConfig } from "../app/update-tenant-config.js";
+import type { AdmitParticipant } from "../app/admit-participant.js";
+import type { GetJoinToken } from "../app/get-join-token.js";
+import type { GetJoinStatus } from "../app/queries/get-join-status.js";
+import type { RemoveParticipant } from "../app/remove-participant.js";
+import type { ReportBandwidth } from "../app/report-bandwidth.js";
+import type { ValidateJoinToken } from "../app/validate-join-token.js";
 import type { StaffAuthenticator } from "./auth.js";
 import { HttpMetrics } from "./metrics.js";
 import { problem, toProblem } from "./problem.js";
+import { joinRoutes } from "./routes/join.js";
 import { participantRoutes } from "./routes/participants.js";
 import { sessionRoutes } from "./routes/sessions.js";
 import { systemRoutes } from "./routes/system.js";
@@ -34,6 +41,13 @@ export interface Services {
   getParticipantList: GetParticipantList;
   getTenantConfig: GetTenantConfig;
   updateTenantConfig: UpdateTenantConfig;
+  // join flow
+  getJoinToken: GetJoinToken;
+  validateJoinToken: ValidateJoinToken;
+  getJoinStatus: GetJoinStatus;
+  reportBandwidth: ReportBandwidth;
+  admitParticipant: AdmitParticipant;
+  removeParticipant: RemoveParticipant;
 }
 
 export interface HttpOptions {
@@ -122,6 +136,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(sessionRoutes(options.services), { prefix: "/v1" });
   await app.register(participantRoutes(options.services), { prefix: "/v1" });
   await app.register(tenantConfigRoutes(options.services), { prefix: "/v1" });
+  await app.register(joinRoutes(options.services), { prefix: "/v1" });
   for (const plugin of options.plugins ?? []) await app.register(plugin, { prefix: "/v1" });
   return app;
 }

@@ -23,7 +23,12 @@ const vitest = run("npx", ["vitest", "run", "--reporter=default", "--reporter=js
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, "utf8"));
   passed += r.numPassedTests ?? 0;
-  failed += (r.numFailedTests ?? 0) + (r.numFailedTestSuites ?? 0);
+  failed += r.numFailedTests ?? 0;
+  // A file that failed before running any test (import error, failing beforeAll) counts once.
+  for (const file of r.testResults ?? []) {
+    const ran = (file.assertionResults ?? []).some((a) => a.status === "passed" || a.status === "failed");
+    if (file.status === "failed" && !ran) failed += 1;
+  }
   if ((r.numTotalTests ?? 0) === 0) failed += 1;
 } else {
   failed += 1;

@@ -20,7 +20,7 @@ async function startEmbedded(dataDir: string, port: number): Promise<{ child: Ch
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   const token = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no token printed:\n${out}`)), 45_000);
+    const timer = setTimeout(() => reject(new Error(`no token printed:\n${out}`)), 150_000);
     child.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
       const m = /bearer token:\s+(\S+)/.exec(out);
@@ -72,5 +72,5 @@ describe("Quick start: the service on its embedded defaults", () => {
     } finally {
       await stop(second.child);
     }
-  }, 120_000);
+  }, 360_000);
 });

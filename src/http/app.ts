@@ -8,12 +8,13 @@ import type { CreateVirtualSession } from "../app/create-session.js";
 import type { EndSession } from "../app/end-session.js";
 import type { GetTenantConfig } from "../app/get-tenant-config.js";
 import type { InitiateFallback } from "../app/initiate-fallback.js";
+import type { EdgeDenial } from "../app/edge-denial.js";
 import type { Actor } from "../app/ports.js";
 import type { GetParticipantList } from "../app/queries/get-participant-list.js";
 import type { GetSessionDetail } from "../app/queries/get-session-detail.js";
 import type { GetSessionList } from "../app/queries/get-session-list.js";
 import type { UpdateTenantConfig } from "../app/update-tenant-config.js";
-import type { StaffAuthenticator } from "./auth.js";
+import { claimedIdentity, type StaffAuthenticator } from "./auth.js";
 import { HttpMetrics } from "./metrics.js";
 import { problem, toProblem } from "./problem.js";
 import { participantRoutes } from "./routes/participants.js";
@@ -42,6 +43,8 @@ export interface HttpOptions {
   /** Resolves when the database answers; rejects otherwise (readiness). */
   ready: () => Promise<void>;
   logLevel?: string;
+  /** Audits a request refused before any use case ran (401); awaited, so it is durable. */
+  auditEdgeDenial?: (denial: EdgeDenial) => Promise<void>;
   /** Extra route plugins (later capabilities register themselves here). */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -76,7 +79,20 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   app.decorateRequest("actor", null as never);
   app.decorate("authenticateStaff", async (req: FastifyRequest) => {
-    req.actor = await options.authenticateStaff(req.headers.authorization);
+    try {
+      req.actor = await options.authenticateStaff(req.headers.authorization);
+    } catch (err) {
+      // A failing audit write is logged, not turned into a 500: the caller still gets its 401.
+      await options
+        .auditEdgeDenial?.({
+          reason: "UNAUTHENTICATED",
+          method: req.method,
+          route: req.routeOptions.url ?? "unknown",
+          ...claimedIdentity(req.headers.authorization),
+        })
+        .catch(() => req.log.error("could not audit a refused request"));
+      throw err;
+    }
   });
 
   for (const schema of [Problem, Participant, Session, TenantConfig]) app.addSchema(schema);

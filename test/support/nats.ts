@@ -55,6 +55,11 @@ export class StreamReader {
     return new StreamReader(nc, stream, last + 1);
   }
 
+  /** A reader from a given stream sequence (1: the whole stream). */
+  static async from(url: string, stream: string, startSeq: number): Promise<StreamReader> {
+    return new StreamReader(await connect({ servers: url }), stream, startSeq);
+  }
+
   /** Every message stored since the reader was made, in stream order. */
   async read(): Promise<StreamRecord[]> {
     const jsm = await jetstreamManager(this.nc);

@@ -86,7 +86,7 @@ export class PostgresSessionRepository implements VirtualSessionRepository {
   }
 
   async lockBackend(tenantId: string, backendName: string): Promise<void> {
-    await this.db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${tenantId}\u0000${backendName}`}, 0))`);
+    await this.db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`${tenantId}\u001f${backendName}`}, 0))`);
   }
 
   async countRoomsInUse(tenantId: string, backendName: string, start: Date, end: Date): Promise<number> {

@@ -61,7 +61,7 @@ export class HandleAppointmentEvent {
     if (event.kind === "malformed") return this.reject(event, UNKNOWN_TENANT, "VALIDATION_FAILED", {});
     if (await this.deps.inbox.seen(event.source, event.id)) return { result: "duplicate" };
     const data = appointmentData(event);
-    if (!data) return this.reject(event, UNKNOWN_TENANT, "VALIDATION_FAILED", {});
+    if (!data) return this.reject(event, claimedTenant(event), "VALIDATION_FAILED", {});
     const actor: Actor = { kind: "system", tenantId: data.tenantId, name: CONSUMER };
     const targets = { eventId: event.id, appointmentId: data.appointmentId };
     const entry = { source: event.source, eventId: event.id, type: event.type };
@@ -125,6 +125,16 @@ export class HandleAppointmentEvent {
     }
     return { result: "rejected", reason: code };
   }
+}
+
+/**
+ * The tenant an invalid event names, for filing its audit entry: the scheduling service is an
+ * authenticated producer on the internal bus, so its claim is trusted that far.
+ */
+function claimedTenant(event: Extract<IncomingEvent, { kind: "cloudevent" }>): string {
+  const fromData = (event.data as Record<string, unknown> | null)?.tenantId;
+  if (id(fromData)) return fromData;
+  return id(event.tenantid) ? event.tenantid : UNKNOWN_TENANT;
 }
 
 const MAX_ID = 200;

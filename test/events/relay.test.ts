@@ -59,7 +59,7 @@ describe("outbox relay to NATS JetStream (PostgreSQL, shared NATS)", () => {
 
     const [auditRecord] = await published(
       audit,
-      (r) => mine(r) && r.subject === "audit.virtualcare.session.create" && r.event.data.targets && (r.event.data.targets as Record<string, string>).sessionId === sessionId,
+      (r) => mine(r) && r.subject === "audit.virtualcare.session.create" && !!r.event.data.targets && (r.event.data.targets as Record<string, string>).sessionId === sessionId,
       "the create's audit entry in AUDIT",
     );
     expect(auditRecord!.event.data).toMatchObject({

@@ -49,9 +49,13 @@ export class NatsClient {
     return nc;
   }
 
+  private handles: { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager } | null = null;
+
+  /** JetStream handles of the current connection (made once per connection: publishing is hot). */
   async jetstream(): Promise<{ js: JetStreamClient; jsm: JetStreamManager }> {
     const nc = await this.connection();
-    return { js: jetstream(nc), jsm: await jetstreamManager(nc, { checkAPI: false }) };
+    if (this.handles?.nc !== nc) this.handles = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc, { checkAPI: false }) };
+    return this.handles;
   }
 
   async close(): Promise<void> {

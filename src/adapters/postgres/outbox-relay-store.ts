@@ -2,6 +2,7 @@ import { asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import type { OutboxMessage, OutboxRelayStore } from "../../app/ports.js";
+import { pause } from "../../workers/backoff.js";
 import type { Db } from "./database.js";
 import { outbox, schema } from "./schema.js";
 
@@ -162,10 +163,7 @@ export class EmbeddedRelayStore implements OutboxRelayStore {
   }
 
   waitForWork(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-    });
+    return pause(ms, signal);
   }
 
   release(): Promise<void> {

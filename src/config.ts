@@ -18,6 +18,13 @@ export interface Config {
   encounterReconcileIntervalMs: number;
   migrateOnStart: boolean;
   logLevel: string;
+  /** Outbox relay and scheduling consumer (issue 4); not in the contract's table, see README. */
+  events: {
+    relayBatchSize: number;
+    relayPollIntervalMs: number;
+    schedulingConsumerName: string;
+    schedulingAckWaitMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -48,6 +55,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encounterReconcileIntervalMs: int(env, "ENCOUNTER_RECONCILE_INTERVAL_MS", 60_000, 100, 300_000),
     migrateOnStart: (env.MIGRATE_ON_START ?? "true").toLowerCase() !== "false",
     logLevel: env.LOG_LEVEL || "info",
+    events: {
+      relayBatchSize: int(env, "RELAY_BATCH_SIZE", 200, 1, 1000),
+      relayPollIntervalMs: int(env, "RELAY_POLL_INTERVAL_MS", 1000, 10, 60_000),
+      schedulingConsumerName: env.SCHEDULING_CONSUMER_NAME || "virtual-care-scheduling",
+      schedulingAckWaitMs: int(env, "SCHEDULING_ACK_WAIT_MS", 30_000, 1000, 3_600_000),
+    },
   };
 }
 

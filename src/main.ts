@@ -8,7 +8,7 @@ import { CreateVirtualSession } from "./app/create-session.js";
 import { EndSession } from "./app/end-session.js";
 import { GetTenantConfig } from "./app/get-tenant-config.js";
 import { InitiateFallback } from "./app/initiate-fallback.js";
-import type { Clock, IdGenerator } from "./app/ports.js";
+import type { Clock, IdGenerator, UnitOfWork } from "./app/ports.js";
 import { GetParticipantList } from "./app/queries/get-participant-list.js";
 import { GetSessionDetail } from "./app/queries/get-session-detail.js";
 import { GetSessionList } from "./app/queries/get-session-list.js";
@@ -30,6 +30,9 @@ import { openDatabase, type Database } from "./adapters/postgres/database.js";
 import { PostgresSessionQueries } from "./adapters/postgres/session-queries.js";
 import { PostgresTenantConfigRepository } from "./adapters/postgres/tenant-config-repository.js";
 import { OutboxAudit, PostgresUnitOfWork } from "./adapters/postgres/unit-of-work.js";
+import { PostgresOutboxWriter } from "./adapters/postgres/outbox-writer.js";
+import { edgeDenialEvent } from "./app/edge-denial.js";
+import { startEventWorkers } from "./wire-events.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { devSecret } from "./dev-secrets.js";
 import { staffAuthenticator, type StaffAuthConfig } from "./http/auth.js";
@@ -51,6 +54,8 @@ export interface Service {
 export interface ServiceOverrides {
   clock?: Clock;
   logStream?: { write(line: string): void };
+  /** false: do not start the outbox relay and the scheduling consumer (default true). */
+  workers?: boolean;
 }
 
 /** The composition root: every adapter is built and every use case wired here, in plain code. */
@@ -79,18 +84,14 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const video = new JitsiMeetAdapter(secrets);
   const commandDeps = { uow, audit, clock };
   const joinQueries = new PostgresJoinQueries(db);
+  const consent = new FhirConsentCheck(fhirBaseUrl);
+  const videoHealth = new JitsiHealthCheck(config.videoHealthCacheMs, clock);
+  // The scheduling consumer runs the same use cases on its inbox unit of work (flow 4.4).
+  const createSessionOn = (on: UnitOfWork) =>
+    new CreateVirtualSession({ uow: on, tenantConfigs, consent, videoHealth, video, audit, clock, ids: uuids });
 
   const services = {
-    createSession: new CreateVirtualSession({
-      uow,
-      tenantConfigs,
-      consent: new FhirConsentCheck(fhirBaseUrl),
-      videoHealth: new JitsiHealthCheck(config.videoHealthCacheMs, clock),
-      video,
-      audit,
-      clock,
-      ids: uuids,
-    }),
+    createSession: createSessionOn(uow),
     endSession: new EndSession(commandDeps),
     cancelSession: new CancelSession(commandDeps),
     initiateFallback: new InitiateFallback(commandDeps),
@@ -124,8 +125,23 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     ready: () => database.ping(),
     logLevel: config.logLevel,
     logStream: overrides.logStream,
+    auditEdgeDenial: (denial) => new PostgresOutboxWriter(db, clock).add([edgeDenialEvent(denial, clock.now())]),
   });
   closers.push(() => app.close());
+
+  if (overrides.workers !== false) {
+    const stopWorkers = startEventWorkers({
+      config,
+      database,
+      clock,
+      uow,
+      log: app.log,
+      createSession: createSessionOn,
+      cancelSession: (on) => new CancelSession({ uow: on, audit, clock }),
+    });
+    // Closed before the database (closers run in reverse order).
+    closers.push(stopWorkers);
+  }
 
   return {
     app,

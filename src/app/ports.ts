@@ -192,3 +192,69 @@ export interface JoinQueries {
    */
   joinState(tenantId: string, sessionId: string, participantId: string): Promise<JoinState | null>;
 }
+
+// ---------- events: outbox relay, scheduling inbox (issue 4) ----------
+
+/** A committed outbox row on its way to the broker; `id` is the CloudEvent id. */
+export interface OutboxMessage {
+  id: string;
+  /** Position in the outbox table: the relay publishes in this order. */
+  seq: number;
+  tenantId: string;
+  aggregateType: string;
+  aggregateId: string;
+  /** The CloudEvent type, which is also the subject it is published on. */
+  type: string;
+  data: Record<string, unknown>;
+  occurredAt: Date;
+}
+
+/** Publishes outbox events (NATS JetStream, or the dev log sink without NATS). */
+export interface EventPublisherPort {
+  /**
+   * Resolves once the broker has stored the event; a re-publish of the same id is dropped by the
+   * broker as a duplicate and also resolves. Rejects when the event was not (known to be) stored.
+   */
+  publish(message: OutboxMessage): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The relay's view of the outbox table. */
+export interface OutboxRelayStore {
+  /** True while this process may relay; at most one replica holds it at a time. */
+  acquire(): Promise<boolean>;
+  /** The oldest unpublished rows, in commit (seq) order. */
+  pending(limit: number): Promise<OutboxMessage[]>;
+  markPublished(ids: string[], at: Date): Promise<void>;
+  markFailed(id: string, error: string): Promise<void>;
+  /** Resolves when new rows were committed (where the database can tell) or after `ms`. */
+  waitForWork(ms: number, signal: AbortSignal): Promise<void>;
+  release(): Promise<void>;
+}
+
+/** A consumed event, identified by CloudEvent `source` + `id`. */
+export interface InboxEntry {
+  source: string;
+  eventId: string;
+  type: string;
+  /** "applied", "ignored" or "rejected:<CODE>". */
+  outcome: string;
+}
+
+/** Thrown by an inbox unit of work when the event was already handled; its effect is rolled back. */
+export class InboxDuplicateError extends Error {
+  constructor() {
+    super("event already handled");
+    this.name = "InboxDuplicateError";
+  }
+}
+
+export interface InboxPort {
+  seen(source: string, eventId: string): Promise<boolean>;
+  /**
+   * A UnitOfWork whose transaction first records `entry` in the inbox, so the event's effect and
+   * its inbox row commit (or roll back) together. Meant for a single `run` per event; a second
+   * `run`, or a concurrent delivery of the same event, throws InboxDuplicateError.
+   */
+  unitOfWork(entry: InboxEntry): UnitOfWork;
+}

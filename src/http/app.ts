@@ -8,6 +8,7 @@ import type { CreateVirtualSession } from "../app/create-session.js";
 import type { EndSession } from "../app/end-session.js";
 import type { GetTenantConfig } from "../app/get-tenant-config.js";
 import type { InitiateFallback } from "../app/initiate-fallback.js";
+import type { EdgeDenial } from "../app/edge-denial.js";
 import type { Actor } from "../app/ports.js";
 import type { GetParticipantList } from "../app/queries/get-participant-list.js";
 import type { GetSessionDetail } from "../app/queries/get-session-detail.js";
@@ -19,7 +20,7 @@ import type { GetJoinStatus } from "../app/queries/get-join-status.js";
 import type { RemoveParticipant } from "../app/remove-participant.js";
 import type { ReportBandwidth } from "../app/report-bandwidth.js";
 import type { ValidateJoinToken } from "../app/validate-join-token.js";
-import type { StaffAuthenticator } from "./auth.js";
+import { claimedIdentity, type StaffAuthenticator } from "./auth.js";
 import { HttpMetrics } from "./metrics.js";
 import { problem, toProblem } from "./problem.js";
 import { joinRoutes } from "./routes/join.js";
@@ -58,6 +59,8 @@ export interface HttpOptions {
   logLevel?: string;
   /** Where log lines go (stdout by default); tests read it to prove no PHI is logged. */
   logStream?: { write(line: string): void };
+  /** Audits a request refused before any use case ran (401); awaited, so it is durable. */
+  auditEdgeDenial?: (denial: EdgeDenial) => Promise<void>;
   /** Extra route plugins (later capabilities register themselves here). */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
 }
@@ -93,7 +96,20 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   app.decorateRequest("actor", null as never);
   app.decorate("authenticateStaff", async (req: FastifyRequest) => {
-    req.actor = await options.authenticateStaff(req.headers.authorization);
+    try {
+      req.actor = await options.authenticateStaff(req.headers.authorization);
+    } catch (err) {
+      // A failing audit write is logged, not turned into a 500: the caller still gets its 401.
+      await options
+        .auditEdgeDenial?.({
+          reason: "UNAUTHENTICATED",
+          method: req.method,
+          route: req.routeOptions.url ?? "unknown",
+          ...claimedIdentity(req.headers.authorization),
+        })
+        .catch(() => req.log.error("could not audit a refused request"));
+      throw err;
+    }
   });
 
   for (const schema of [Problem, Participant, Session, TenantConfig]) app.addSchema(schema);

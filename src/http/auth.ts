@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import type { Actor, StaffRole } from "../app/ports.js";
 import { DomainError } from "../domain/errors.js";
 
@@ -41,4 +41,24 @@ export function staffAuthenticator(config: StaffAuthConfig): StaffAuthenticator 
       roles: roles.filter((r): r is StaffRole => typeof r === "string" && ROLES.has(r)),
     };
   };
+}
+
+const PLAIN_ID = /^[A-Za-z0-9._:@-]{1,64}$/;
+
+/**
+ * What an unverified bearer token claims to be, for the audit record of its refusal. Only values
+ * shaped like identifiers are kept, so a forged token cannot smuggle free text into the audit trail.
+ */
+export function claimedIdentity(authorization: string | undefined): { claimedTenantId?: string; claimedSubject?: string } {
+  const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? "")?.[1];
+  if (!token) return {};
+  try {
+    const payload = decodeJwt(token);
+    const pick = (v: unknown) => (typeof v === "string" && PLAIN_ID.test(v) ? v : undefined);
+    const tenant = pick(payload.tenant_id);
+    const sub = pick(payload.sub);
+    return { ...(tenant ? { claimedTenantId: tenant } : {}), ...(sub ? { claimedSubject: sub } : {}) };
+  } catch {
+    return {};
+  }
 }

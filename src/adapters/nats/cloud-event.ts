@@ -1,0 +1,35 @@
+import { CloudEvent, HTTP } from "cloudevents";
+import type { OutboxMessage } from "../../app/ports.js";
+
+/** Contract §8: every event this service publishes names itself with this source. */
+export const EVENT_SOURCE = "/virtual-care";
+
+/**
+ * The CloudEvents 1.0 structured-mode JSON of an outbox row: subject = type, the tenant as the
+ * `tenantid` extension, the row id as the event id (so a re-relay carries the same id).
+ */
+export function toCloudEvent(m: OutboxMessage): { body: string; contentType: string } {
+  const event = new CloudEvent(
+    {
+      specversion: "1.0",
+      id: m.id,
+      source: EVENT_SOURCE,
+      type: m.type,
+      subject: m.type,
+      time: m.occurredAt.toISOString(),
+      datacontenttype: "application/json",
+      data: m.data,
+      tenantid: m.tenantId,
+    },
+    true,
+  );
+  const message = HTTP.structured(event);
+  return { body: String(message.body), contentType: String(message.headers["content-type"]) };
+}
+
+/** A consumed structured-mode CloudEvent; throws when the body is not a valid CloudEvent 1.0. */
+export function parseCloudEvent(body: string): CloudEvent<unknown> {
+  const raw: unknown = JSON.parse(body);
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new TypeError("the message is not a JSON object");
+  return new CloudEvent(raw as Record<string, unknown>, true);
+}

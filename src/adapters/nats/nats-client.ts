@@ -1,0 +1,96 @@
+import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
+
+/** Contract §8: the streams this service publishes to, created when missing. */
+export const STREAMS = {
+  virtualCare: { name: "VIRTUAL_CARE", subjects: ["virtualcare.>"] },
+  audit: { name: "AUDIT", subjects: ["audit.virtualcare.>"] },
+  scheduling: {
+    name: "SCHEDULING",
+    subjects: ["scheduling.appointment.booked.v1", "scheduling.appointment.cancelled.v1"],
+  },
+} as const;
+
+export interface StreamSpec {
+  name: string;
+  subjects: readonly string[];
+}
+
+/**
+ * One NATS connection per process, opened on first use. The first connect fails fast (callers
+ * back off and retry); once connected, the client reconnects on its own for as long as it takes.
+ */
+export class NatsClient {
+  private connecting: Promise<NatsConnection> | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly name: string,
+  ) {}
+
+  async connection(): Promise<NatsConnection> {
+    if (this.closed) throw new Error("the NATS client is closed");
+    this.connecting ??= connect({
+      servers: this.url.split(","),
+      name: this.name,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 500,
+      timeout: 2000,
+    }).catch((err: unknown) => {
+      this.connecting = null;
+      throw err;
+    });
+    const nc = await this.connecting;
+    if (nc.isClosed()) {
+      this.connecting = null;
+      return this.connection();
+    }
+    return nc;
+  }
+
+  private handles: { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager } | null = null;
+
+  /** JetStream handles of the current connection (made once per connection: publishing is hot). */
+  async jetstream(): Promise<{ js: JetStreamClient; jsm: JetStreamManager }> {
+    const nc = await this.connection();
+    if (this.handles?.nc !== nc) this.handles = { nc, js: jetstream(nc), jsm: await jetstreamManager(nc, { checkAPI: false }) };
+    return this.handles;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const pending = this.connecting;
+    this.connecting = null;
+    const nc = await pending?.catch(() => null);
+    await nc?.drain().catch(() => nc.close());
+  }
+}
+
+export function isApiError(err: unknown, code: number): boolean {
+  return err instanceof JetStreamApiError && err.code === code;
+}
+
+/** Creates the stream when it does not exist; leaves an existing one (and its operator's limits) alone. */
+export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
+  try {
+    await jsm.streams.info(spec.name);
+    return;
+  } catch (err) {
+    if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
+  }
+  try {
+    await jsm.streams.add({
+      name: spec.name,
+      subjects: [...spec.subjects],
+      storage: StorageType.File,
+      // Nats-Msg-Id duplicates are dropped within this window (the relay re-publishes within seconds).
+      duplicate_window: nanos(120_000),
+    });
+  } catch (err) {
+    // Another replica created it between our info and add.
+    await jsm.streams.info(spec.name).catch(() => {
+      throw err;
+    });
+  }
+}

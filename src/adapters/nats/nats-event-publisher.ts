@@ -1,0 +1,48 @@
+import { NoRespondersError, headers } from "@nats-io/transport-node";
+import type { EventPublisherPort, OutboxMessage } from "../../app/ports.js";
+import { toCloudEvent } from "./cloud-event.js";
+import { ensureStream, STREAMS, type NatsClient } from "./nats-client.js";
+
+/**
+ * EventPublisherPort on NATS JetStream (spec §3 nats-event-publisher): the CloudEvent goes to the
+ * subject named by its type, with `Nats-Msg-Id` = event id so the stream drops a re-relay.
+ */
+export class NatsEventPublisher implements EventPublisherPort {
+  private streamsReady: Promise<void> | null = null;
+
+  constructor(
+    private readonly client: NatsClient,
+    private readonly publishTimeoutMs = 5000,
+  ) {}
+
+  async publish(m: OutboxMessage): Promise<void> {
+    const { js } = await this.ready();
+    const { body, contentType } = toCloudEvent(m);
+    const h = headers();
+    h.set("content-type", contentType);
+    try {
+      await js.publish(m.type, body, { msgID: m.id, headers: h, timeout: this.publishTimeoutMs, retries: 1 });
+    } catch (err) {
+      // No stream answered (e.g. a server restarted without its store): create the streams again.
+      if (err instanceof NoRespondersError || (err as { cause?: unknown }).cause instanceof NoRespondersError) this.streamsReady = null;
+      throw err;
+    }
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private async ready() {
+    const handles = await this.client.jetstream();
+    this.streamsReady ??= (async () => {
+      await ensureStream(handles.jsm, STREAMS.virtualCare);
+      await ensureStream(handles.jsm, STREAMS.audit);
+    })().catch((err: unknown) => {
+      this.streamsReady = null;
+      throw err;
+    });
+    await this.streamsReady;
+    return handles;
+  }
+}

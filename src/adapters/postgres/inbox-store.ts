@@ -1,0 +1,40 @@
+import { and, eq } from "drizzle-orm";
+import { InboxDuplicateError, type Clock, type InboxEntry, type InboxPort, type UnitOfWork } from "../../app/ports.js";
+import type { Db } from "./database.js";
+import { inbox } from "./schema.js";
+import { transactionContext } from "./unit-of-work.js";
+
+/**
+ * The consumer half of exactly-once: the inbox row is inserted first in the same transaction as
+ * the event's effect. A concurrent delivery of the same event blocks on the primary key until the
+ * first commits, then inserts nothing and rolls its own effect back.
+ */
+export class PostgresInbox implements InboxPort {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  async seen(source: string, eventId: string): Promise<boolean> {
+    const rows = await this.db
+      .select({ eventId: inbox.eventId })
+      .from(inbox)
+      .where(and(eq(inbox.source, source), eq(inbox.eventId, eventId)));
+    return rows.length > 0;
+  }
+
+  unitOfWork(entry: InboxEntry): UnitOfWork {
+    return {
+      run: (work) =>
+        this.db.transaction(async (tx) => {
+          const inserted = await tx
+            .insert(inbox)
+            .values({ ...entry, receivedAt: this.clock.now() })
+            .onConflictDoNothing()
+            .returning({ eventId: inbox.eventId });
+          if (inserted.length === 0) throw new InboxDuplicateError();
+          return work(transactionContext(tx as unknown as Db, this.clock));
+        }),
+    };
+  }
+}

@@ -1,0 +1,172 @@
+import { asc, eq, inArray, isNull, sql } from "drizzle-orm";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import type { OutboxMessage, OutboxRelayStore } from "../../app/ports.js";
+import { pause } from "../../workers/backoff.js";
+import type { Db } from "./database.js";
+import { outbox, schema } from "./schema.js";
+
+/** "vcs-relay" in ASCII: the advisory lock whose holder is the one relaying replica. */
+const RELAY_LOCK_KEY = 0x7663_732d_7265_6cn.toString();
+/** Written by the trigger of migration 0001 when outbox rows commit. */
+export const OUTBOX_CHANNEL = "virtual_care_outbox";
+
+/** Queries shared by both stores; `db` is whatever connection the store relays on. */
+class OutboxRows {
+  constructor(private readonly db: Db) {}
+
+  async pending(limit: number): Promise<OutboxMessage[]> {
+    const rows = await this.db
+      .select()
+      .from(outbox)
+      .where(isNull(outbox.publishedAt))
+      .orderBy(asc(outbox.seq))
+      .limit(limit);
+    return rows.map((r) => ({
+      id: r.id,
+      seq: r.seq,
+      tenantId: r.tenantId,
+      aggregateType: r.aggregateType,
+      aggregateId: r.aggregateId,
+      type: r.type,
+      data: r.data as Record<string, unknown>,
+      occurredAt: r.occurredAt,
+    }));
+  }
+
+  async markPublished(ids: string[], at: Date): Promise<void> {
+    if (ids.length > 0) await this.db.update(outbox).set({ publishedAt: at }).where(inArray(outbox.id, ids));
+  }
+
+  async markFailed(id: string, error: string): Promise<void> {
+    await this.db
+      .update(outbox)
+      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error.slice(0, 200) })
+      .where(eq(outbox.id, id));
+  }
+}
+
+/**
+ * PostgreSQL: the replica holding a session-level advisory lock on its own connection is the only
+ * one relaying (see docs/decisions.md). Everything the leader does runs on that connection, so a
+ * leader that lost it can neither read nor mark rows; its lock died with the connection and a
+ * standby takes over. The same connection LISTENs for the outbox trigger's notifications.
+ */
+export class PostgresLeaderRelayStore implements OutboxRelayStore {
+  private client: pg.Client | null = null;
+  private rows: OutboxRows | null = null;
+  private leader = false;
+  private wake: (() => void) | null = null;
+  private notified = false;
+
+  constructor(private readonly databaseUrl: string) {}
+
+  async acquire(): Promise<boolean> {
+    if (this.leader && this.client && this.rows) return true;
+    const client = this.client ?? (await this.connect());
+    const { rows } = await client.query<{ locked: boolean }>("select pg_try_advisory_lock($1) as locked", [RELAY_LOCK_KEY]);
+    if (!rows[0]?.locked) return false;
+    await client.query(`listen ${OUTBOX_CHANNEL}`);
+    this.leader = true;
+    this.notified = true; // rows may have been committed before we listened
+    return true;
+  }
+
+  pending(limit: number): Promise<OutboxMessage[]> {
+    return this.leaderRows().pending(limit);
+  }
+
+  markPublished(ids: string[], at: Date): Promise<void> {
+    return this.leaderRows().markPublished(ids, at);
+  }
+
+  markFailed(id: string, error: string): Promise<void> {
+    return this.leaderRows().markFailed(id, error);
+  }
+
+  waitForWork(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.notified) {
+      this.notified = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        this.wake = null;
+        this.notified = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+      this.wake = done;
+    });
+  }
+
+  async release(): Promise<void> {
+    const client = this.client;
+    this.drop();
+    // Closing the connection ends the session, which releases the advisory lock.
+    await client?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: "vcs-outbox-relay" });
+    client.on("error", () => this.drop(client));
+    client.on("end", () => this.drop(client));
+    client.on("notification", () => {
+      this.notified = true;
+      this.wake?.();
+    });
+    await client.connect();
+    this.client = client;
+    this.rows = new OutboxRows(drizzlePg(client, { schema }) as unknown as Db);
+    return client;
+  }
+
+  private leaderRows(): OutboxRows {
+    if (!this.leader || !this.rows) throw new Error("this replica is not the outbox relay leader");
+    return this.rows;
+  }
+
+  private drop(client?: pg.Client): void {
+    if (client && client !== this.client) return;
+    this.client = null;
+    this.rows = null;
+    this.leader = false;
+    this.wake?.();
+  }
+}
+
+/** PGlite: one process owns the database, so it is always the leader, and it polls. */
+export class EmbeddedRelayStore implements OutboxRelayStore {
+  private readonly rows: OutboxRows;
+
+  constructor(db: Db) {
+    this.rows = new OutboxRows(db);
+  }
+
+  acquire(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  pending(limit: number): Promise<OutboxMessage[]> {
+    return this.rows.pending(limit);
+  }
+
+  markPublished(ids: string[], at: Date): Promise<void> {
+    return this.rows.markPublished(ids, at);
+  }
+
+  markFailed(id: string, error: string): Promise<void> {
+    return this.rows.markFailed(id, error);
+  }
+
+  waitForWork(ms: number, signal: AbortSignal): Promise<void> {
+    return pause(ms, signal);
+  }
+
+  release(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Part of the composition root (with main.ts): the outbox relay and the scheduling consumer of
+ * issue 4, wired in plain code. Kept apart so main.ts stays readable.
+ */
+import type { FastifyBaseLogger } from "fastify";
+import type { CancelSession } from "./app/cancel-session.js";
+import type { CreateVirtualSession } from "./app/create-session.js";
+import { HandleAppointmentEvent } from "./app/handle-appointment-event.js";
+import type { Clock, EventPublisherPort, UnitOfWork } from "./app/ports.js";
+import { LogEventPublisher } from "./adapters/log/log-event-publisher.js";
+import { NatsClient } from "./adapters/nats/nats-client.js";
+import { NatsEventPublisher } from "./adapters/nats/nats-event-publisher.js";
+import { SchedulingSubscriber } from "./adapters/nats/scheduling-subscriber.js";
+import type { Database } from "./adapters/postgres/database.js";
+import { PostgresInbox } from "./adapters/postgres/inbox-store.js";
+import { EmbeddedRelayStore, PostgresLeaderRelayStore } from "./adapters/postgres/outbox-relay-store.js";
+import type { Config } from "./config.js";
+import { OutboxRelay } from "./workers/outbox-relay.js";
+
+export interface EventWiring {
+  config: Config;
+  database: Database;
+  clock: Clock;
+  uow: UnitOfWork;
+  log: FastifyBaseLogger;
+  createSession: (uow: UnitOfWork) => CreateVirtualSession;
+  cancelSession: (uow: UnitOfWork) => CancelSession;
+}
+
+/** Starts the relay (always) and the scheduling consumer (with NATS); returns their stop function. */
+export function startEventWorkers(w: EventWiring): () => Promise<void> {
+  const { config, database, clock } = w;
+  const nats = config.natsUrl ? new NatsClient(config.natsUrl, `virtual-care-${process.pid}`) : null;
+  const publisher: EventPublisherPort = nats
+    ? new NatsEventPublisher(nats)
+    : new LogEventPublisher(w.log.child({ component: "dev-event-sink" }));
+  const store =
+    database.kind === "postgres" && config.databaseUrl
+      ? new PostgresLeaderRelayStore(config.databaseUrl)
+      : new EmbeddedRelayStore(database.db);
+  const relay = new OutboxRelay({
+    store,
+    publisher,
+    clock,
+    log: w.log.child({ component: "outbox-relay" }),
+    batchSize: config.events.relayBatchSize,
+    pollIntervalMs: config.events.relayPollIntervalMs,
+  });
+  relay.start();
+
+  let subscriber: SchedulingSubscriber | null = null;
+  if (nats) {
+    const handler = new HandleAppointmentEvent({
+      inbox: new PostgresInbox(database.db, clock),
+      uow: w.uow,
+      clock,
+      createSession: w.createSession,
+      cancelSession: w.cancelSession,
+    });
+    subscriber = new SchedulingSubscriber({
+      client: nats,
+      handle: (event) => handler.handle(event),
+      log: w.log.child({ component: "scheduling-consumer" }),
+      durable: config.events.schedulingConsumerName,
+      ackWaitMs: config.events.schedulingAckWaitMs,
+    });
+    subscriber.start();
+  }
+
+  return async () => {
+    await subscriber?.stop();
+    await relay.stop();
+    await publisher.close();
+    await nats?.close();
+  };
+}

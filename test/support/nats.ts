@@ -1,0 +1,168 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
+
+/** The shared server this machine runs; other suites use it at the same time. */
+export const SHARED_NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
+
+export interface StreamRecord {
+  seq: number;
+  subject: string;
+  msgId: string | undefined;
+  contentType: string | undefined;
+  /** The CloudEvent as published (structured JSON). */
+  event: { id: string; source: string; type: string; subject?: string; tenantid?: string; time?: string; data: Record<string, unknown>; specversion: string; datacontenttype?: string };
+}
+
+/** Polls `check` until it returns a value other than undefined/false; fails after `timeoutMs`. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/**
+ * Reads a shared stream from the position it had when the reader was made. Streams outlive the
+ * suites and others publish into them too: callers pick their own messages (tenant, event ids).
+ */
+export class StreamReader {
+  private constructor(
+    private readonly nc: NatsConnection,
+    readonly stream: string,
+    private readonly startSeq: number,
+  ) {}
+
+  static async at(url: string, stream: string): Promise<StreamReader> {
+    const nc = await connect({ servers: url });
+    const jsm = await jetstreamManager(nc);
+    const last = await jsm.streams
+      .info(stream)
+      .then((i) => i.state.last_seq)
+      .catch(() => 0);
+    return new StreamReader(nc, stream, last + 1);
+  }
+
+  /** A reader from a given stream sequence (1: the whole stream). */
+  static async from(url: string, stream: string, startSeq: number): Promise<StreamReader> {
+    return new StreamReader(await connect({ servers: url }), stream, startSeq);
+  }
+
+  /** Every message stored since the reader was made, in stream order. */
+  async read(): Promise<StreamRecord[]> {
+    const jsm = await jetstreamManager(this.nc);
+    const lastSeq = await jsm.streams
+      .info(this.stream)
+      .then((i) => i.state.last_seq)
+      .catch(() => 0);
+    if (lastSeq < this.startSeq) return [];
+    const consumer = await jetstream(this.nc).consumers.get(this.stream, {
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: this.startSeq,
+    });
+    const out: StreamRecord[] = [];
+    const messages = await consumer.consume({ max_messages: 1000 });
+    for await (const m of messages) {
+      out.push({
+        seq: m.seq,
+        subject: m.subject,
+        msgId: m.headers?.get("Nats-Msg-Id") || undefined,
+        contentType: m.headers?.get("content-type") || undefined,
+        event: m.json(),
+      });
+      if (m.seq >= lastSeq) break;
+    }
+    await consumer.delete().catch(() => undefined);
+    return out;
+  }
+
+  close(): Promise<void> {
+    return this.nc.close();
+  }
+}
+
+/** Publishes raw bytes to a subject of stream SCHEDULING, as the scheduling service would. */
+export async function publishRaw(url: string, subject: string, body: string, msgId?: string): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    const h = headers();
+    h.set("content-type", "application/cloudevents+json; charset=utf-8");
+    await jetstream(nc).publish(subject, body, { headers: h, ...(msgId ? { msgID: msgId } : {}) });
+  } finally {
+    await nc.close();
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const portOpen = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const sock = new Socket();
+    sock.once("connect", () => (sock.destroy(), resolve(true)));
+    sock.once("error", () => resolve(false));
+    sock.connect(port, "127.0.0.1");
+  });
+
+/**
+ * A nats-server of the suite's own (own port, own store directory), for tests that stop NATS:
+ * the shared server is never stopped. The store survives stop/start like a real restart.
+ */
+export class PrivateNats {
+  private proc: ChildProcess | null = null;
+  readonly storeDir = mkdtempSync(join(tmpdir(), "vcs-nats-"));
+  private constructor(readonly port: number) {}
+
+  static async start(): Promise<PrivateNats> {
+    const n = new PrivateNats(await freePort());
+    await n.start();
+    return n;
+  }
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.proc = spawn("/usr/sbin/nats-server", ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.storeDir], {
+      stdio: "ignore",
+    });
+    await eventually("the private nats-server to listen", () => portOpen(this.port), 15_000, 50);
+  }
+
+  /** SIGKILL by default: NATS "goes away" as in a crash. */
+  async stop(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const p = this.proc;
+    this.proc = null;
+    if (!p || p.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      p.once("exit", () => resolve());
+      p.kill(signal);
+    });
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.storeDir, { recursive: true, force: true });
+  }
+}

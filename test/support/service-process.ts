@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { KMS_KEY, STAFF_SECRET } from "./app.js";
+import { eventually, freePort } from "./nats.js";
+
+/**
+ * The real service as a child process (`node --import tsx src/main.ts`), for tests that kill it.
+ * Its JSON log lines are kept so a test can see, e.g., which replica leads the relay.
+ */
+export class ServiceProcess {
+  private proc: ChildProcess | null = null;
+  readonly logs: Array<Record<string, unknown>> = [];
+  private constructor(
+    readonly port: number,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  static async start(env: Record<string, string>): Promise<ServiceProcess> {
+    const s = new ServiceProcess(await freePort(), env);
+    await s.start();
+    return s;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.proc !== null && this.proc.exitCode === null;
+  }
+
+  async start(): Promise<void> {
+    const proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/tmp",
+        PORT: String(this.port),
+        HOST: "127.0.0.1",
+        AUTH_HS256_SECRET: STAFF_SECRET,
+        KMS_MASTER_KEY: KMS_KEY,
+        VIDEO_HEALTH_CACHE_MS: "0",
+        LOG_LEVEL: "info",
+        RELAY_POLL_INTERVAL_MS: "500",
+        ...this.env,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.proc = proc;
+    let buffer = "";
+    proc.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      buffer += chunk;
+      let nl: number;
+      while ((nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        try {
+          this.logs.push(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          /* not a log line */
+        }
+      }
+    });
+    proc.stderr!.resume();
+    await eventually(
+      `service on port ${this.port} to be ready`,
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`service exited with ${proc.exitCode}`);
+        const res = await fetch(`${this.url}/readyz`).catch(() => null);
+        return res?.status === 200;
+      },
+      60_000,
+      100,
+    );
+  }
+
+  /** kill -9 (default) or a graceful SIGTERM; resolves when the process is gone. */
+  async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const p = this.proc;
+    this.proc = null;
+    if (!p || p.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      p.once("exit", () => resolve());
+      p.kill(signal);
+    });
+  }
+
+  isLeader(): boolean {
+    const last = [...this.logs].reverse().find((l) => l.component === "outbox-relay" && typeof l.leader === "boolean");
+    return last?.leader === true;
+  }
+
+  async request(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; json: any }> {
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : null };
+  }
+}

@@ -107,7 +107,8 @@ export class EmbeddedFhirServer {
     const fhirReq: FhirRequest = {
       method,
       url: url.pathname.slice(prefix.length) + url.search,
-      pathname: url.pathname.slice(prefix.length),
+      // The router parses `url` itself and refuses a request that already carries a pathname.
+      pathname: "",
       body,
       params: {},
       query,

@@ -5,6 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { AddParticipant } from "./app/add-participant.js";
 import { CancelSession } from "./app/cancel-session.js";
 import { CreateVirtualSession } from "./app/create-session.js";
+import { EncounterSaga } from "./app/encounter-saga.js";
 import { EndSession } from "./app/end-session.js";
 import { GetTenantConfig } from "./app/get-tenant-config.js";
 import { InitiateFallback } from "./app/initiate-fallback.js";
@@ -15,6 +16,7 @@ import { GetSessionList } from "./app/queries/get-session-list.js";
 import { UpdateTenantConfig } from "./app/update-tenant-config.js";
 import { FhirConsentCheck } from "./adapters/consent/fhir-consent-check.js";
 import { EmbeddedFhirServer } from "./adapters/fhir/embedded-fhir-server.js";
+import { FhirGateway } from "./adapters/fhir/fhir-gateway.js";
 import { JitsiHealthCheck } from "./adapters/jitsi/jitsi-health-check.js";
 import { JitsiMeetAdapter } from "./adapters/jitsi/jitsi-meet.js";
 import { LocalKmsSecretStore } from "./adapters/kms/local-kms-secret-store.js";
@@ -22,6 +24,9 @@ import { openDatabase, type Database } from "./adapters/postgres/database.js";
 import { PostgresSessionQueries } from "./adapters/postgres/session-queries.js";
 import { PostgresTenantConfigRepository } from "./adapters/postgres/tenant-config-repository.js";
 import { OutboxAudit, PostgresUnitOfWork } from "./adapters/postgres/unit-of-work.js";
+import { PostgresClinicalUnitOfWork } from "./adapters/postgres/clinical-unit-of-work.js";
+import { encounterReconciler } from "./workers/encounter-reconciler.js";
+import type { PeriodicWorker } from "./workers/periodic-worker.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { devSecret } from "./dev-secrets.js";
 import { staffAuthenticator, type StaffAuthConfig } from "./http/auth.js";
@@ -37,11 +42,16 @@ export interface Service {
   /** The staff JWT secret in force (dev default or AUTH_HS256_SECRET); undefined with JWKS. */
   staffJwtSecret?: string;
   fhirBaseUrl: string;
+  /** Background loops (started unless `startWorkers` is false); tests call `runOnce()`. */
+  workers: {
+    encounterReconciler: PeriodicWorker<{ linked: number; failed: number }>;
+  };
   close(): Promise<void>;
 }
 
 export interface ServiceOverrides {
   clock?: Clock;
+  startWorkers?: boolean;
 }
 
 /** The composition root: every adapter is built and every use case wired here, in plain code. */
@@ -67,6 +77,21 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const queries = new PostgresSessionQueries(db);
   const video = new JitsiMeetAdapter(secrets);
   const commandDeps = { uow, audit, clock };
+  const clinicalUow = new PostgresClinicalUnitOfWork(db, clock);
+  const fhirGateway = new FhirGateway(fhirBaseUrl);
+  // Workers log through the app's logger once it exists; ids and error classes only, never PHI.
+  let warn: (context: Record<string, unknown>, message: string) => void = () => undefined;
+  const errorClass = (err: unknown) => {
+    // Error names and codes only: messages of driver errors can quote query parameters.
+    const e = err as { name?: string; code?: unknown; cause?: { code?: unknown } };
+    return [e?.name ?? "Error", e?.code ?? e?.cause?.code].filter((x) => typeof x === "string").join(":");
+  };
+  const encounterSaga = new EncounterSaga({
+    uow: clinicalUow,
+    fhir: fhirGateway,
+    clock,
+    onFailure: (sessionId, err) => warn({ sessionId, error: errorClass(err) }, "FHIR Encounter not created yet; the reconciler retries"),
+  });
 
   const services = {
     createSession: new CreateVirtualSession({
@@ -79,7 +104,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       clock,
       ids: uuids,
     }),
-    endSession: new EndSession(commandDeps),
+    endSession: new EndSession(commandDeps, [encounterSaga.afterEnded]),
     cancelSession: new CancelSession(commandDeps),
     initiateFallback: new InitiateFallback(commandDeps),
     addParticipant: new AddParticipant({ ...commandDeps, ids: uuids }),
@@ -107,6 +132,18 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     logLevel: config.logLevel,
   });
   closers.push(() => app.close());
+  warn = (context, message) => app.log.warn(context, message);
+
+  const workers = {
+    encounterReconciler: encounterReconciler(encounterSaga, config.encounterReconcileIntervalMs, (err) =>
+      warn({ worker: "encounter-reconciler", error: errorClass(err) }, "worker run failed"),
+    ),
+  };
+  if (overrides.startWorkers !== false) for (const worker of Object.values(workers)) worker.start();
+  // Stopped before the database closes (closers run in reverse).
+  closers.push(async () => {
+    for (const worker of Object.values(workers)) await worker.stop();
+  });
 
   return {
     app,
@@ -114,6 +151,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     config,
     staffJwtSecret,
     fhirBaseUrl,
+    workers,
     close: async () => {
       for (const close of closers.reverse()) await close().catch(() => undefined);
     },

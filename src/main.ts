@@ -5,7 +5,12 @@ import type { FastifyInstance } from "fastify";
 import { AddParticipant } from "./app/add-participant.js";
 import { CancelSession } from "./app/cancel-session.js";
 import { CreateVirtualSession } from "./app/create-session.js";
+import { AcceptAiSummary } from "./app/accept-ai-summary.js";
+import { AiSummaryPipeline } from "./app/ai-summary-pipeline.js";
 import { EncounterSaga } from "./app/encounter-saga.js";
+import { GetAiSummary } from "./app/get-ai-summary.js";
+import { RejectAiSummary } from "./app/reject-ai-summary.js";
+import { RequestAiSummary } from "./app/request-ai-summary.js";
 import { EndSession } from "./app/end-session.js";
 import { GetTenantConfig } from "./app/get-tenant-config.js";
 import { InitiateFallback } from "./app/initiate-fallback.js";
@@ -17,6 +22,7 @@ import { UpdateTenantConfig } from "./app/update-tenant-config.js";
 import { FhirConsentCheck } from "./adapters/consent/fhir-consent-check.js";
 import { EmbeddedFhirServer } from "./adapters/fhir/embedded-fhir-server.js";
 import { FhirGateway } from "./adapters/fhir/fhir-gateway.js";
+import { OpenAiGateway } from "./adapters/ai/openai-gateway.js";
 import { JitsiHealthCheck } from "./adapters/jitsi/jitsi-health-check.js";
 import { JitsiMeetAdapter } from "./adapters/jitsi/jitsi-meet.js";
 import { LocalKmsSecretStore } from "./adapters/kms/local-kms-secret-store.js";
@@ -26,6 +32,8 @@ import { PostgresTenantConfigRepository } from "./adapters/postgres/tenant-confi
 import { OutboxAudit, PostgresUnitOfWork } from "./adapters/postgres/unit-of-work.js";
 import { PostgresClinicalUnitOfWork } from "./adapters/postgres/clinical-unit-of-work.js";
 import { encounterReconciler } from "./workers/encounter-reconciler.js";
+import { aiSummaryWorker } from "./workers/ai-summary-worker.js";
+import { aiSummaryRoutes } from "./http/routes/ai-summary.js";
 import type { PeriodicWorker } from "./workers/periodic-worker.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { devSecret } from "./dev-secrets.js";
@@ -45,6 +53,7 @@ export interface Service {
   /** Background loops (started unless `startWorkers` is false); tests call `runOnce()`. */
   workers: {
     encounterReconciler: PeriodicWorker<{ linked: number; failed: number }>;
+    aiSummaries: PeriodicWorker<{ drafted: number; failed: number; charted: number }>;
   };
   close(): Promise<void>;
 }
@@ -93,6 +102,21 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     onFailure: (sessionId, err) => warn({ sessionId, error: errorClass(err) }, "FHIR Encounter not created yet; the reconciler retries"),
   });
 
+  const aiPipeline = new AiSummaryPipeline({
+    uow: clinicalUow,
+    ai: config.aiGatewayUrl ? new OpenAiGateway({ baseUrl: config.aiGatewayUrl, apiKey: config.aiGatewayApiKey }) : null,
+    fhir: fhirGateway,
+    clock,
+    onFailure: (summaryId, step, err) => warn({ summaryId, step, error: errorClass(err) }, "AI summary step failed; it is retried"),
+  });
+  const aiWorker = aiSummaryWorker(aiPipeline, (err) => warn({ worker: "ai-summary", error: errorClass(err) }, "worker run failed"));
+  const aiServices = {
+    requestAiSummary: new RequestAiSummary({ uow: clinicalUow, audit, clock, ids: uuids, gatewayConfigured: Boolean(config.aiGatewayUrl), kick: () => aiWorker.kick() }),
+    getAiSummary: new GetAiSummary({ uow: clinicalUow, audit }),
+    acceptAiSummary: new AcceptAiSummary({ uow: clinicalUow, audit, clock, pipeline: aiPipeline }),
+    rejectAiSummary: new RejectAiSummary({ uow: clinicalUow, audit, clock }),
+  };
+
   const services = {
     createSession: new CreateVirtualSession({
       uow,
@@ -104,7 +128,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       clock,
       ids: uuids,
     }),
-    endSession: new EndSession(commandDeps, [encounterSaga.afterEnded]),
+    endSession: new EndSession(commandDeps, [encounterSaga.afterEnded, async () => aiWorker.kick()]),
     cancelSession: new CancelSession(commandDeps),
     initiateFallback: new InitiateFallback(commandDeps),
     addParticipant: new AddParticipant({ ...commandDeps, ids: uuids }),
@@ -130,6 +154,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     authenticateStaff: staffAuthenticator(staffAuth),
     ready: () => database.ping(),
     logLevel: config.logLevel,
+    plugins: [aiSummaryRoutes(aiServices)],
   });
   closers.push(() => app.close());
   warn = (context, message) => app.log.warn(context, message);
@@ -138,6 +163,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     encounterReconciler: encounterReconciler(encounterSaga, config.encounterReconcileIntervalMs, (err) =>
       warn({ worker: "encounter-reconciler", error: errorClass(err) }, "worker run failed"),
     ),
+    aiSummaries: aiWorker,
   };
   if (overrides.startWorkers !== false) for (const worker of Object.values(workers)) worker.start();
   // Stopped before the database closes (closers run in reverse).

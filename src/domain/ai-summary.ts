@@ -97,14 +97,17 @@ export class AiSummary {
     this.state.version = version;
   }
 
-  /** A new transcript or recording replaces the input and starts drafting again, until a decision is taken. */
+  /** A new transcript or recording replaces the input and starts drafting again (not once accepted). */
   replaceInput(source: "text" | "audio", transcript: string | null, now: Date): void {
-    this.assertIn(["pending", "processing", "ready", "failed"], "replace the transcript of");
+    this.assertIn(["pending", "processing", "ready", "failed", "rejected"], "replace the transcript of");
     Object.assign(this.state, {
       status: "pending",
       source,
       transcript,
       draft: null,
+      decidedBy: null,
+      decidedAt: null,
+      rejectReason: null,
       attempts: 0,
       nextAttemptAt: now,
       leaseUntil: null,

@@ -11,6 +11,13 @@ import { EncounterSaga } from "./app/encounter-saga.js";
 import { GetAiSummary } from "./app/get-ai-summary.js";
 import { RejectAiSummary } from "./app/reject-ai-summary.js";
 import { RequestAiSummary } from "./app/request-ai-summary.js";
+import { GetAsyncVisitAttachment, ListPendingAsyncVisits } from "./app/queries/list-pending-async-visits.js";
+import { ReviewAsyncVisit } from "./app/review-async-visit.js";
+import { SubmitAsyncVisit } from "./app/submit-async-visit.js";
+import { MagicNumberFileTypeDetector } from "./adapters/files/file-type-detector.js";
+import { PostgresAsyncVisitQueries } from "./adapters/postgres/async-visit-queries.js";
+import { PostgresOfflineQueue } from "./adapters/postgres/offline-queue.js";
+import { asyncVisitRoutes } from "./http/routes/async-visits.js";
 import { EndSession } from "./app/end-session.js";
 import { GetTenantConfig } from "./app/get-tenant-config.js";
 import { InitiateFallback } from "./app/initiate-fallback.js";
@@ -117,6 +124,14 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     rejectAiSummary: new RejectAiSummary({ uow: clinicalUow, audit, clock }),
   };
 
+  const asyncVisitQueries = new PostgresAsyncVisitQueries(db);
+  const asyncVisitServices = {
+    submitAsyncVisit: new SubmitAsyncVisit({ uow: clinicalUow, audit, clock, ids: uuids, files: new MagicNumberFileTypeDetector() }),
+    listPendingAsyncVisits: new ListPendingAsyncVisits({ queue: new PostgresOfflineQueue(db), queries: asyncVisitQueries, audit }),
+    reviewAsyncVisit: new ReviewAsyncVisit({ uow: clinicalUow, audit, clock }),
+    getAsyncVisitAttachment: new GetAsyncVisitAttachment({ queries: asyncVisitQueries, audit }),
+  };
+
   const services = {
     createSession: new CreateVirtualSession({
       uow,
@@ -154,7 +169,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     authenticateStaff: staffAuthenticator(staffAuth),
     ready: () => database.ping(),
     logLevel: config.logLevel,
-    plugins: [aiSummaryRoutes(aiServices)],
+    plugins: [aiSummaryRoutes(aiServices), asyncVisitRoutes(asyncVisitServices)],
   });
   closers.push(() => app.close());
   warn = (context, message) => app.log.warn(context, message);

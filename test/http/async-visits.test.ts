@@ -139,4 +139,15 @@ describe("async visits (store-and-forward)", () => {
   it("when a scheduler lists or reviews async visits, then 403 (clinical content is for clinicians)", async () => {
     expect((await app.request({ method: "GET", url: "/v1/async-visits", token: scheduler })).statusCode).toBe(403);
   });
+
+  it("when the OpenAPI document is read, then the form, its limit and the AI summary routes are described", async () => {
+    const res = await app.request({ method: "GET", url: "/openapi.json" });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    const submitOp = doc.paths["/v1/async-visits"].post;
+    expect(Object.keys(submitOp.requestBody.content)).toEqual(["multipart/form-data"]);
+    expect(submitOp.description).toContain("26 MiB");
+    expect(doc.paths["/v1/sessions/{id}/ai-summary/accept"].post).toBeDefined();
+    expect(doc.paths["/v1/sessions/{id}/ai-summary/audio"].post.requestBody.content).toHaveProperty("audio/mpeg");
+  });
 });

@@ -5,7 +5,7 @@ import type { AcceptAiSummary } from "../../app/accept-ai-summary.js";
 import type { GetAiSummary } from "../../app/get-ai-summary.js";
 import type { RejectAiSummary } from "../../app/reject-ai-summary.js";
 import type { RequestAiSummary } from "../../app/request-ai-summary.js";
-import { DomainError } from "../../domain/errors.js";
+import { DomainError, validationFailed } from "../../domain/errors.js";
 import { AcceptBody, AiSummary, RejectBody, TranscriptBody } from "../clinical-schemas.js";
 import { errorResponses, SessionIdParams } from "../schemas.js";
 
@@ -20,6 +20,9 @@ export interface AiSummaryServices {
 export const AUDIO_LIMIT_BYTES = 25 * 1024 * 1024;
 
 const tags = ["ai-summary"];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const checkSessionId = (data: unknown) =>
+  UUID.test(String((data as { id?: unknown }).id)) ? true : { error: validationFailed("the session id must be a UUID", [{ path: "/id", message: "must be a uuid" }]) };
 const security = [{ bearerAuth: [] }];
 
 /** Registered through `HttpOptions.plugins` (prefix /v1). */
@@ -57,12 +60,15 @@ export function aiSummaryRoutes(services: AiSummaryServices): (instance: Fastify
       "/sessions/:id/ai-summary/audio",
       {
         bodyLimit: AUDIO_LIMIT_BYTES,
+        // The binary body below documents the upload; the parser above already bounds it.
+        validatorCompiler: ({ httpPart }) => (httpPart === "params" ? checkSessionId : () => true),
         schema: {
           tags,
           security,
           summary: "Hand in the visit recording (audio/*, up to 25 MB) for transcription",
           params: SessionIdParams,
           consumes: ["audio/mpeg", "audio/wav", "audio/webm", "audio/mp4", "audio/ogg"],
+          body: Type.Unsafe<Buffer>({ type: "string", format: "binary", description: "the recording, up to 25 MB" }),
           response: { 202: view[202], ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
         },
       },

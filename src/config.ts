@@ -13,6 +13,8 @@ export interface Config {
   kmsMasterKey?: string;
   fhirBaseUrl?: string;
   aiGatewayUrl?: string;
+  /** Bearer key for the AI gateway, when it wants one (AI_GATEWAY_API_KEY). */
+  aiGatewayApiKey?: string;
   publicBaseUrl: string;
   videoHealthCacheMs: number;
   encounterReconcileIntervalMs: number;
@@ -50,6 +52,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kmsMasterKey: env.KMS_MASTER_KEY || undefined,
     fhirBaseUrl: env.FHIR_BASE_URL || undefined,
     aiGatewayUrl: env.AI_GATEWAY_URL || undefined,
+    aiGatewayApiKey: env.AI_GATEWAY_API_KEY || undefined,
     publicBaseUrl: (env.PUBLIC_BASE_URL || `http://localhost:${port}`).replace(/\/$/, ""),
     videoHealthCacheMs: int(env, "VIDEO_HEALTH_CACHE_MS", 5000, 0, 3_600_000),
     encounterReconcileIntervalMs: int(env, "ENCOUNTER_RECONCILE_INTERVAL_MS", 60_000, 100, 300_000),

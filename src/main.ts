@@ -5,6 +5,19 @@ import type { FastifyInstance } from "fastify";
 import { AddParticipant } from "./app/add-participant.js";
 import { CancelSession } from "./app/cancel-session.js";
 import { CreateVirtualSession } from "./app/create-session.js";
+import { AcceptAiSummary } from "./app/accept-ai-summary.js";
+import { AiSummaryPipeline } from "./app/ai-summary-pipeline.js";
+import { EncounterSaga } from "./app/encounter-saga.js";
+import { GetAiSummary } from "./app/get-ai-summary.js";
+import { RejectAiSummary } from "./app/reject-ai-summary.js";
+import { RequestAiSummary } from "./app/request-ai-summary.js";
+import { GetAsyncVisitAttachment, ListPendingAsyncVisits } from "./app/queries/list-pending-async-visits.js";
+import { ReviewAsyncVisit } from "./app/review-async-visit.js";
+import { SubmitAsyncVisit } from "./app/submit-async-visit.js";
+import { MagicNumberFileTypeDetector } from "./adapters/files/file-type-detector.js";
+import { PostgresAsyncVisitQueries } from "./adapters/postgres/async-visit-queries.js";
+import { PostgresOfflineQueue } from "./adapters/postgres/offline-queue.js";
+import { asyncVisitRoutes } from "./http/routes/async-visits.js";
 import { EndSession } from "./app/end-session.js";
 import { GetTenantConfig } from "./app/get-tenant-config.js";
 import { InitiateFallback } from "./app/initiate-fallback.js";
@@ -23,6 +36,8 @@ import { PostgresJoinQueries } from "./adapters/postgres/join-queries.js";
 import { HmacJoinTokenSigner, JoinTokenKeyError, parseJoinTokenKeys, type JoinTokenKey } from "./adapters/tokens/hmac-join-token.js";
 import { FhirConsentCheck } from "./adapters/consent/fhir-consent-check.js";
 import { EmbeddedFhirServer } from "./adapters/fhir/embedded-fhir-server.js";
+import { FhirGateway } from "./adapters/fhir/fhir-gateway.js";
+import { OpenAiGateway } from "./adapters/ai/openai-gateway.js";
 import { JitsiHealthCheck } from "./adapters/jitsi/jitsi-health-check.js";
 import { JitsiMeetAdapter } from "./adapters/jitsi/jitsi-meet.js";
 import { LocalKmsSecretStore } from "./adapters/kms/local-kms-secret-store.js";
@@ -33,6 +48,11 @@ import { OutboxAudit, PostgresUnitOfWork } from "./adapters/postgres/unit-of-wor
 import { PostgresOutboxWriter } from "./adapters/postgres/outbox-writer.js";
 import { edgeDenialEvent } from "./app/edge-denial.js";
 import { startEventWorkers } from "./wire-events.js";
+import { PostgresClinicalUnitOfWork } from "./adapters/postgres/clinical-unit-of-work.js";
+import { encounterReconciler } from "./workers/encounter-reconciler.js";
+import { aiSummaryWorker } from "./workers/ai-summary-worker.js";
+import { aiSummaryRoutes } from "./http/routes/ai-summary.js";
+import type { PeriodicWorker } from "./workers/periodic-worker.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { devSecret } from "./dev-secrets.js";
 import { staffAuthenticator, type StaffAuthConfig } from "./http/auth.js";
@@ -48,14 +68,21 @@ export interface Service {
   /** The staff JWT secret in force (dev default or AUTH_HS256_SECRET); undefined with JWKS. */
   staffJwtSecret?: string;
   fhirBaseUrl: string;
+  /** Background loops (started unless `startWorkers` is false); tests call `runOnce()`. */
+  workers: {
+    encounterReconciler: PeriodicWorker<{ linked: number; failed: number }>;
+    aiSummaries: PeriodicWorker<{ drafted: number; failed: number; charted: number }>;
+  };
   close(): Promise<void>;
 }
 
 export interface ServiceOverrides {
   clock?: Clock;
   logStream?: { write(line: string): void };
+  /** false: do not start the periodic workers (Encounter reconciler, AI summaries); tests call `runOnce()`. */
+  startWorkers?: boolean;
   /** false: do not start the outbox relay and the scheduling consumer (default true). */
-  workers?: boolean;
+  eventWorkers?: boolean;
 }
 
 /** The composition root: every adapter is built and every use case wired here, in plain code. */
@@ -90,9 +117,48 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const createSessionOn = (on: UnitOfWork) =>
     new CreateVirtualSession({ uow: on, tenantConfigs, consent, videoHealth, video, audit, clock, ids: uuids });
 
+  const clinicalUow = new PostgresClinicalUnitOfWork(db, clock);
+  const fhirGateway = new FhirGateway(fhirBaseUrl);
+  // Workers log through the app's logger once it exists; ids and error classes only, never PHI.
+  let warn: (context: Record<string, unknown>, message: string) => void = () => undefined;
+  const errorClass = (err: unknown) => {
+    // Error names and codes only: messages of driver errors can quote query parameters.
+    const e = err as { name?: string; code?: unknown; cause?: { code?: unknown } };
+    return [e?.name ?? "Error", e?.code ?? e?.cause?.code].filter((x) => typeof x === "string").join(":");
+  };
+  const encounterSaga = new EncounterSaga({
+    uow: clinicalUow,
+    fhir: fhirGateway,
+    clock,
+    onFailure: (sessionId, err) => warn({ sessionId, error: errorClass(err) }, "FHIR Encounter not created yet; the reconciler retries"),
+  });
+
+  const aiPipeline = new AiSummaryPipeline({
+    uow: clinicalUow,
+    ai: config.aiGatewayUrl ? new OpenAiGateway({ baseUrl: config.aiGatewayUrl, apiKey: config.aiGatewayApiKey }) : null,
+    fhir: fhirGateway,
+    clock,
+    onFailure: (summaryId, step, err) => warn({ summaryId, step, error: errorClass(err) }, "AI summary step failed; it is retried"),
+  });
+  const aiWorker = aiSummaryWorker(aiPipeline, (err) => warn({ worker: "ai-summary", error: errorClass(err) }, "worker run failed"));
+  const aiServices = {
+    requestAiSummary: new RequestAiSummary({ uow: clinicalUow, audit, clock, ids: uuids, gatewayConfigured: Boolean(config.aiGatewayUrl), kick: () => aiWorker.kick() }),
+    getAiSummary: new GetAiSummary({ uow: clinicalUow, audit }),
+    acceptAiSummary: new AcceptAiSummary({ uow: clinicalUow, audit, clock, pipeline: aiPipeline }),
+    rejectAiSummary: new RejectAiSummary({ uow: clinicalUow, audit, clock }),
+  };
+
+  const asyncVisitQueries = new PostgresAsyncVisitQueries(db);
+  const asyncVisitServices = {
+    submitAsyncVisit: new SubmitAsyncVisit({ uow: clinicalUow, audit, clock, ids: uuids, files: new MagicNumberFileTypeDetector() }),
+    listPendingAsyncVisits: new ListPendingAsyncVisits({ queue: new PostgresOfflineQueue(db), queries: asyncVisitQueries, audit }),
+    reviewAsyncVisit: new ReviewAsyncVisit({ uow: clinicalUow, audit, clock }),
+    getAsyncVisitAttachment: new GetAsyncVisitAttachment({ queries: asyncVisitQueries, audit }),
+  };
+
   const services = {
     createSession: createSessionOn(uow),
-    endSession: new EndSession(commandDeps),
+    endSession: new EndSession(commandDeps, [encounterSaga.afterEnded, async () => aiWorker.kick()]),
     cancelSession: new CancelSession(commandDeps),
     initiateFallback: new InitiateFallback(commandDeps),
     addParticipant: new AddParticipant({ ...commandDeps, ids: uuids }),
@@ -126,10 +192,24 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     logLevel: config.logLevel,
     logStream: overrides.logStream,
     auditEdgeDenial: (denial) => new PostgresOutboxWriter(db, clock).add([edgeDenialEvent(denial, clock.now())]),
+    plugins: [aiSummaryRoutes(aiServices), asyncVisitRoutes(asyncVisitServices)],
   });
   closers.push(() => app.close());
+  warn = (context, message) => app.log.warn(context, message);
 
-  if (overrides.workers !== false) {
+  const workers = {
+    encounterReconciler: encounterReconciler(encounterSaga, config.encounterReconcileIntervalMs, (err) =>
+      warn({ worker: "encounter-reconciler", error: errorClass(err) }, "worker run failed"),
+    ),
+    aiSummaries: aiWorker,
+  };
+  if (overrides.startWorkers !== false) for (const worker of Object.values(workers)) worker.start();
+  // Stopped before the database closes (closers run in reverse).
+  closers.push(async () => {
+    for (const worker of Object.values(workers)) await worker.stop();
+  });
+
+  if (overrides.eventWorkers !== false) {
     const stopWorkers = startEventWorkers({
       config,
       database,
@@ -149,6 +229,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     config,
     staffJwtSecret,
     fhirBaseUrl,
+    workers,
     close: async () => {
       for (const close of closers.reverse()) await close().catch(() => undefined);
     },

@@ -13,6 +13,13 @@ export const permissions = {
   "session.fallback": ["clinician", "admin"],
   "session.cancel": ["clinician", "scheduler", "admin"],
   "ai_summary.accept": ["clinician"],
+  // The draft is clinical content: only clinicians upload, read or reject it (docs/decisions.md).
+  "ai_summary.request": ["clinician"],
+  "ai_summary.read": ["clinician"],
+  "ai_summary.reject": ["clinician"],
+  "async_visit.submit": ["clinician", "scheduler", "admin"],
+  "async_visit.read": ["clinician"],
+  "async_visit.review": ["clinician"],
   "tenant_config.read": ["admin", "platform_admin"],
   "tenant_config.update": ["admin", "platform_admin"],
   "tenant_config.license": ["platform_admin"],

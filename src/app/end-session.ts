@@ -5,9 +5,10 @@ import type { Actor } from "./ports.js";
 
 /**
  * Work that follows a committed end (the FHIR Encounter saga). It runs after the commit and must
- * not throw: whatever it fails to do, a reconciler finds from the stored state and retries.
+ * not throw: whatever it fails to do, a reconciler finds from the stored state and retries. A step
+ * that changed the session returns its new state, so the caller sees it (e.g. the encounterId).
  */
-export type AfterSessionEnded = (session: SessionState) => Promise<void>;
+export type AfterSessionEnded = (session: SessionState) => Promise<SessionState | void>;
 
 /** Spec flow 4.2: end the visit; `session.ended` and the billing event go out through the outbox. */
 export class EndSession {
@@ -25,8 +26,8 @@ export class EndSession {
       expectedVersion,
       change: (s, now) => s.end(now),
     });
-    const state = session.snapshot();
-    for (const step of this.afterEnded) await step(state);
+    let state = session.snapshot();
+    for (const step of this.afterEnded) state = (await step(state)) ?? state;
     return sessionView(state);
   }
 }

@@ -258,3 +258,117 @@ export interface InboxPort {
    */
   unitOfWork(entry: InboxEntry): UnitOfWork;
 }
+
+// ---------- clinical integrations (issue 5): Encounter saga, AI visit summary, async visits ----------
+import type { AiSummary, SoapDraft } from "../domain/ai-summary.js";
+import type { AsyncVisit, AsyncVisitState } from "../domain/async-visit.js";
+
+export interface EncounterRequest {
+  sessionId: string;
+  patientId: string;
+  providerId: string;
+  start: Date;
+  end: Date;
+}
+
+export interface ChartDocumentRequest {
+  summaryId: string;
+  sessionId: string;
+  patientId: string;
+  providerId: string;
+  /** Linked when the Encounter saga has already stored it. */
+  encounterId: string | null;
+  text: string;
+  acceptedAt: Date;
+}
+
+/**
+ * FHIR R4 writes (contract §9). Both creates are conditional on a business identifier, so a retry,
+ * a second replica or a crash between create and commit never yields a second resource.
+ * Throws when FHIR cannot be reached or refuses the write.
+ */
+export interface FhirGatewayPort {
+  /** The id of the one Encounter of the session (created now, or found). */
+  ensureEncounter(request: EncounterRequest): Promise<string>;
+  /** The id of the one DocumentReference holding an accepted summary. */
+  ensureDocumentReference(request: ChartDocumentRequest): Promise<string>;
+}
+
+/** An OpenAI-compatible gateway (speech to text, then a structured SOAP draft). Throws on any failure. */
+export interface AiGatewayPort {
+  transcribe(audio: { data: Uint8Array; contentType: string }): Promise<string>;
+  summarise(transcript: string): Promise<SoapDraft>;
+}
+
+/** Recognises a file by its bytes (never by its declared type or name). */
+export interface FileTypeDetector {
+  /** The MIME type the content really has, or null when unrecognised. */
+  detect(data: Uint8Array): Promise<string | null>;
+}
+
+/** Ended sessions still waiting for their Encounter; rows are locked for the rest of the transaction. */
+export interface PendingEncounterStore {
+  /** Locks the oldest pending session no other worker holds, skipping `excludeIds`; null when none. */
+  claimNext(excludeIds: readonly string[]): Promise<{ tenantId: string; sessionId: string } | null>;
+  /** Locks this session (waiting for another holder) when it is still pending; false otherwise. */
+  claim(tenantId: string, sessionId: string): Promise<boolean>;
+}
+
+export interface AiSummaryRepository {
+  findBySession(tenantId: string, sessionId: string, options?: { lock?: boolean }): Promise<AiSummary | null>;
+  findById(tenantId: string, id: string, options?: { lock?: boolean }): Promise<AiSummary | null>;
+  /** The uploaded audio still waiting for transcription. */
+  audio(tenantId: string, id: string): Promise<{ data: Uint8Array; contentType: string } | null>;
+  insert(summary: AiSummary, audio?: { data: Uint8Array; contentType: string }): Promise<void>;
+  /** Optimistic save with its recorded events; `audio` replaces the stored audio, null clears it. */
+  save(summary: AiSummary, expectedVersion: number, audio?: { data: Uint8Array; contentType: string } | null): Promise<void>;
+  /** Locks one summary due for drafting (its session ended) that no other worker holds. */
+  claimDue(now: Date): Promise<AiSummary | null>;
+  /** Locks one accepted summary not yet in the chart, due now, that no other worker holds. */
+  claimChartPending(now: Date, excludeIds: readonly string[]): Promise<AiSummary | null>;
+}
+
+export interface NewAttachment {
+  id: string;
+  position: number;
+  contentType: string;
+  filename: string;
+  data: Uint8Array;
+}
+
+export interface AsyncVisitRepository {
+  insert(visit: AsyncVisit, attachments: NewAttachment[]): Promise<void>;
+  findById(tenantId: string, id: string): Promise<AsyncVisit | null>;
+  save(visit: AsyncVisit, expectedVersion: number): Promise<void>;
+}
+
+export interface QueuedAsyncVisit {
+  visitId: string;
+  providerId: string;
+  enqueuedAt: Date;
+}
+
+/** Store-and-forward work waiting for a provider (spec: async-visit-queue adapter). */
+export interface OfflineQueuePort {
+  enqueue(tenantId: string, item: QueuedAsyncVisit): Promise<void>;
+  /** Oldest first; `after` is the last item of the previous page. */
+  pending(tenantId: string, filter: { providerId?: string; limit: number; after?: { enqueuedAt: Date; visitId: string } }): Promise<QueuedAsyncVisit[]>;
+  remove(tenantId: string, visitId: string): Promise<void>;
+}
+
+export interface ClinicalTransactionContext extends TransactionContext {
+  pendingEncounters: PendingEncounterStore;
+  aiSummaries: AiSummaryRepository;
+  asyncVisits: AsyncVisitRepository;
+  offlineQueue: OfflineQueuePort;
+}
+
+export interface ClinicalUnitOfWork {
+  run<T>(work: (tx: ClinicalTransactionContext) => Promise<T>): Promise<T>;
+}
+
+/** Read side of async visits: metadata and text, attachment bytes only on request. */
+export interface AsyncVisitQueries {
+  getMany(tenantId: string, ids: readonly string[]): Promise<AsyncVisitState[]>;
+  attachment(tenantId: string, visitId: string, attachmentId: string): Promise<{ contentType: string; filename: string; data: Uint8Array } | null>;
+}

@@ -22,6 +22,7 @@ export type ErrorCode =
   | "IDEMPOTENCY_KEY_REUSED"
   | "APPOINTMENT_ALREADY_LINKED"
   | "CONSENT_CHECK_UNAVAILABLE"
+  | "AI_SUMMARY_DISABLED"
   | "INTERNAL";
 
 /** Extensions the spec attaches to some errors (contract §7). */

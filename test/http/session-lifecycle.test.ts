@@ -84,7 +84,9 @@ describe("session lifecycle over HTTP (PostgreSQL)", () => {
     expect(fb.json()).toMatchObject({ status: "fallback", fallback: { reason: "patient bandwidth too low", measuredKbps: 90 } });
     const end = await app.request({ method: "POST", url: `/v1/sessions/${s.id}/end`, token: clinician });
     expect(end.statusCode).toBe(200);
-    expect(end.json()).toMatchObject({ status: "ended", version: 3 });
+    // Version 3 is the end itself; the Encounter saga's link (inline, FHIR is up) is one more change.
+    expect(end.json()).toMatchObject({ status: "ended", version: 4 });
+    expect(end.json().encounterId).not.toBeNull();
     expect(end.json().endedAt).not.toBeNull();
   });
 

@@ -108,6 +108,7 @@ export class EmbeddedFhirServer {
       method,
       // The router parses `url` (path + query) itself and refuses a request that sets `pathname`.
       url: url.pathname.slice(prefix.length) + url.search,
+      // The router parses `url` itself and refuses a request that already carries a pathname.
       pathname: "",
       body,
       params: {},

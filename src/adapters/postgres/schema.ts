@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import {
   bigserial,
+  boolean,
+  customType,
 
   index,
   integer,
@@ -124,5 +126,118 @@ export const idempotencyKeys = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.key] })],
 );
 
-export const schema = { sessions, participants, tenantConfigs, outbox, inbox, idempotencyKeys };
+// ---------- clinical integrations: AI visit summaries, async visits ----------
+
+/** Binary content (audio awaiting transcription, async visit attachments). PGlite hands back Uint8Array. */
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => "bytea",
+  fromDriver: (value) => (Buffer.isBuffer(value) ? value : Buffer.from(value)),
+});
+
+export const aiSummaries = pgTable(
+  "ai_summaries",
+  {
+    id: uuid("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
+    status: text("status").notNull(),
+    source: text("source").notNull(),
+    // Clinical content: never copied into events, audit or logs.
+    transcript: text("transcript"),
+    // Kept only until it is transcribed (data minimisation), so a failed transcription can be retried.
+    audio: bytea("audio"),
+    audioContentType: text("audio_content_type"),
+    draft: jsonb("draft").$type<{ subjective: string; objective: string; assessment: string; plan: string } | null>(),
+    acceptedText: text("accepted_text"),
+    edited: boolean("edited"),
+    decidedBy: text("decided_by"),
+    decidedAt: at("decided_at"),
+    rejectReason: text("reject_reason"),
+    documentReferenceId: text("document_reference_id"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: at("next_attempt_at"),
+    leaseUntil: at("lease_until"),
+    lastError: text("last_error"),
+    createdAt: at("created_at").notNull(),
+    updatedAt: at("updated_at").notNull(),
+    version: integer("version").notNull(),
+  },
+  (t) => [
+    // One summary per visit (the routes address it by session).
+    uniqueIndex("ai_summaries_tenant_session_uq").on(t.tenantId, t.sessionId),
+    // The retry worker's scans: drafts to (re)generate, and accepted summaries not yet in the chart.
+    index("ai_summaries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'failed', 'processing')`),
+    index("ai_summaries_chart_pending_idx").on(t.decidedAt).where(sql`${t.status} = 'accepted' and ${t.documentReferenceId} is null`),
+  ],
+);
+
+export const asyncVisits = pgTable(
+  "async_visits",
+  {
+    id: uuid("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    patientId: text("patient_id").notNull(),
+    providerId: text("provider_id").notNull(),
+    sessionId: uuid("session_id"),
+    submittedByKind: text("submitted_by_kind").notNull(),
+    submittedById: text("submitted_by_id").notNull(),
+    text: text("text").notNull(),
+    status: text("status").notNull(),
+    submittedAt: at("submitted_at").notNull(),
+    reviewedAt: at("reviewed_at"),
+    reviewedBy: text("reviewed_by"),
+    version: integer("version").notNull(),
+  },
+  (t) => [index("async_visits_tenant_patient_idx").on(t.tenantId, t.patientId, t.submittedAt.desc())],
+);
+
+export const asyncVisitAttachments = pgTable(
+  "async_visit_attachments",
+  {
+    id: uuid("id").primaryKey(),
+    visitId: uuid("visit_id")
+      .notNull()
+      .references(() => asyncVisits.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id").notNull(),
+    position: integer("position").notNull(),
+    contentType: text("content_type").notNull(),
+    filename: text("filename").notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+    sha256: text("sha256").notNull(),
+    data: bytea("data").notNull(),
+  },
+  (t) => [index("async_visit_attachments_visit_idx").on(t.visitId, t.position)],
+);
+
+/** OfflineQueuePort's store: what waits for a provider's review, oldest first. */
+export const asyncVisitQueue = pgTable(
+  "async_visit_queue",
+  {
+    visitId: uuid("visit_id")
+      .primaryKey()
+      .references(() => asyncVisits.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id").notNull(),
+    providerId: text("provider_id").notNull(),
+    enqueuedAt: at("enqueued_at").notNull(),
+  },
+  (t) => [
+    index("async_visit_queue_provider_idx").on(t.tenantId, t.providerId, t.enqueuedAt, t.visitId),
+    index("async_visit_queue_tenant_idx").on(t.tenantId, t.enqueuedAt, t.visitId),
+  ],
+);
+
+export const schema = {
+  sessions,
+  participants,
+  tenantConfigs,
+  outbox,
+  inbox,
+  idempotencyKeys,
+  aiSummaries,
+  asyncVisits,
+  asyncVisitAttachments,
+  asyncVisitQueue,
+};
 

@@ -1,0 +1,9 @@
+import { fileTypeFromBuffer } from "file-type";
+import type { FileTypeDetector } from "../../app/ports.js";
+
+/** FileTypeDetector by magic numbers (the `file-type` library), never by name or declared type. */
+export class MagicNumberFileTypeDetector implements FileTypeDetector {
+  async detect(data: Uint8Array): Promise<string | null> {
+    return (await fileTypeFromBuffer(data))?.mime ?? null;
+  }
+}

@@ -1,0 +1,27 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { AsyncVisitQueries } from "../../app/ports.js";
+import type { AsyncVisitState } from "../../domain/async-visit.js";
+import { loadAsyncVisit } from "./async-visit-repository.js";
+import type { Db } from "./database.js";
+import { asyncVisitAttachments } from "./schema.js";
+import { isUuid } from "./session-repository.js";
+
+export class PostgresAsyncVisitQueries implements AsyncVisitQueries {
+  constructor(private readonly db: Db) {}
+
+  async getMany(tenantId: string, ids: readonly string[]): Promise<AsyncVisitState[]> {
+    // Pages are at most 100 visits: one small read each keeps the mapping in one place.
+    const found = await Promise.all(ids.map((id) => loadAsyncVisit(this.db, tenantId, id)));
+    return found.filter((v): v is AsyncVisitState => v !== null);
+  }
+
+  async attachment(tenantId: string, visitId: string, attachmentId: string) {
+    if (!isUuid(visitId) || !isUuid(attachmentId)) return null;
+    const a = asyncVisitAttachments;
+    const [row] = await this.db
+      .select({ contentType: a.contentType, filename: a.filename, data: a.data })
+      .from(a)
+      .where(and(eq(a.tenantId, tenantId), eq(a.visitId, visitId), inArray(a.id, [attachmentId])));
+    return row ?? null;
+  }
+}

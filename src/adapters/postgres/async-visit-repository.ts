@@ -1,0 +1,95 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { AsyncVisitRepository, NewAttachment, OutboxWriter } from "../../app/ports.js";
+import { AsyncVisit, type AsyncVisitState } from "../../domain/async-visit.js";
+import { DomainError } from "../../domain/errors.js";
+import { createHash } from "node:crypto";
+import type { Db } from "./database.js";
+import { asyncVisitAttachments, asyncVisits } from "./schema.js";
+import { isUuid } from "./session-repository.js";
+
+/** Async visits and their attachments (bytes stay in the table; reads load metadata only). */
+export class PostgresAsyncVisitRepository implements AsyncVisitRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: OutboxWriter,
+  ) {}
+
+  async insert(visit: AsyncVisit, attachments: NewAttachment[]): Promise<void> {
+    const s = visit.snapshot();
+    await this.db.insert(asyncVisits).values({
+      id: s.id,
+      tenantId: s.tenantId,
+      patientId: s.patientId,
+      providerId: s.providerId,
+      sessionId: s.sessionId,
+      submittedByKind: s.submittedBy.kind,
+      submittedById: s.submittedBy.id,
+      text: s.text,
+      status: s.status,
+      submittedAt: s.submittedAt,
+      version: 1,
+    });
+    if (attachments.length > 0) {
+      await this.db.insert(asyncVisitAttachments).values(
+        attachments.map((a) => ({
+          id: a.id,
+          visitId: s.id,
+          tenantId: s.tenantId,
+          position: a.position,
+          contentType: a.contentType,
+          filename: a.filename,
+          sizeBytes: a.data.byteLength,
+          sha256: createHash("sha256").update(a.data).digest("hex"),
+          data: Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength),
+        })),
+      );
+    }
+    await this.outbox.add(visit.pullEvents());
+    visit.markSaved(1);
+  }
+
+  async findById(tenantId: string, id: string): Promise<AsyncVisit | null> {
+    const state = await loadAsyncVisit(this.db, tenantId, id);
+    return state ? AsyncVisit.rehydrate(state) : null;
+  }
+
+  async save(visit: AsyncVisit, expectedVersion: number): Promise<void> {
+    const s = visit.snapshot();
+    const [row] = await this.db
+      .update(asyncVisits)
+      .set({ status: s.status, reviewedAt: s.reviewedAt, reviewedBy: s.reviewedBy, version: sql`${asyncVisits.version} + 1` })
+      .where(and(eq(asyncVisits.id, s.id), eq(asyncVisits.tenantId, s.tenantId), eq(asyncVisits.version, expectedVersion)))
+      .returning({ version: asyncVisits.version });
+    if (!row) throw new DomainError("OPTIMISTIC_LOCK_CONFLICT", "the async visit was changed by another request", { currentVersion: expectedVersion + 1 });
+    await this.outbox.add(visit.pullEvents());
+    visit.markSaved(row.version);
+  }
+}
+
+/** Reads one visit with its attachment metadata (never the bytes). */
+export async function loadAsyncVisit(db: Db, tenantId: string, id: string): Promise<AsyncVisitState | null> {
+  if (!isUuid(id)) return null;
+  const [row] = await db.select().from(asyncVisits).where(and(eq(asyncVisits.id, id), eq(asyncVisits.tenantId, tenantId)));
+  if (!row) return null;
+  const a = asyncVisitAttachments;
+  const files = await db
+    .select({ id: a.id, position: a.position, contentType: a.contentType, filename: a.filename, sizeBytes: a.sizeBytes })
+    .from(a)
+    .where(and(eq(a.visitId, id), eq(a.tenantId, tenantId)))
+    .orderBy(asc(a.position));
+  return {
+    id: row.id,
+    tenantId: row.tenantId,
+    patientId: row.patientId,
+    providerId: row.providerId,
+    sessionId: row.sessionId,
+    submittedBy: { kind: row.submittedByKind as "staff" | "participant", id: row.submittedById },
+    text: row.text,
+    status: row.status as AsyncVisitState["status"],
+    attachments: files,
+    submittedAt: row.submittedAt,
+    reviewedAt: row.reviewedAt,
+    reviewedBy: row.reviewedBy,
+    version: row.version,
+  };
+}

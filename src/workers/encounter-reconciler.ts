@@ -1,0 +1,11 @@
+import type { EncounterSaga } from "../app/encounter-saga.js";
+import { PeriodicWorker } from "./periodic-worker.js";
+
+/**
+ * The Encounter saga's retry job (spec §5: reconciled within 5 minutes). Every
+ * ENCOUNTER_RECONCILE_INTERVAL_MS it links the Encounter of ended sessions that still lack one;
+ * replicas can all run it: each session is claimed with FOR UPDATE SKIP LOCKED.
+ */
+export function encounterReconciler(saga: EncounterSaga, intervalMs: number, onError: (err: unknown) => void) {
+  return new PeriodicWorker("encounter-reconciler", intervalMs, () => saga.reconcile(), onError);
+}

@@ -1,0 +1,69 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MagicNumberFileTypeDetector } from "../../src/adapters/files/file-type-detector.js";
+import { PostgresClinicalUnitOfWork } from "../../src/adapters/postgres/clinical-unit-of-work.js";
+import { OutboxAudit } from "../../src/adapters/postgres/unit-of-work.js";
+import type { Actor } from "../../src/app/ports.js";
+import { SubmitAsyncVisit } from "../../src/app/submit-async-visit.js";
+import { isDomainError } from "../../src/domain/errors.js";
+import { bootApp, configureTenant, sessionBody, staffToken, type TestApp } from "../support/app.js";
+import { samples } from "../support/multipart.js";
+
+/**
+ * The patient path of SubmitAsyncVisit, below HTTP: join tokens are verified on another branch, and
+ * once merged the route hands the verified participant actor to this same use case.
+ */
+describe("SubmitAsyncVisit for a participant of a session", () => {
+  let app: TestApp;
+  let submit: SubmitAsyncVisit;
+  let session: { id: string; participants: Array<{ id: string; role: string }> };
+
+  beforeAll(async () => {
+    app = await bootApp();
+    await configureTenant(app, "clinic-p");
+    const scheduler = await staffToken("clinic-p", ["scheduler"]);
+    const res = await app.request({
+      method: "POST",
+      url: "/v1/sessions",
+      token: scheduler,
+      body: sessionBody({ patientId: "pat-p", providerId: "dr-p", participants: [{ role: "guest", displayName: "Neighbour" }] }),
+    });
+    session = res.json();
+    const { db } = app.service.database;
+    const clock = { now: () => new Date() };
+    submit = new SubmitAsyncVisit({
+      uow: new PostgresClinicalUnitOfWork(db, clock),
+      audit: new OutboxAudit(db, clock),
+      clock,
+      ids: { uuid: () => randomUUID() },
+      files: new MagicNumberFileTypeDetector(),
+    });
+  });
+  afterAll(() => app.close());
+
+  const as = (role: string, tenantId = "clinic-p"): Actor => ({
+    kind: "participant",
+    tenantId,
+    sessionId: session.id,
+    participantId: session.participants.find((p) => p.role === role)!.id,
+  });
+  const codeOf = (p: Promise<unknown>) => p.then(() => "ok", (e) => (isDomainError(e) ? e.code : "unexpected"));
+
+  it("when the patient submits, then the visit belongs to the session's patient and provider, whatever the body claims", async () => {
+    const patient = as("patient") as Extract<Actor, { kind: "participant" }>;
+    const { id } = await submit.execute(patient, {
+      patientId: "someone-else",
+      text: "photo of the wound",
+      attachments: [{ filename: "wound.jpg", declaredType: "image/jpeg", data: samples.jpeg }],
+    });
+    const row = await app.service.database.pool!.query("select patient_id, provider_id, session_id, submitted_by_kind, submitted_by_id from async_visits where id = $1", [id]);
+    expect(row.rows[0]).toEqual({ patient_id: "pat-p", provider_id: "dr-p", session_id: session.id, submitted_by_kind: "participant", submitted_by_id: patient.participantId });
+  });
+
+  it("when a guest submits, then FORBIDDEN; with another tenant's claim, then NOT_FOUND", async () => {
+    expect(await codeOf(submit.execute(as("guest"), { text: "hi", attachments: [] }))).toBe("FORBIDDEN");
+    expect(await codeOf(submit.execute(as("patient", "clinic-q"), { text: "hi", attachments: [] }))).toBe("MODULE_NOT_LICENSED");
+    await configureTenant(app, "clinic-q");
+    expect(await codeOf(submit.execute(as("patient", "clinic-q"), { text: "hi", attachments: [] }))).toBe("NOT_FOUND");
+  });
+});

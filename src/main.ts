@@ -48,6 +48,7 @@ import { OutboxAudit, PostgresUnitOfWork } from "./adapters/postgres/unit-of-wor
 import { PostgresOutboxWriter } from "./adapters/postgres/outbox-writer.js";
 import { edgeDenialEvent } from "./app/edge-denial.js";
 import { startEventWorkers } from "./wire-events.js";
+import { participantFromJoinToken } from "./app/join-access.js";
 import { PostgresClinicalUnitOfWork } from "./adapters/postgres/clinical-unit-of-work.js";
 import { encounterReconciler } from "./workers/encounter-reconciler.js";
 import { aiSummaryWorker } from "./workers/ai-summary-worker.js";
@@ -192,7 +193,9 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     logLevel: config.logLevel,
     logStream: overrides.logStream,
     auditEdgeDenial: (denial) => new PostgresOutboxWriter(db, clock).add([edgeDenialEvent(denial, clock.now())]),
-    plugins: [aiSummaryRoutes(aiServices), asyncVisitRoutes(asyncVisitServices)],
+    plugins: [aiSummaryRoutes(aiServices), asyncVisitRoutes(asyncVisitServices, {
+        participantFromJoinToken: (token) => participantFromJoinToken(signer, clock.now(), token),
+      })],
   });
   closers.push(() => app.close());
   warn = (context, message) => app.log.warn(context, message);

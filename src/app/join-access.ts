@@ -43,3 +43,10 @@ export function assertJoinStateUsable(state: JoinState | null): asserts state is
     throw new DomainError("PARTICIPANT_REMOVED", "participant has been removed from the session");
   }
 }
+
+/** A join token as a participant identity for other token-protected routes (async visits). */
+export function participantFromJoinToken(signer: JoinTokenSignerPort, now: Date, token: string): JoinCredential["actor"] {
+  const { actor, claims } = readJoinToken(signer, token);
+  assertUnexpired(claims, now);
+  return actor;
+}

@@ -81,6 +81,11 @@ export class SubmitAsyncVisit {
   private async resolveParties(tx: ClinicalTransactionContext, actor: Actor, c: AsyncVisitCommand) {
     if (actor.kind === "participant") {
       const session = await this.session(tx, actor.tenantId, actor.sessionId);
+      // Store-and-forward is what a fallback visit turns into, and a follow-up photo after the end
+      // is expected; only a cancelled visit takes no more submissions.
+      if (session.status === "cancelled") {
+        throw new DomainError("INVALID_STATUS_TRANSITION", "the visit was cancelled", { currentStatus: session.status });
+      }
       const participant = session.participants.find((p) => p.id === actor.participantId);
       if (!participant) throw notFound("participant");
       if (participant.status === "removed") throw new DomainError("PARTICIPANT_REMOVED", "you were removed from this visit");

@@ -53,7 +53,7 @@ describe("NATS down for a while (own nats-server, PostgreSQL)", () => {
     const created = ours.filter((r) => r.subject === "virtualcare.session.created.v1").map((r) => r.event.data.sessionId);
     expect([...created].sort()).toEqual([before, ...during].sort());
     expect(ours.filter((r) => r.subject === "virtualcare.session.cancelled.v1").map((r) => r.event.data)).toEqual([
-      { sessionId: before, reason: "clinic closed" },
+      { sessionId: before, reason: "clinic closed", participants: [expect.objectContaining({ role: "patient" }), expect.objectContaining({ role: "clinician" })] },
     ]);
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddedFhirServer } from "../../src/adapters/fhir/embedded-fhir-server.js";
+import { roomAllocationLockKey } from "../../src/adapters/postgres/session-repository.js";
 import { staffToken } from "../support/app.js";
 import { eventually, PrivateNats } from "../support/nats.js";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.js";
@@ -60,7 +61,7 @@ describe("scheduling consumer killed before its ack (child process, own nats-ser
     blocker.on("error", () => undefined);
     await blocker.connect();
     await blocker.query("begin");
-    await blocker.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [`${tenant}\u001flimited`]);
+    await blocker.query("select pg_advisory_xact_lock(hashtextextended($1, 0))", [roomAllocationLockKey(tenant, "limited")]);
     return blocker;
   };
   const serviceIsWaitingInsideItsTransaction = async () => {

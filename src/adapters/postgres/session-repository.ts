@@ -86,9 +86,7 @@ export class PostgresSessionRepository implements VirtualSessionRepository {
   }
 
   async lockBackend(tenantId: string, backendName: string): Promise<void> {
-    // JSON keeps the pair unambiguous whatever characters the two names contain.
-    const key = JSON.stringify(["room-allocation", tenantId, backendName]);
-    await this.db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+    await this.db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${roomAllocationLockKey(tenantId, backendName)}, 0))`);
   }
 
   async countRoomsInUse(tenantId: string, backendName: string, start: Date, end: Date): Promise<number> {
@@ -112,6 +110,10 @@ export class PostgresSessionRepository implements VirtualSessionRepository {
     return VirtualSession.rehydrate(toSessionState(row, people.get(row.id) ?? []));
   }
 }
+
+/** JSON keeps the pair unambiguous whatever characters the two names contain (NUL is not allowed in text). */
+export const roomAllocationLockKey = (tenantId: string, backendName: string): string =>
+  JSON.stringify(["room-allocation", tenantId, backendName]);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Ids are UUIDs; anything else cannot name a row (and must not reach a uuid column as an error). */

@@ -1,6 +1,7 @@
 import multipart from "@fastify/multipart";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
+import type { Actor } from "../../app/ports.js";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { GetAsyncVisitAttachment, ListPendingAsyncVisits } from "../../app/queries/list-pending-async-visits.js";
 import type { ReviewAsyncVisit } from "../../app/review-async-visit.js";
@@ -19,10 +20,10 @@ export interface AsyncVisitServices {
 
 export interface AsyncVisitRouteOptions {
   /**
-   * Who may submit. Default: staff bearer tokens. A patient path sets `req.actor` to a participant
-   * actor from the join token (X-Join-Token) and falls back to staff auth otherwise.
+   * The patient path: a join token (X-Join-Token) read into a participant actor. Without the
+   * header, or without this option, the submitter must be staff with a bearer token.
    */
-  authenticateSubmitter?: (req: FastifyRequest) => Promise<void>;
+  participantFromJoinToken?: (token: string) => Actor;
 }
 
 /**
@@ -40,7 +41,12 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
   return async (instance) => {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     await app.register(multipart, { throwFileSizeLimit: true });
-    const authenticateSubmitter = options.authenticateSubmitter ?? app.authenticateStaff;
+    const fromJoinToken = options.participantFromJoinToken;
+    const authenticateSubmitter = async (req: FastifyRequest) => {
+      const token = req.headers["x-join-token"];
+      if (fromJoinToken && typeof token === "string") req.actor = fromJoinToken(token);
+      else await app.authenticateStaff(req);
+    };
 
     app.post(
       "/async-visits",
@@ -51,7 +57,7 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
         validatorCompiler: () => () => true,
         schema: {
           tags,
-          security,
+          security: [{ bearerAuth: [] }, { joinToken: [] }],
           summary: "Submit a store-and-forward visit (SubmitAsyncVisit)",
           description:
             "multipart/form-data: `text` (≤ 10,000 characters) and up to 5 `attachments` (JPEG, PNG or PDF, ≤ 5 MB each). " +

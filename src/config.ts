@@ -17,6 +17,8 @@ export interface Config {
   aiGatewayApiKey?: string;
   publicBaseUrl: string;
   videoHealthCacheMs: number;
+  /** Allow video health URLs on loopback/private networks (off: a tenant admin could probe them). */
+  videoHealthAllowPrivate: boolean;
   encounterReconcileIntervalMs: number;
   migrateOnStart: boolean;
   logLevel: string;
@@ -55,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     aiGatewayApiKey: env.AI_GATEWAY_API_KEY || undefined,
     publicBaseUrl: (env.PUBLIC_BASE_URL || `http://localhost:${port}`).replace(/\/$/, ""),
     videoHealthCacheMs: int(env, "VIDEO_HEALTH_CACHE_MS", 5000, 0, 3_600_000),
+    videoHealthAllowPrivate: (env.VIDEO_HEALTH_ALLOW_PRIVATE ?? "false").toLowerCase() === "true",
     encounterReconcileIntervalMs: int(env, "ENCOUNTER_RECONCILE_INTERVAL_MS", 60_000, 100, 300_000),
     migrateOnStart: (env.MIGRATE_ON_START ?? "true").toLowerCase() !== "false",
     logLevel: env.LOG_LEVEL || "info",

@@ -113,7 +113,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const commandDeps = { uow, audit, clock };
   const joinQueries = new PostgresJoinQueries(db);
   const consent = new FhirConsentCheck(fhirBaseUrl);
-  const videoHealth = new JitsiHealthCheck(config.videoHealthCacheMs, clock);
+  const videoHealth = new JitsiHealthCheck(config.videoHealthCacheMs, clock, config.videoHealthAllowPrivate);
   // The scheduling consumer runs the same use cases on its inbox unit of work (flow 4.4).
   const createSessionOn = (on: UnitOfWork) =>
     new CreateVirtualSession({ uow: on, tenantConfigs, consent, videoHealth, video, audit, clock, ids: uuids });

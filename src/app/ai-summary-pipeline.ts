@@ -85,7 +85,8 @@ export class AiSummaryPipeline {
       });
     } catch (err) {
       this.deps.onFailure?.(summaryId, "chart", err);
-      await this.recordChartFailure(tenantId, summaryId);
+      // The acceptance already committed; a failure to note the retry must not turn it into a 500.
+      await this.recordChartFailure(tenantId, summaryId).catch((e) => this.deps.onFailure?.(summaryId, "chart", e));
       return null;
     }
   }

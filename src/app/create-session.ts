@@ -66,7 +66,10 @@ export class CreateVirtualSession {
       const requestHash = idempotencyKey ? hashCommand(command) : "";
       if (idempotencyKey) {
         const replay = await this.replay(actor.tenantId, idempotencyKey, requestHash);
-        if (replay) return replay;
+        if (replay) {
+          await this.deps.audit.record({ actor, action: "session.create", outcome: "success", targets: { sessionId: replay.session.id, replayed: "true" } });
+          return replay;
+        }
       }
       const config = await loadLicensedConfig(this.deps.tenantConfigs, actor.tenantId);
       await this.assertConsent(config, command.patientId);
@@ -89,7 +92,9 @@ export class CreateVirtualSession {
         });
         return { session, replayed: false };
       } catch (err) {
-        if (err instanceof IdempotencyRace && idempotencyKey) {
+        // A concurrent twin with the same key may also surface as the appointment's unique index.
+        const raced = err instanceof IdempotencyRace || (err instanceof DomainError && err.code === "APPOINTMENT_ALREADY_LINKED");
+        if (raced && idempotencyKey) {
           const replay = await this.replay(actor.tenantId, idempotencyKey, requestHash);
           if (replay) return replay;
         }

@@ -1,3 +1,4 @@
+import { isExternalId } from "../domain/identifiers.js";
 import { DomainError, isDomainError, type ErrorCode } from "../domain/errors.js";
 import { auditEvent } from "./audit.js";
 import type { CancelSession } from "./cancel-session.js";
@@ -137,8 +138,7 @@ function claimedTenant(event: Extract<IncomingEvent, { kind: "cloudevent" }>): s
   return id(event.tenantid) ? event.tenantid : UNKNOWN_TENANT;
 }
 
-const MAX_ID = 200;
-const id = (v: unknown): v is string => typeof v === "string" && v.length > 0 && v.length <= MAX_ID;
+const id = isExternalId;
 const time = (v: unknown): Date | null => {
   if (typeof v !== "string") return null;
   const d = new Date(v);

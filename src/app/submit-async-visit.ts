@@ -1,3 +1,4 @@
+import { isExternalId } from "../domain/identifiers.js";
 import { AsyncVisit, type IncomingAttachment } from "../domain/async-visit.js";
 import { DomainError, notFound, validationFailed } from "../domain/errors.js";
 import type { SessionState } from "../domain/session.js";
@@ -104,6 +105,10 @@ export class SubmitAsyncVisit {
         ...(c.patientId ? [] : [{ path: "/patientId", message: "is required" }]),
         ...(c.providerId ? [] : [{ path: "/providerId", message: "is required" }]),
       ]);
+    }
+    const malformed = (["patientId", "providerId"] as const).filter((k) => !isExternalId(c[k]));
+    if (malformed.length > 0) {
+      throw validationFailed("ids must be 1–128 characters of A–Z, a–z, 0–9, '.', '_', ':' or '-'", malformed.map((k) => ({ path: `/${k}`, message: "is not a valid id" })));
     }
     return { patientId: c.patientId, providerId: c.providerId, sessionId: null };
   }

@@ -9,7 +9,7 @@ import {
 import { auditEvent, audited } from "./audit.js";
 import { assertPermission, hasPermission } from "./authorization.js";
 import type { Actor, AuditPort, Clock, SecretStorePort, UnitOfWork } from "./ports.js";
-import { tenantConfigView, type TenantConfigView } from "./tenant-config-view.js";
+import { REDACTED, tenantConfigView, type TenantConfigView } from "./tenant-config-view.js";
 
 export interface VideoBackendInput {
   name: string;
@@ -23,6 +23,10 @@ export interface VideoBackendInput {
 }
 
 export interface TenantConfigInput {
+  /** Present when a client sends back what it read: must be its own tenant. */
+  tenantId?: string;
+  /** The version the client read; the expected version when no If-Match was sent. */
+  version?: number;
   licensed?: boolean;
   maxParticipants?: number;
   waitingRoomEnabled?: boolean;
@@ -48,6 +52,10 @@ export class UpdateTenantConfig {
     return audited(this.deps.audit, { actor, action: "tenant_config.update", targets: { tenantId } }, () =>
       this.deps.uow.run(async (tx) => {
         assertPermission(actor, "tenant_config.update");
+        if (input.tenantId !== undefined && input.tenantId !== tenantId) {
+          throw validationFailed("tenantId names another tenant", [{ path: "/tenantId", message: "must be your own tenant" }]);
+        }
+        expectedVersion ??= input.version;
         const current = (await tx.tenantConfigs.get(tenantId)) ?? defaultTenantConfig(tenantId);
         if (expectedVersion !== undefined && expectedVersion !== current.version) {
           throw new DomainError("OPTIMISTIC_LOCK_CONFLICT", "the tenant config was changed since you read it", {
@@ -98,7 +106,7 @@ export class UpdateTenantConfig {
     return Promise.all(
       inputs.map(async (b, i) => {
         let secretEnvelope: string;
-        if (b.secret !== undefined) {
+        if (b.secret !== undefined && b.secret !== REDACTED) {
           secretEnvelope = await this.deps.secrets.seal(b.secret, tenantId);
         } else {
           const previous = stored.find((s) => s.name === b.name);

@@ -244,7 +244,6 @@ export class VirtualSession {
   admit(participantId: string, now: Date): Participant {
     this.assertJoinable();
     const p = this.mutableParticipant(participantId);
-    assertNotRemoved(p);
     if (p.status !== "waiting") {
       throw new DomainError("PARTICIPANT_NOT_IN_WAITING_ROOM", "only a participant in the waiting room can be admitted", {
         currentStatus: p.status,

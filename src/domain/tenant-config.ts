@@ -70,7 +70,7 @@ export function assertValidTenantConfig(config: TenantConfig): void {
       errors.push({ path: `/videoBackends/${i}/domain`, message: "must be a host name such as meet.example.org" });
     }
     if (b.healthUrl !== null && !isHttpUrl(b.healthUrl)) {
-      errors.push({ path: `/videoBackends/${i}/healthUrl`, message: "must be an http(s) URL" });
+      errors.push({ path: `/videoBackends/${i}/healthUrl`, message: "must be an http(s) URL without credentials" });
     }
   });
   if (errors.length > 0) throw validationFailed("tenant config is invalid", errors);
@@ -79,7 +79,8 @@ export function assertValidTenantConfig(config: TenantConfig): void {
 function isHttpUrl(value: string): boolean {
   try {
     const u = new URL(value);
-    return u.protocol === "http:" || u.protocol === "https:";
+    // No user:password@ part: the URL is shown in events and diagnostics.
+    return (u.protocol === "http:" || u.protocol === "https:") && u.username === "" && u.password === "";
   } catch {
     return false;
   }

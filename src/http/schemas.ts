@@ -1,12 +1,14 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { EXTERNAL_ID_SOURCE } from "../domain/identifiers.js";
 import { participantRoles } from "../domain/participant.js";
 import { sessionStatuses } from "../domain/session.js";
 
 /** JSON Schemas of the contract (§3, §6, §7): one source for validation, serialization and OpenAPI. */
 // Null first: with Fastify's type coercion, a string branch tried first would turn null into "".
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([Type.Null(), t]);
-const DateTime = Type.String({ format: "date-time" });
-const Id = Type.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9._:-]+$" });
+/** Years 1970–9999 only: PostgreSQL cannot store year 0, and no visit predates 1970 (a 500 otherwise). */
+const DateTime = Type.String({ format: "date-time", pattern: "^(19[7-9][0-9]|[2-9][0-9]{3})-" });
+const Id = Type.String({ minLength: 1, maxLength: 128, pattern: EXTERNAL_ID_SOURCE });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 
 export const Problem = Type.Object(
@@ -132,6 +134,8 @@ const BackendCommon = {
 
 export const TenantConfigBody = Type.Object(
   {
+    tenantId: Type.Optional(Type.String({ description: "ignored when it names the caller's tenant; any other tenant is refused" })),
+    version: Type.Optional(Type.Integer({ minimum: 0, description: "the version you read; used as If-Match when that header is absent" })),
     licensed: Type.Optional(Type.Boolean()),
     maxParticipants: Type.Optional(Type.Integer({ minimum: 2, maximum: 50 })),
     waitingRoomEnabled: Type.Optional(Type.Boolean()),
@@ -141,7 +145,11 @@ export const TenantConfigBody = Type.Object(
     aiSummaryEnabled: Type.Optional(Type.Boolean()),
     videoBackends: Type.Array(
       Type.Object(
-        { ...BackendCommon, secret: Type.Optional(Type.String({ minLength: 16, maxLength: 512 })) },
+        {
+          ...BackendCommon,
+          // "[REDACTED]" (what GET shows) keeps the stored secret, so GET → edit → PUT round-trips.
+          secret: Type.Optional(Type.Union([Type.Literal("[REDACTED]"), Type.String({ minLength: 16, maxLength: 512 })])),
+        },
         { additionalProperties: false },
       ),
       { minItems: 1, maxItems: 2 },

@@ -174,3 +174,37 @@ describe("create-session checks, in contract order (PostgreSQL)", () => {
     expect(res.json().code).toBe("VALIDATION_FAILED");
   });
 });
+
+describe("video health URLs and the operator's network (SSRF guard)", () => {
+  it("when private addresses are not allowed, then a loopback or metadata health URL is never fetched and counts as unhealthy", async () => {
+    const app = await bootApp({ env: { VIDEO_HEALTH_ALLOW_PRIVATE: "false" } });
+    const internal = healthyJitsi();
+    await internal.start();
+    try {
+      for (const [tenant, url] of [
+        ["ssrf-loopback", `${internal.url}/about/health`],
+        ["ssrf-metadata", "http://169.254.169.254/latest/meta-data/"],
+        ["ssrf-private", "http://10.1.2.3/about/health"],
+      ] as const) {
+        await configureTenant(app, tenant, { videoBackends: [{ name: "b", healthUrl: url }] });
+        const res = await app.request({ method: "POST", url: "/v1/sessions", token: await staffToken(tenant, ["scheduler"]), body: sessionBody() });
+        expect(res.statusCode, tenant).toBe(503);
+        expect(res.json().code).toBe("VIDEO_PROVIDER_UNAVAILABLE");
+        expect(res.json().diagnostic.backends[0].detail).toMatch(/not probed/);
+      }
+      expect(internal.hits).toBe(0);
+    } finally {
+      await internal.stop();
+      await app.close();
+    }
+  });
+
+  it("when a health URL carries credentials, then the config is refused (it would leak into events)", async () => {
+    const app = await bootApp();
+    try {
+      await expect(configureTenant(app, "creds", { videoBackends: [{ name: "b", healthUrl: "https://user:pw@meet.example.org/about/health" }] })).rejects.toThrow(/400/);
+    } finally {
+      await app.close();
+    }
+  });
+});

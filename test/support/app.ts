@@ -62,6 +62,8 @@ export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
     KMS_MASTER_KEY: KMS_KEY,
     FHIR_BASE_URL: fhirBaseUrl,
     VIDEO_HEALTH_CACHE_MS: "0",
+    // The tests' Jitsi health stubs listen on loopback.
+    VIDEO_HEALTH_ALLOW_PRIVATE: "true",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...(db ? { DATABASE_URL: db.url } : {}),
     ...options.env,

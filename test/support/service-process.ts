@@ -38,6 +38,7 @@ export class ServiceProcess {
         AUTH_HS256_SECRET: STAFF_SECRET,
         KMS_MASTER_KEY: KMS_KEY,
         VIDEO_HEALTH_CACHE_MS: "0",
+        VIDEO_HEALTH_ALLOW_PRIVATE: "true",
         LOG_LEVEL: "info",
         RELAY_POLL_INTERVAL_MS: "500",
         ...this.env,

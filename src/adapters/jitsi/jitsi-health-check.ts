@@ -1,5 +1,6 @@
 import type { BackendHealth, Clock, VideoProviderHealthPort } from "../../app/ports.js";
 import type { VideoBackend } from "../../domain/tenant-config.js";
+import { resolvesToPublicAddresses } from "./address-guard.js";
 
 const TIMEOUT_MS = 2000;
 
@@ -14,6 +15,8 @@ export class JitsiHealthCheck implements VideoProviderHealthPort {
   constructor(
     private readonly cacheMs: number,
     private readonly clock: Clock,
+    /** Operators running bridges on their own network set VIDEO_HEALTH_ALLOW_PRIVATE=true. */
+    private readonly allowPrivateAddresses = false,
   ) {}
 
   async check(backend: VideoBackend): Promise<BackendHealth> {
@@ -21,9 +24,18 @@ export class JitsiHealthCheck implements VideoProviderHealthPort {
     const now = this.clock.now().getTime();
     const cached = this.cache.get(backend.healthUrl);
     if (cached && now - cached.at < this.cacheMs) return { backend: backend.name, ...cached.result };
-    const result = await probe(backend.healthUrl);
+    const result = await this.probeIfAllowed(backend.healthUrl);
     this.cache.set(backend.healthUrl, { at: now, result });
     return { backend: backend.name, ...result };
+  }
+
+  private async probeIfAllowed(url: string): Promise<Omit<BackendHealth, "backend">> {
+    if (!this.allowPrivateAddresses) {
+      const allowed = await resolvesToPublicAddresses(new URL(url).hostname).catch(() => false);
+      // One answer for "private" and "does not resolve": the diagnostic must not map the network.
+      if (!allowed) return { healthy: false, detail: "health URL does not resolve to a public address; not probed" };
+    }
+    return probe(url);
   }
 }
 

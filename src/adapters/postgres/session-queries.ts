@@ -34,6 +34,7 @@ export class PostgresSessionQueries implements SessionQueries {
       .limit(filter.limit);
     const people = await loadParticipants(
       this.db,
+      filter.tenantId,
       rows.map((r) => r.id),
     );
     return rows.map((r) => toSessionState(r, people.get(r.id) ?? []));
@@ -46,7 +47,7 @@ export class PostgresSessionQueries implements SessionQueries {
       .from(sessions)
       .where(and(eq(sessions.id, sessionId), eq(sessions.tenantId, tenantId)));
     if (!row) return null;
-    const people = await loadParticipants(this.db, [row.id]);
+    const people = await loadParticipants(this.db, row.tenantId, [row.id]);
     return toSessionState(row, people.get(row.id) ?? []);
   }
 

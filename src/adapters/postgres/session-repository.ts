@@ -106,7 +106,7 @@ export class PostgresSessionRepository implements VirtualSessionRepository {
   }
 
   private async rehydrate(row: SessionRow): Promise<VirtualSession> {
-    const people = await loadParticipants(this.db, [row.id]);
+    const people = await loadParticipants(this.db, row.tenantId, [row.id]);
     return VirtualSession.rehydrate(toSessionState(row, people.get(row.id) ?? []));
   }
 }

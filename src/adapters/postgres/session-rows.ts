@@ -1,4 +1,4 @@
-import { asc, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Participant } from "../../domain/participant.js";
 import type { SessionState, SessionStatus } from "../../domain/session.js";
 import type { Db } from "./database.js";
@@ -87,13 +87,14 @@ export function participantRows(s: SessionState): Array<typeof participants.$inf
 }
 
 /** Participants of several sessions in one query, grouped by session id, in invitation order. */
-export async function loadParticipants(db: Db, sessionIds: string[]): Promise<Map<string, ParticipantRow[]>> {
+export async function loadParticipants(db: Db, tenantId: string, sessionIds: string[]): Promise<Map<string, ParticipantRow[]>> {
   const bySession = new Map<string, ParticipantRow[]>(sessionIds.map((id) => [id, []]));
   if (sessionIds.length === 0) return bySession;
   const rows = await db
     .select()
     .from(participants)
-    .where(inArray(participants.sessionId, sessionIds))
+    // The tenant filter is defence in depth: the session ids were already read inside the tenant.
+    .where(and(eq(participants.tenantId, tenantId), inArray(participants.sessionId, sessionIds)))
     .orderBy(asc(participants.sessionId), asc(participants.position));
   for (const row of rows) bySession.get(row.sessionId)?.push(row);
   return bySession;

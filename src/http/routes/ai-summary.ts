@@ -29,7 +29,8 @@ const security = [{ bearerAuth: [] }];
 export function aiSummaryRoutes(services: AiSummaryServices): (instance: FastifyInstance) => Promise<void> {
   return async (instance) => {
     const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-    app.addHook("preHandler", app.authenticateStaff);
+    // onRequest: the token is checked before any body is read or validated.
+    app.addHook("onRequest", app.authenticateStaff);
     // Raw audio bodies, in this plugin only (the rest of the API stays JSON with its 1 MiB limit).
     app.addContentTypeParser(/^audio\/[a-z0-9.+-]+$/i, { parseAs: "buffer", bodyLimit: AUDIO_LIMIT_BYTES }, (_req, body, done) => done(null, body));
     app.setErrorHandler((err, _req, reply) => {

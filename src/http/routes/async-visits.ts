@@ -51,7 +51,7 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
     app.post(
       "/async-visits",
       {
-        preHandler: authenticateSubmitter,
+        onRequest: authenticateSubmitter,
         bodyLimit: ASYNC_VISIT_BODY_LIMIT,
         // The form below documents the request; the handler validates the stream part by part.
         validatorCompiler: () => () => true,
@@ -76,7 +76,7 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
     app.get(
       "/async-visits",
       {
-        preHandler: app.authenticateStaff,
+        onRequest: app.authenticateStaff,
         schema: {
           tags,
           security,
@@ -91,7 +91,7 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
     app.post(
       "/async-visits/:id/review",
       {
-        preHandler: app.authenticateStaff,
+        onRequest: app.authenticateStaff,
         schema: { tags, security, summary: "Mark an async visit reviewed", params: VisitIdParams, response: { 200: AsyncVisit, ...errorResponses(400, 401, 403, 404, 409) } },
       },
       (req) => services.reviewAsyncVisit.execute(req.actor, req.params.id),
@@ -100,7 +100,7 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
     app.get(
       "/async-visits/:id/attachments/:attachmentId",
       {
-        preHandler: app.authenticateStaff,
+        onRequest: app.authenticateStaff,
         schema: {
           tags,
           security,

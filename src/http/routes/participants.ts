@@ -17,7 +17,8 @@ const security = [{ bearerAuth: [] }];
 
 export function participantRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.addHook("preHandler", app.authenticateStaff);
+    // onRequest: the token is checked before any body is read or validated.
+    app.addHook("onRequest", app.authenticateStaff);
 
     app.get(
       "/sessions/:id/participants",

@@ -19,7 +19,8 @@ const security = [{ bearerAuth: [] }];
 
 export function sessionRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.addHook("preHandler", app.authenticateStaff);
+    // onRequest: the token is checked before any body is read or validated.
+    app.addHook("onRequest", app.authenticateStaff);
 
     app.post(
       "/sessions",

@@ -9,7 +9,8 @@ const security = [{ bearerAuth: [] }];
 
 export function tenantConfigRoutes(services: Services): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.addHook("preHandler", app.authenticateStaff);
+    // onRequest: the token is checked before any body is read or validated.
+    app.addHook("onRequest", app.authenticateStaff);
 
     app.get(
       "/tenant-config",

@@ -1,0 +1,29 @@
+/**
+ * The SQL the service's routes send, copied verbatim from PostgreSQL's statement log of the
+ * service under the bench (`npm run bench -- --capture-sql` prints it and checks these texts
+ * against it). The limit routes send exactly these texts with the same parameters, on `pg`.
+ */
+export const SELECT_TENANT_CONFIG =
+  'select "tenant_id", "version", "config", "updated_at" from "tenant_configs" where "tenant_configs"."tenant_id" = $1';
+
+export const INSERT_SESSION =
+  'insert into "virtual_sessions" ("id", "tenant_id", "status", "patient_id", "provider_id", "appointment_id", "scheduled_start", "scheduled_end", "video_backend", "video_provider", "video_domain", "room_name", "encounter_id", "cancel_reason", "fallback", "started_at", "ended_at", "created_at", "updated_at", "version") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)';
+
+export const INSERT_TWO_PARTICIPANTS =
+  'insert into "session_participants" ("id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11), ($12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)';
+
+export const INSERT_OUTBOX =
+  'insert into "virtual_care_outbox" ("id", "seq", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "published_at", "attempts", "last_error") values ($1, default, $2, $3, $4, $5, $6, $7, default, default, default) on conflict ("id") do nothing';
+
+const SESSION_COLUMNS =
+  '"id", "tenant_id", "status", "patient_id", "provider_id", "appointment_id", "scheduled_start", "scheduled_end", "video_backend", "video_provider", "video_domain", "room_name", "encounter_id", "cancel_reason", "fallback", "started_at", "ended_at", "created_at", "updated_at", "version"';
+
+export const SELECT_SESSION = `select ${SESSION_COLUMNS} from "virtual_sessions" where ("virtual_sessions"."id" = $1 and "virtual_sessions"."tenant_id" = $2)`;
+
+export const SELECT_SESSION_PAGE = `select ${SESSION_COLUMNS} from "virtual_sessions" where "virtual_sessions"."tenant_id" = $1 order by "virtual_sessions"."scheduled_start" desc, "virtual_sessions"."id" desc limit $2`;
+
+/** Participants of n sessions: drizzle's `inArray` writes one placeholder per id. */
+export function selectParticipants(n: number): string {
+  const placeholders = Array.from({ length: n }, (_, i) => `$${i + 1}`).join(", ");
+  return `select "id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at" from "session_participants" where "session_participants"."session_id" in (${placeholders}) order by "session_participants"."session_id" asc, "session_participants"."position" asc`;
+}

@@ -26,6 +26,13 @@ export function area(url: string, name: string): string {
   return url;
 }
 
+/** The part of a script URL worth reading: from the package or the service folder on. */
+function shortUrl(url: string): string {
+  const pkg = url.indexOf("node_modules/");
+  if (pkg >= 0) return url.slice(url.lastIndexOf("node_modules/") + "node_modules/".length);
+  return url.replace(/^.*\/(dist|src)\//, "$1/");
+}
+
 export function summariseProfile(file: string, top = 20): string[] {
   const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -38,7 +45,7 @@ export function summariseProfile(file: string, top = 20): string[] {
     const frame = byId.get(id)?.callFrame;
     if (!frame || frame.functionName === "(idle)") continue;
     busy += us;
-    const where = frame.url ? `${frame.url.replace(/^.*\/(node_modules|dist|src)\//, "$1/")}:${frame.lineNumber + 1}` : "";
+    const where = frame.url ? `${shortUrl(frame.url)}:${frame.lineNumber + 1}` : "";
     const key = `${frame.functionName || "(anonymous)"} ${where}`.trim();
     fns.set(key, (fns.get(key) ?? 0) + us);
     const a = area(frame.url, frame.functionName);

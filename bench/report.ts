@@ -18,6 +18,19 @@ export interface ScenarioFigures {
 export const TARGETS: Record<ScenarioKey, number> = { create: 0.5, detail: 0.7, list: 0.7, status: 0.7, validate: 0.7 };
 export const RSS_TARGET_MB = 200;
 
+/** Rounds of one server: throughput over all of them, mean p50, worst p99, highest RSS. */
+export function combine(runs: Measured[]): Measured {
+  const n = runs.length;
+  return {
+    rps: runs.reduce((a, r) => a + r.rps, 0) / n,
+    p50: runs.reduce((a, r) => a + r.p50, 0) / n,
+    p99: Math.max(...runs.map((r) => r.p99)),
+    requests: runs.reduce((a, r) => a + r.requests, 0),
+    failures: runs.reduce((a, r) => a + r.failures, 0),
+    peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+  };
+}
+
 const col = (s: string | number, width: number) => String(s).padStart(width);
 const fixed = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "-");
 

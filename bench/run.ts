@@ -10,13 +10,14 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import pg from "pg";
+import { EmbeddedFhirServer } from "../src/adapters/fhir/embedded-fhir-server.js";
 import { openDatabase } from "../src/adapters/postgres/database.js";
 import { freePort, memoryMb, sampleRss, startChild, type Child } from "./child.js";
 import { captureSql } from "./capture-run.js";
 import { drive, type LoadOptions } from "./load.js";
 import { runPgbench } from "./pgbench.js";
 import { summariseProfile } from "./profile-summary.js";
-import { finalLine, header, pgbenchRow, ratioLine, row, type Measured, type ScenarioFigures } from "./report.js";
+import { combine, finalLine, header, pgbenchRow, ratioLine, row, type Measured, type ScenarioFigures } from "./report.js";
 import { scenarios, type BenchContext, type Scenario } from "./scenarios.js";
 import { seedSql, tenantId, type SeedSize } from "./seed.js";
 import { buildService, createBenchDatabase, licenseTenants, staffToken, startService } from "./service.js";
@@ -26,6 +27,8 @@ const { values: args } = parseArgs({
     duration: { type: "string", default: "10" },
     connections: { type: "string", default: "10" },
     warmup: { type: "string", default: "2" },
+    rounds: { type: "string", default: "2" },
+    only: { type: "string", default: "" },
     sessions: { type: "string", default: "100000" },
     tenants: { type: "string", default: "100" },
     profile: { type: "boolean", default: false },
@@ -33,7 +36,11 @@ const { values: args } = parseArgs({
     "capture-sql": { type: "boolean", default: false },
   },
 });
-const load: LoadOptions = { connections: Number(args.connections), durationSeconds: Number(args.duration) };
+const rounds = Math.max(1, Number(args.rounds));
+/** Each scenario's time is split into rounds, service and limit alternating, so drift in the
+ * machine's load (other jobs share these 2 cores) hits both sides alike. */
+const load: LoadOptions = { connections: Number(args.connections), durationSeconds: Number(args.duration) / rounds };
+const selected = scenarios.filter((s) => !args.only || args.only.split(",").includes(s.key));
 const warmup: LoadOptions = { connections: load.connections, durationSeconds: Number(args.warmup) };
 const size: SeedSize = { sessions: Number(args.sessions), tenants: Number(args.tenants) };
 /** The service's pool (openDatabase's default); the limit gets the same. */
@@ -51,18 +58,30 @@ async function context(): Promise<BenchContext> {
   return { size, tokens };
 }
 
-async function measure(child: Child, scenario: Scenario, ctx: BenchContext): Promise<Measured> {
-  const next = () => scenario.request(ctx);
-  await drive(child.url, next, warmup);
+async function measureOnce(child: Child, scenario: Scenario, ctx: BenchContext): Promise<Measured> {
   const rss = sampleRss(child.pid);
-  const result = await drive(child.url, next, load);
+  const result = await drive(child.url, () => scenario.request(ctx), load);
   return { ...result, peakRssMb: rss.stop() };
+}
+
+/** Warms every server up, then runs the rounds alternating between them. */
+async function measure(children: Child[], scenario: Scenario, ctx: BenchContext): Promise<Measured[]> {
+  for (const child of children) await drive(child.url, () => scenario.request(ctx), warmup);
+  const runs: Measured[][] = children.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, child] of children.entries()) runs[i]?.push(await measureOnce(child, scenario, ctx));
+  }
+  return runs.map(combine);
 }
 
 async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
   const db = await createBenchDatabase();
   const profileDir = tempDir("vcs-prof-");
+  // As in production, FHIR is a server of its own (here in the bench process, as in the tests),
+  // not the dev default embedded in the service.
+  const fhir = new EmbeddedFhirServer();
   const service = await startService({
+    fhirBaseUrl: await fhir.start(),
     databaseUrl: db.url,
     dataDir: tempDir("vcs-bench-"),
     nodeFlags: args.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
@@ -78,16 +97,20 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
     await licenseTenants(service.url, [...ctx.tokens.keys()]);
     const limitEnv = { PATH: process.env.PATH, DATABASE_URL: db.url, POOL_SIZE: String(POOL_SIZE), NODE_ENV: "production" };
     limit = await startChild("limit", process.execPath, ["--import", "tsx", "bench/limit-server.ts"], limitEnv, await freePort());
-    console.log(`\nPostgreSQL, ${load.connections} connections, ${load.durationSeconds} s per run after ${warmup.durationSeconds} s warm-up, pool ${POOL_SIZE}`);
+    console.log(
+      `\nPostgreSQL, ${load.connections} connections, ${rounds} × ${load.durationSeconds} s per server and scenario ` +
+        `(alternating) after ${warmup.durationSeconds} s warm-up, pool ${POOL_SIZE}; p50 = mean of rounds, p99 = worst round`,
+    );
     console.log(header());
     const figures: ScenarioFigures[] = [];
-    for (const scenario of scenarios) {
-      const f: ScenarioFigures = { key: scenario.key, name: scenario.name, service: await measure(service, scenario, ctx) };
+    for (const scenario of selected) {
+      const [onService, onLimit] = await measure([service, limit], scenario, ctx);
+      if (!onService || !onLimit) throw new Error("no figures");
+      const f: ScenarioFigures = { key: scenario.key, name: scenario.name, service: onService, limit: onLimit };
       console.log(row(scenario.name, "service (node dist/main.js)", f.service, f.service.peakRssMb));
-      f.limit = await measure(limit, scenario, ctx);
-      console.log(row("", "limit: bare Fastify + pg", f.limit));
+      console.log(row("", "limit: bare Fastify + pg", onLimit));
       if (scenario.pgbench) {
-        f.pgbench = await runPgbench(db.url, scenario.pgbench, load.connections, load.durationSeconds);
+        f.pgbench = await runPgbench(db.url, scenario.pgbench, load.connections, Math.round(Number(args.duration)));
         console.log(pgbenchRow("", f.pgbench));
       }
       figures.push(f);
@@ -97,6 +120,7 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
   } finally {
     await limit?.stop();
     await service.stop();
+    await fhir.stop();
     await db.drop();
     if (args.profile) {
       for (const file of readdirSync(profileDir).filter((f) => f.endsWith(".cpuprofile"))) {
@@ -119,8 +143,9 @@ async function pgliteRun(ctx: BenchContext): Promise<void> {
     await licenseTenants(service.url, [...ctx.tokens.keys()]);
     console.log(`\nPGlite (embedded default), same load; no limit, no target`);
     console.log(header());
-    for (const scenario of scenarios) {
-      const m = await measure(service, scenario, ctx);
+    for (const scenario of selected) {
+      const [m] = await measure([service], scenario, ctx);
+      if (!m) throw new Error("no figures");
       console.log(row(scenario.name, "service (PGlite)", m, m.peakRssMb));
     }
     console.log(`service VmHWM (lifetime peak RSS): ${memoryMb(service.pid, "VmHWM").toFixed(0)} MB`);

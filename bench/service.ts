@@ -40,6 +40,7 @@ export function buildService(): void {
 
 export interface ServiceOptions {
   databaseUrl?: string;
+  fhirBaseUrl?: string;
   dataDir: string;
   nodeFlags?: string[];
 }
@@ -54,6 +55,7 @@ export async function startService(options: ServiceOptions): Promise<Child> {
     LOG_LEVEL: "warn",
     NODE_ENV: "production",
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...(options.fhirBaseUrl ? { FHIR_BASE_URL: options.fhirBaseUrl } : {}),
   };
   const label = options.databaseUrl ? "service (PostgreSQL)" : "service (PGlite)";
   return startChild(label, process.execPath, [...(options.nodeFlags ?? []), "dist/main.js"], env, await freePort());

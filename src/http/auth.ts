@@ -12,15 +12,19 @@ export type StaffAuthenticator = (authorization: string | undefined) => Promise<
 
 /** Contract §2: staff bearer JWTs with `sub`, `tenant_id`, `roles` and `exp`. */
 export function staffAuthenticator(config: StaffAuthConfig): StaffAuthenticator {
-  const key: Uint8Array | JWTVerifyGetKey =
-    config.kind === "hs256" ? new TextEncoder().encode(config.secret) : createRemoteJWKSet(new URL(config.url));
+  // The HMAC key is imported once: handed raw bytes, jose imports them into WebCrypto on every
+  // verification, which the bench's profile showed as the largest crypto cost per request.
+  const key: Promise<CryptoKey> | JWTVerifyGetKey =
+    config.kind === "hs256"
+      ? crypto.subtle.importKey("raw", new TextEncoder().encode(config.secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"])
+      : createRemoteJWKSet(new URL(config.url));
   const algorithms = config.kind === "hs256" ? ["HS256"] : ["RS256", "ES256", "PS256", "EdDSA"];
   return async (authorization) => {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
     if (!match?.[1]) throw new DomainError("UNAUTHENTICATED", "send a staff bearer token in the Authorization header");
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(match[1], key as Uint8Array, {
+      ({ payload } = await jwtVerify(match[1], typeof key === "function" ? key : await key, {
         algorithms,
         issuer: config.issuer,
         audience: config.audience,

@@ -10,6 +10,7 @@ import { scenarios } from "./scenarios.js";
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL_SIZE ?? 10) });
 pool.on("error", () => undefined);
 const app = Fastify({ logger: false });
+const skipAudit = process.env.SKIP_AUDIT === "1";
 
 app.get("/healthz", async () => ({ status: "ok" }));
 for (const scenario of scenarios) {
@@ -23,6 +24,7 @@ for (const scenario of scenarios) {
         params: (req.params ?? {}) as Record<string, string>,
         query: (req.query ?? {}) as Record<string, string>,
         body: (req.body ?? {}) as Record<string, unknown>,
+        skipAudit,
       });
       return reply.code(status ?? 200).send(result);
     },

@@ -87,6 +87,7 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
     nodeFlags: args.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
   });
   let limit: Child | undefined;
+  let unaudited: Child | undefined;
   try {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
@@ -96,7 +97,10 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
     console.log(`seeded ${size.sessions} sessions across ${size.tenants} tenants in ${((Date.now() - seeded) / 1000).toFixed(1)} s`);
     await licenseTenants(service.url, [...ctx.tokens.keys()]);
     const limitEnv = { PATH: process.env.PATH, DATABASE_URL: db.url, POOL_SIZE: String(POOL_SIZE), NODE_ENV: "production" };
-    limit = await startChild("limit", process.execPath, ["--import", "tsx", "bench/limit-server.ts"], limitEnv, await freePort());
+    const limitArgs = ["--import", "tsx", "bench/limit-server.ts"];
+    limit = await startChild("limit", process.execPath, limitArgs, limitEnv, await freePort());
+    // The same limit without the read audit's INSERT: what auditing every read costs.
+    unaudited = await startChild("limit without audit", process.execPath, limitArgs, { ...limitEnv, SKIP_AUDIT: "1" }, await freePort());
     console.log(
       `\nPostgreSQL, ${load.connections} connections, ${rounds} × ${load.durationSeconds} s per server and scenario ` +
         `(alternating) after ${warmup.durationSeconds} s warm-up, pool ${POOL_SIZE}; p50 = mean of rounds, p99 = worst round`,
@@ -104,11 +108,15 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
     console.log(header());
     const figures: ScenarioFigures[] = [];
     for (const scenario of selected) {
-      const [onService, onLimit] = await measure([service, limit], scenario, ctx);
+      const [onService, onLimit, withoutAudit] = await measure(scenario.auditedRead ? [service, limit, unaudited] : [service, limit], scenario, ctx);
       if (!onService || !onLimit) throw new Error("no figures");
       const f: ScenarioFigures = { key: scenario.key, name: scenario.name, service: onService, limit: onLimit };
       console.log(row(scenario.name, "service (node dist/main.js)", f.service, f.service.peakRssMb));
       console.log(row("", "limit: bare Fastify + pg", onLimit));
+      if (withoutAudit) {
+        const share = 1 - onLimit.rps / withoutAudit.rps;
+        console.log(row("", "limit without audit INSERT", withoutAudit) + `   (audit costs ${(100 * share).toFixed(0)} % of the limit)`);
+      }
       if (scenario.pgbench) {
         f.pgbench = await runPgbench(db.url, scenario.pgbench, load.connections, Math.round(Number(args.duration)));
         console.log(pgbenchRow("", f.pgbench));
@@ -119,6 +127,7 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
     return figures;
   } finally {
     await limit?.stop();
+    await unaudited?.stop();
     await service.stop();
     await fhir.stop();
     await db.drop();

@@ -4,6 +4,8 @@ import { SCENARIO_KEYS, type ScenarioKey } from "./scenarios.js";
 
 export interface Measured extends LoadResult {
   peakRssMb: number;
+  /** CPU the server process spent per answered request: a cost, much less noisy than req/s here. */
+  cpuMsPerRequest: number;
 }
 
 export interface ScenarioFigures {
@@ -28,6 +30,7 @@ export function combine(runs: Measured[]): Measured {
     requests: runs.reduce((a, r) => a + r.requests, 0),
     failures: runs.reduce((a, r) => a + r.failures, 0),
     peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+    cpuMsPerRequest: runs.reduce((a, r) => a + r.cpuMsPerRequest * r.requests, 0) / Math.max(1, runs.reduce((a, r) => a + r.requests, 0)),
   };
 }
 
@@ -35,11 +38,11 @@ const col = (s: string | number, width: number) => String(s).padStart(width);
 const fixed = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "-");
 
 export function header(): string {
-  return `${"scenario".padEnd(26)}${"server".padEnd(28)}${col("req/s", 9)}${col("p50 ms", 8)}${col("p99 ms", 8)}${col("RSS MB", 8)}${col("fail", 6)}`;
+  return `${"scenario".padEnd(26)}${"server".padEnd(28)}${col("req/s", 9)}${col("p50 ms", 8)}${col("p99 ms", 8)}${col("RSS MB", 8)}${col("fail", 6)}${col("CPU ms/req", 11)}`;
 }
 
-export function row(scenario: string, server: string, r: LoadResult, rssMb?: number): string {
-  return `${scenario.padEnd(26)}${server.padEnd(28)}${col(fixed(r.rps, 0), 9)}${col(fixed(r.p50), 8)}${col(fixed(r.p99), 8)}${col(rssMb === undefined ? "" : fixed(rssMb, 0), 8)}${col(r.failures, 6)}`;
+export function row(scenario: string, server: string, r: Measured, showRss = true): string {
+  return `${scenario.padEnd(26)}${server.padEnd(28)}${col(fixed(r.rps, 0), 9)}${col(fixed(r.p50), 8)}${col(fixed(r.p99), 8)}${col(showRss ? fixed(r.peakRssMb, 0) : "", 8)}${col(r.failures, 6)}${col(fixed(r.cpuMsPerRequest, 2), 11)}`;
 }
 
 export function pgbenchRow(scenario: string, r: PgbenchResult): string {

@@ -12,7 +12,7 @@ import { sql } from "drizzle-orm";
 import pg from "pg";
 import { EmbeddedFhirServer } from "../src/adapters/fhir/embedded-fhir-server.js";
 import { openDatabase } from "../src/adapters/postgres/database.js";
-import { freePort, memoryMb, sampleRss, startChild, type Child } from "./child.js";
+import { cpuSeconds, freePort, memoryMb, sampleRss, startChild, type Child } from "./child.js";
 import { captureSql } from "./capture-run.js";
 import { drive, type LoadOptions } from "./load.js";
 import { runPgbench } from "./pgbench.js";
@@ -60,8 +60,10 @@ async function context(): Promise<BenchContext> {
 
 async function measureOnce(child: Child, scenario: Scenario, ctx: BenchContext): Promise<Measured> {
   const rss = sampleRss(child.pid);
+  const cpuBefore = cpuSeconds(child.pid);
   const result = await drive(child.url, () => scenario.request(ctx), load);
-  return { ...result, peakRssMb: rss.stop() };
+  const cpuMsPerRequest = (1000 * (cpuSeconds(child.pid) - cpuBefore)) / Math.max(1, result.requests);
+  return { ...result, peakRssMb: rss.stop(), cpuMsPerRequest };
 }
 
 /** Warms every server up, then runs the rounds alternating between them. */
@@ -111,11 +113,11 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
       const [onService, onLimit, withoutAudit] = await measure(scenario.auditedRead ? [service, limit, unaudited] : [service, limit], scenario, ctx);
       if (!onService || !onLimit) throw new Error("no figures");
       const f: ScenarioFigures = { key: scenario.key, name: scenario.name, service: onService, limit: onLimit };
-      console.log(row(scenario.name, "service (node dist/main.js)", f.service, f.service.peakRssMb));
-      console.log(row("", "limit: bare Fastify + pg", onLimit));
+      console.log(row(scenario.name, "service (node dist/main.js)", f.service));
+      console.log(row("", "limit: bare Fastify + pg", onLimit, false));
       if (withoutAudit) {
         const share = 1 - onLimit.rps / withoutAudit.rps;
-        console.log(row("", "limit without audit INSERT", withoutAudit) + `   (audit costs ${(100 * share).toFixed(0)} % of the limit)`);
+        console.log(row("", "limit without audit INSERT", withoutAudit, false) + `   (audit costs ${(100 * share).toFixed(0)} % of the limit)`);
       }
       if (scenario.pgbench) {
         f.pgbench = await runPgbench(db.url, scenario.pgbench, load.connections, Math.round(Number(args.duration)));
@@ -155,7 +157,7 @@ async function pgliteRun(ctx: BenchContext): Promise<void> {
     for (const scenario of selected) {
       const [m] = await measure([service], scenario, ctx);
       if (!m) throw new Error("no figures");
-      console.log(row(scenario.name, "service (PGlite)", m, m.peakRssMb));
+      console.log(row(scenario.name, "service (PGlite)", m));
     }
     console.log(`service VmHWM (lifetime peak RSS): ${memoryMb(service.pid, "VmHWM").toFixed(0)} MB`);
   } finally {

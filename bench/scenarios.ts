@@ -52,13 +52,13 @@ const randomTenant = (ctx: BenchContext) => tenantId(randomInt(ctx.size.tenants)
 async function auditRead(pool: pg.Pool, tenant: string, action: string, targets: Record<string, string>): Promise<void> {
   const now = new Date();
   const data = { actor: { kind: "staff", id: "bench-user" }, tenantId: tenant, action, targets, outcome: "success", time: now.toISOString() };
-  await pool.query(sql.INSERT_OUTBOX, [randomUUID(), tenant, "audit", targets.sessionId ?? tenant, `audit.virtualcare.${action}`, data, now]);
+  await pool.query({ name: sql.PREPARED.audit, text: sql.INSERT_OUTBOX }, [randomUUID(), tenant, "audit", targets.sessionId ?? tenant, `audit.virtualcare.${action}`, data, now]);
 }
 
 async function participantsOf(pool: pg.Pool, ids: string[]): Promise<Map<string, unknown[]>> {
   const bySession = new Map<string, unknown[]>(ids.map((id) => [id, []]));
   if (ids.length === 0) return bySession;
-  const { rows } = await pool.query({ text: sql.selectParticipants(ids.length), values: ids, rowMode: "array" });
+  const { rows } = await pool.query({ name: sql.PREPARED.participants, text: sql.SELECT_PARTICIPANTS, values: [ids], rowMode: "array" });
   for (const row of rows as unknown[][]) bySession.get(String(row[1]))?.push(row);
   return bySession;
 }
@@ -128,7 +128,7 @@ export const detailScenario: Scenario = {
     url: "/v1/sessions/:id",
     handle: async (pool, req) => {
       const id = req.params.id ?? "";
-      const { rows } = await pool.query({ text: sql.SELECT_SESSION, values: [id, req.tenantId], rowMode: "array" });
+      const { rows } = await pool.query({ name: sql.PREPARED.sessionById, text: sql.SELECT_SESSION, values: [id, req.tenantId], rowMode: "array" });
       if (rows.length === 0) throw new Error("not found");
       const people = await participantsOf(pool, [id]);
       if (!req.skipAudit) await auditRead(pool, req.tenantId, "session.read", { sessionId: id });
@@ -147,7 +147,7 @@ export const listScenario: Scenario = {
     url: "/v1/sessions",
     handle: async (pool, req) => {
       const limit = Number(req.query.limit ?? 20);
-      const { rows } = await pool.query({ text: sql.SELECT_SESSION_PAGE, values: [req.tenantId, limit + 1], rowMode: "array" });
+      const { rows } = await pool.query({ name: sql.PREPARED.firstPage, text: sql.SELECT_SESSION_PAGE, values: [req.tenantId, limit + 1], rowMode: "array" });
       const ids = (rows as unknown[][]).map((r) => String(r[0]));
       const people = await participantsOf(pool, ids);
       if (!req.skipAudit) await auditRead(pool, req.tenantId, "session.list", {});

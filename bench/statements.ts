@@ -22,8 +22,17 @@ export const SELECT_SESSION = `select ${SESSION_COLUMNS} from "virtual_sessions"
 
 export const SELECT_SESSION_PAGE = `select ${SESSION_COLUMNS} from "virtual_sessions" where "virtual_sessions"."tenant_id" = $1 order by "virtual_sessions"."scheduled_start" desc, "virtual_sessions"."id" desc limit $2`;
 
-/** Participants of n sessions: drizzle's `inArray` writes one placeholder per id. */
-export function selectParticipants(n: number): string {
-  const placeholders = Array.from({ length: n }, (_, i) => `$${i + 1}`).join(", ");
-  return `select "id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at" from "session_participants" where "session_participants"."session_id" in (${placeholders}) order by "session_participants"."session_id" asc, "session_participants"."position" asc`;
-}
+/** Participants of the sessions of a page: one uuid[] parameter. */
+export const SELECT_PARTICIPANTS = `select "id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at" from "session_participants" where "session_participants"."session_id" = any($1::uuid[]) order by "session_participants"."session_id" asc, "session_participants"."position" asc`;
+
+/**
+ * The names under which the service prepares its hot reads and the read audit (PostgreSQL
+ * parses a named statement once per connection): the limit prepares them under the same
+ * names, so both sides ask the same of the database.
+ */
+export const PREPARED = {
+  sessionById: "vcs_session_by_id",
+  firstPage: "vcs_session_first_page",
+  participants: "vcs_participants_of_sessions",
+  audit: "vcs_audit_insert",
+} as const;

@@ -10,6 +10,8 @@ export interface HttpRequest {
 export interface LoadOptions {
   connections: number;
   durationSeconds: number;
+  /** Requests per second over all connections; absent: as fast as the server answers. */
+  rate?: number;
 }
 
 export interface LoadResult {
@@ -27,6 +29,7 @@ export async function drive(url: string, next: () => HttpRequest, options: LoadO
     url,
     connections: options.connections,
     duration: options.durationSeconds,
+    ...(options.rate ? { overallRate: options.rate } : {}),
     requests: [
       {
         setupRequest: (req) => {

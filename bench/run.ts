@@ -119,6 +119,11 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
         const share = 1 - onLimit.rps / withoutAudit.rps;
         console.log(row("", "limit without audit INSERT", withoutAudit, false) + `   (audit costs ${(100 * share).toFixed(0)} % of the limit)`);
       }
+      if (scenario.p99AtHalfPeak) {
+        const rate = Math.max(1, Math.round(onService.rps / 2));
+        f.halfPeak = { ...(await drive(service.url, () => scenario.request(ctx), { ...load, rate })), rate };
+        console.log(row("", `service at ${rate} req/s (half)`, { ...f.halfPeak, peakRssMb: 0, cpuMsPerRequest: NaN }, false));
+      }
       if (scenario.pgbench) {
         f.pgbench = await runPgbench(db.url, scenario.pgbench, load.connections, Math.round(Number(args.duration)));
         console.log(pgbenchRow("", f.pgbench));

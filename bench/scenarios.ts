@@ -36,6 +36,8 @@ export interface Scenario {
   limit: { method: "GET" | "POST"; url: string; status?: number; handle(pool: pg.Pool, req: LimitRequest): Promise<unknown> };
   /** The same statements as a pgbench script, for a limit without any Node in the way. */
   pgbench?: string;
+  /** Also measure p99 with the service driven at half its peak throughput (issue 6: status). */
+  p99AtHalfPeak?: boolean;
   /** A read of patient data: audited with one INSERT per request, whose share the bench reports. */
   auditedRead?: boolean;
 }

@@ -12,15 +12,22 @@ export type StaffAuthenticator = (authorization: string | undefined) => Promise<
 
 /** Contract §2: staff bearer JWTs with `sub`, `tenant_id`, `roles` and `exp`. */
 export function staffAuthenticator(config: StaffAuthConfig): StaffAuthenticator {
-  const key: Uint8Array | JWTVerifyGetKey =
-    config.kind === "hs256" ? new TextEncoder().encode(config.secret) : createRemoteJWKSet(new URL(config.url));
+  // The HMAC key is imported once: handed raw bytes, jose imports them into WebCrypto on every
+  // verification, which the bench's profile showed as the largest crypto cost per request.
+  const key: Promise<CryptoKey> | JWTVerifyGetKey =
+    config.kind === "hs256"
+      ? crypto.subtle.importKey("raw", new TextEncoder().encode(config.secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"])
+      : createRemoteJWKSet(new URL(config.url));
   const algorithms = config.kind === "hs256" ? ["HS256"] : ["RS256", "ES256", "PS256", "EdDSA"];
+  const verified = new VerifiedTokens(VERIFIED_TOKENS_KEPT);
   return async (authorization) => {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
     if (!match?.[1]) throw new DomainError("UNAUTHENTICATED", "send a staff bearer token in the Authorization header");
+    const known = verified.get(match[1], Date.now());
+    if (known) return known;
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(match[1], key as Uint8Array, {
+      ({ payload } = await jwtVerify(match[1], typeof key === "function" ? key : await key, {
         algorithms,
         issuer: config.issuer,
         audience: config.audience,
@@ -34,12 +41,14 @@ export function staffAuthenticator(config: StaffAuthConfig): StaffAuthenticator 
     if (typeof tenantId !== "string" || tenantId.length === 0 || !Array.isArray(roles) || typeof payload.sub !== "string") {
       throw new DomainError("UNAUTHENTICATED", "the bearer token lacks tenant_id, roles or sub");
     }
-    return {
+    const actor: Actor = {
       kind: "staff",
       userId: payload.sub,
       tenantId,
       roles: roles.filter((r): r is StaffRole => typeof r === "string" && ROLES.has(r)),
     };
+    if (typeof payload.exp === "number") verified.set(match[1], actor, payload.exp * 1000);
+    return actor;
   };
 }
 
@@ -60,5 +69,39 @@ export function claimedIdentity(authorization: string | undefined): { claimedTen
     return { ...(tenant ? { claimedTenantId: tenant } : {}), ...(sub ? { claimedSubject: sub } : {}) };
   } catch {
     return {};
+  }
+}
+
+/** Enough for every staff member of a large deployment; at most a few MB. */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
+/**
+ * Tokens whose signature and claims were already checked, kept until their `exp`: a browser
+ * sends the same token on every request, and the HMAC check (a WebCrypto job on the thread
+ * pool) was the largest per-request cost in the bench profile after SQL. The same string is
+ * the same signed claims, so nothing but expiry can change its answer; failures are never kept.
+ */
+class VerifiedTokens {
+  private readonly entries = new Map<string, { actor: Actor; expiresAtMs: number }>();
+
+  constructor(private readonly max: number) {}
+
+  get(token: string, nowMs: number): Actor | undefined {
+    const hit = this.entries.get(token);
+    if (!hit) return undefined;
+    // jose's rule: a token is expired from its `exp` second on.
+    if (nowMs >= hit.expiresAtMs) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    return { ...hit.actor } as Actor;
+  }
+
+  set(token: string, actor: Actor, expiresAtMs: number): void {
+    if (this.entries.size >= this.max) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    this.entries.set(token, { actor, expiresAtMs });
   }
 }

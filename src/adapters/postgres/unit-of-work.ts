@@ -1,8 +1,11 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
 import type { AuditEntry, AuditPort, Clock, TransactionContext, UnitOfWork } from "../../app/ports.js";
 import { auditEvent } from "../../app/audit.js";
 import type { Db } from "./database.js";
 import { PostgresIdempotencyStore } from "./idempotency-store.js";
 import { PostgresOutboxWriter } from "./outbox-writer.js";
+import { outbox } from "./schema.js";
 import { PostgresSessionRepository } from "./session-repository.js";
 import { PostgresTenantConfigRepository } from "./tenant-config-repository.js";
 
@@ -33,12 +36,33 @@ export class PostgresUnitOfWork implements UnitOfWork {
  * table, so they are as durable as any event and reach the AUDIT stream through the relay.
  */
 export class OutboxAudit implements AuditPort {
+  // Every read of patient data writes one of these, so it is prepared once (as the hot reads in
+  // session-queries.ts are): the same INSERT the outbox writer builds, without rebuilding it.
+  private readonly insert;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    const p = (name: string) => sql.placeholder(name);
+    this.insert = db
+      .insert(outbox)
+      .values({ id: p("id"), tenantId: p("tenantId"), aggregateType: p("aggregateType"), aggregateId: p("aggregateId"), type: p("type"), data: p("data"), occurredAt: p("occurredAt") })
+      .onConflictDoNothing({ target: outbox.id })
+      .prepare("vcs_audit_insert");
+  }
 
   async record(entry: AuditEntry): Promise<void> {
-    await new PostgresOutboxWriter(this.db, this.clock).add([auditEvent(entry, this.clock.now())]);
+    const now = this.clock.now();
+    const e = auditEvent(entry, now);
+    await this.insert.execute({
+      id: e.id ?? randomUUID(),
+      tenantId: e.tenantId,
+      aggregateType: e.aggregateType,
+      aggregateId: e.aggregateId,
+      type: e.type,
+      data: e.data,
+      occurredAt: e.time ?? now,
+    });
   }
 }

@@ -1,0 +1,37 @@
+/**
+ * The limit: a bare Fastify app on raw `pg` (pool of the service's size) whose routes send the
+ * same SQL as the service's routes, with no auth, schemas, domain or ORM. Run by the bench as a
+ * child process, like the service: `node --import tsx bench/limit-server.ts`.
+ */
+import Fastify from "fastify";
+import pg from "pg";
+import { scenarios } from "./scenarios.js";
+
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL_SIZE ?? 10) });
+pool.on("error", () => undefined);
+const app = Fastify({ logger: false });
+const skipAudit = process.env.SKIP_AUDIT === "1";
+
+app.get("/healthz", async () => ({ status: "ok" }));
+for (const scenario of scenarios) {
+  const { method, url, status, handle } = scenario.limit;
+  app.route({
+    method,
+    url,
+    handler: async (req, reply) => {
+      const result = await handle(pool, {
+        tenantId: String(req.headers["x-bench-tenant"] ?? ""),
+        params: (req.params ?? {}) as Record<string, string>,
+        query: (req.query ?? {}) as Record<string, string>,
+        body: (req.body ?? {}) as Record<string, unknown>,
+        skipAudit,
+      });
+      return reply.code(status ?? 200).send(result);
+    },
+  });
+}
+
+await app.listen({ port: Number(process.env.PORT), host: process.env.HOST ?? "127.0.0.1" });
+process.once("SIGTERM", () => {
+  void app.close().then(() => pool.end()).finally(() => process.exit(0));
+});

@@ -1,0 +1,195 @@
+/**
+ * `npm run bench`: the service (built JS, child process) against a fresh PostgreSQL database,
+ * each scenario beside its limit (bare Fastify + raw pg, and pgbench for create), then the
+ * embedded PGlite default. Prints figures; asserts nothing. Options: --duration=10
+ * --connections=10 --warmup=2 --profile --no-pglite --capture-sql. See BENCHMARKS.md.
+ */
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { sql } from "drizzle-orm";
+import pg from "pg";
+import { EmbeddedFhirServer } from "../src/adapters/fhir/embedded-fhir-server.js";
+import { openDatabase } from "../src/adapters/postgres/database.js";
+import { cpuSeconds, freePort, memoryMb, sampleRss, startChild, type Child } from "./child.js";
+import { captureSql } from "./capture-run.js";
+import { drive, type LoadOptions } from "./load.js";
+import { runPgbench } from "./pgbench.js";
+import { summariseProfile } from "./profile-summary.js";
+import { combine, finalLine, header, pgbenchRow, ratioLine, row, type Measured, type ScenarioFigures } from "./report.js";
+import { scenarios, type BenchContext, type Scenario } from "./scenarios.js";
+import { seedSql, tenantId, type SeedSize } from "./seed.js";
+import { buildService, createBenchDatabase, licenseTenants, staffToken, startService } from "./service.js";
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: "string", default: "10" },
+    connections: { type: "string", default: "10" },
+    warmup: { type: "string", default: "2" },
+    rounds: { type: "string", default: "2" },
+    only: { type: "string", default: "" },
+    sessions: { type: "string", default: "100000" },
+    tenants: { type: "string", default: "100" },
+    profile: { type: "boolean", default: false },
+    "no-pglite": { type: "boolean", default: false },
+    "capture-sql": { type: "boolean", default: false },
+  },
+});
+const rounds = Math.max(1, Number(args.rounds));
+/** Each scenario's time is split into rounds, service and limit alternating, so drift in the
+ * machine's load (other jobs share these 2 cores) hits both sides alike. */
+const load: LoadOptions = { connections: Number(args.connections), durationSeconds: Number(args.duration) / rounds };
+const selected = scenarios.filter((s) => !args.only || args.only.split(",").includes(s.key));
+const warmup: LoadOptions = { connections: load.connections, durationSeconds: Number(args.warmup) };
+const size: SeedSize = { sessions: Number(args.sessions), tenants: Number(args.tenants) };
+/** The service's pool (openDatabase's default); the limit gets the same. */
+const POOL_SIZE = 10;
+const temp: string[] = [];
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  temp.push(dir);
+  return dir;
+};
+
+async function context(): Promise<BenchContext> {
+  const tokens = new Map<string, string>();
+  for (let i = 0; i < size.tenants; i++) tokens.set(tenantId(i), await staffToken(tenantId(i), ["scheduler"]));
+  return { size, tokens };
+}
+
+async function measureOnce(child: Child, scenario: Scenario, ctx: BenchContext): Promise<Measured> {
+  const rss = sampleRss(child.pid);
+  const cpuBefore = cpuSeconds(child.pid);
+  const result = await drive(child.url, () => scenario.request(ctx), load);
+  const cpuMsPerRequest = (1000 * (cpuSeconds(child.pid) - cpuBefore)) / Math.max(1, result.requests);
+  return { ...result, peakRssMb: rss.stop(), cpuMsPerRequest };
+}
+
+/** Warms every server up, then runs the rounds alternating between them. */
+async function measure(children: Child[], scenario: Scenario, ctx: BenchContext): Promise<Measured[]> {
+  for (const child of children) await drive(child.url, () => scenario.request(ctx), warmup);
+  const runs: Measured[][] = children.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, child] of children.entries()) runs[i]?.push(await measureOnce(child, scenario, ctx));
+  }
+  return runs.map(combine);
+}
+
+async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
+  const db = await createBenchDatabase();
+  const profileDir = tempDir("vcs-prof-");
+  // As in production, FHIR is a server of its own (here in the bench process, as in the tests),
+  // not the dev default embedded in the service.
+  const fhir = new EmbeddedFhirServer();
+  const service = await startService({
+    fhirBaseUrl: await fhir.start(),
+    databaseUrl: db.url,
+    dataDir: tempDir("vcs-bench-"),
+    nodeFlags: args.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+  });
+  let limit: Child | undefined;
+  let unaudited: Child | undefined;
+  try {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    const seeded = Date.now();
+    for (const statement of seedSql(size)) await client.query(statement);
+    await client.end();
+    console.log(`seeded ${size.sessions} sessions across ${size.tenants} tenants in ${((Date.now() - seeded) / 1000).toFixed(1)} s`);
+    await licenseTenants(service.url, [...ctx.tokens.keys()]);
+    const limitEnv = { PATH: process.env.PATH, DATABASE_URL: db.url, POOL_SIZE: String(POOL_SIZE), NODE_ENV: "production" };
+    const limitArgs = ["--import", "tsx", "bench/limit-server.ts"];
+    limit = await startChild("limit", process.execPath, limitArgs, limitEnv, await freePort());
+    // The same limit without the read audit's INSERT: what auditing every read costs.
+    unaudited = await startChild("limit without audit", process.execPath, limitArgs, { ...limitEnv, SKIP_AUDIT: "1" }, await freePort());
+    console.log(
+      `\nPostgreSQL, ${load.connections} connections, ${rounds} × ${load.durationSeconds} s per server and scenario ` +
+        `(alternating) after ${warmup.durationSeconds} s warm-up, pool ${POOL_SIZE}; p50 = mean of rounds, p99 = worst round`,
+    );
+    console.log(header());
+    const figures: ScenarioFigures[] = [];
+    for (const scenario of selected) {
+      const [onService, onLimit, withoutAudit] = await measure(scenario.auditedRead ? [service, limit, unaudited] : [service, limit], scenario, ctx);
+      if (!onService || !onLimit) throw new Error("no figures");
+      const f: ScenarioFigures = { key: scenario.key, name: scenario.name, service: onService, limit: onLimit };
+      console.log(row(scenario.name, "service (node dist/main.js)", f.service));
+      console.log(row("", "limit: bare Fastify + pg", onLimit, false));
+      if (withoutAudit) {
+        const share = 1 - onLimit.rps / withoutAudit.rps;
+        console.log(row("", "limit without audit INSERT", withoutAudit, false) + `   (audit costs ${(100 * share).toFixed(0)} % of the limit)`);
+      }
+      if (scenario.p99AtHalfPeak) {
+        const rate = Math.max(1, Math.round(onService.rps / 2));
+        f.halfPeak = { ...(await drive(service.url, () => scenario.request(ctx), { ...load, rate })), rate };
+        console.log(row("", `service at ${rate} req/s (half)`, { ...f.halfPeak, peakRssMb: 0, cpuMsPerRequest: NaN }, false));
+      }
+      if (scenario.pgbench) {
+        f.pgbench = await runPgbench(db.url, scenario.pgbench, load.connections, Math.round(Number(args.duration)));
+        console.log(pgbenchRow("", f.pgbench));
+      }
+      figures.push(f);
+    }
+    console.log(`service VmHWM (lifetime peak RSS): ${memoryMb(service.pid, "VmHWM").toFixed(0)} MB`);
+    return figures;
+  } finally {
+    await limit?.stop();
+    await unaudited?.stop();
+    await service.stop();
+    await fhir.stop();
+    await db.drop();
+    if (args.profile) {
+      for (const file of readdirSync(profileDir).filter((f) => f.endsWith(".cpuprofile"))) {
+        console.log(`\nCPU profile of the service under all PostgreSQL runs (${join(profileDir, file)}):`);
+        console.log(summariseProfile(join(profileDir, file), 25).join("\n"));
+        temp.splice(temp.indexOf(profileDir), 1);
+      }
+    }
+  }
+}
+
+/** The embedded default: no DATABASE_URL, PGlite in a temp DATA_DIR, seeded the same way. */
+async function pgliteRun(ctx: BenchContext): Promise<void> {
+  const dataDir = tempDir("vcs-bench-pglite-");
+  const database = await openDatabase({ dataDir, migrate: true });
+  for (const statement of seedSql(size)) await database.db.execute(sql.raw(statement));
+  await database.close();
+  const service = await startService({ dataDir });
+  try {
+    await licenseTenants(service.url, [...ctx.tokens.keys()]);
+    console.log(`\nPGlite (embedded default), same load; no limit, no target`);
+    console.log(header());
+    for (const scenario of selected) {
+      const [m] = await measure([service], scenario, ctx);
+      if (!m) throw new Error("no figures");
+      console.log(row(scenario.name, "service (PGlite)", m));
+    }
+    console.log(`service VmHWM (lifetime peak RSS): ${memoryMb(service.pid, "VmHWM").toFixed(0)} MB`);
+  } finally {
+    await service.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(1)} GB, Node ${process.version}`);
+  buildService();
+  const ctx = await context();
+  if (args["capture-sql"]) {
+    await captureSql(ctx, size, POOL_SIZE);
+    return;
+  }
+  const figures = await postgresRun(ctx);
+  if (!args["no-pglite"]) await pgliteRun(ctx);
+  console.log("\nratios (service req/s over the bare Fastify + pg limit):");
+  for (const f of figures) console.log(ratioLine(f));
+  console.log(finalLine(figures));
+}
+
+main()
+  .catch((err: unknown) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const dir of temp) rmSync(dir, { recursive: true, force: true });
+  });

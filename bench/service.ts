@@ -1,0 +1,89 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { SignJWT } from "jose";
+import pg from "pg";
+import { startChild, freePort, type Child } from "./child.js";
+
+export const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export const STAFF_SECRET = "bench-staff-secret-0123456789abcdef0123456789";
+const KMS_KEY = Buffer.alloc(32, 9).toString("base64");
+
+export interface BenchDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+/** A fresh database per run: figures never depend on what an earlier run left behind. */
+export async function createBenchDatabase(): Promise<BenchDatabase> {
+  const name = `vcs_bench_${randomBytes(4).toString("hex")}`;
+  await adminQuery(`create database ${name}`);
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { name, url: url.toString(), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
+}
+
+export async function adminQuery(text: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(text);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The production build (`tsc -p tsconfig.build.json`), run as `node dist/main.js` would be. */
+export function buildService(): void {
+  execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
+}
+
+export interface ServiceOptions {
+  databaseUrl?: string;
+  fhirBaseUrl?: string;
+  dataDir: string;
+  nodeFlags?: string[];
+}
+
+export async function startService(options: ServiceOptions): Promise<Child> {
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    AUTH_HS256_SECRET: STAFF_SECRET,
+    KMS_MASTER_KEY: KMS_KEY,
+    DATA_DIR: options.dataDir,
+    LOG_LEVEL: "warn",
+    NODE_ENV: "production",
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...(options.fhirBaseUrl ? { FHIR_BASE_URL: options.fhirBaseUrl } : {}),
+  };
+  const label = options.databaseUrl ? "service (PostgreSQL)" : "service (PGlite)";
+  return startChild(label, process.execPath, [...(options.nodeFlags ?? []), "dist/main.js"], env, await freePort());
+}
+
+export function staffToken(tenant: string, roles: string[]): Promise<string> {
+  return new SignJWT({ tenant_id: tenant, roles })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject("bench-user")
+    .setIssuedAt()
+    .setExpirationTime("2h")
+    .sign(new TextEncoder().encode(STAFF_SECRET));
+}
+
+/** Licenses tenants through the public API, as a platform admin would: no consent, no health URL. */
+export async function licenseTenants(url: string, tenants: string[]): Promise<void> {
+  for (const tenant of tenants) {
+    const res = await fetch(`${url}/v1/tenant-config`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${await staffToken(tenant, ["admin", "platform_admin"])}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        licensed: true,
+        consentRequired: false,
+        videoBackends: [
+          { name: "primary", provider: "jitsi", domain: "primary.meet.example.org", appId: "vcs-bench", secret: "bench-secret-0123456789abcdef0123", healthUrl: null, maxConcurrentRooms: null },
+        ],
+      }),
+    });
+    if (res.status !== 200) throw new Error(`licensing ${tenant} failed: ${res.status} ${await res.text()}`);
+  }
+}

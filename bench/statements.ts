@@ -1,0 +1,38 @@
+/**
+ * The SQL the service's routes send, copied verbatim from PostgreSQL's statement log of the
+ * service under the bench (`npm run bench -- --capture-sql` prints it and checks these texts
+ * against it). The limit routes send exactly these texts with the same parameters, on `pg`.
+ */
+export const SELECT_TENANT_CONFIG =
+  'select "tenant_id", "version", "config", "updated_at" from "tenant_configs" where "tenant_configs"."tenant_id" = $1';
+
+export const INSERT_SESSION =
+  'insert into "virtual_sessions" ("id", "tenant_id", "status", "patient_id", "provider_id", "appointment_id", "scheduled_start", "scheduled_end", "video_backend", "video_provider", "video_domain", "room_name", "encounter_id", "cancel_reason", "fallback", "started_at", "ended_at", "created_at", "updated_at", "version") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)';
+
+export const INSERT_TWO_PARTICIPANTS =
+  'insert into "session_participants" ("id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11), ($12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)';
+
+export const INSERT_OUTBOX =
+  'insert into "virtual_care_outbox" ("id", "seq", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "published_at", "attempts", "last_error") values ($1, default, $2, $3, $4, $5, $6, $7, default, default, default) on conflict ("id") do nothing';
+
+const SESSION_COLUMNS =
+  '"id", "tenant_id", "status", "patient_id", "provider_id", "appointment_id", "scheduled_start", "scheduled_end", "video_backend", "video_provider", "video_domain", "room_name", "encounter_id", "cancel_reason", "fallback", "started_at", "ended_at", "created_at", "updated_at", "version"';
+
+export const SELECT_SESSION = `select ${SESSION_COLUMNS} from "virtual_sessions" where ("virtual_sessions"."id" = $1 and "virtual_sessions"."tenant_id" = $2)`;
+
+export const SELECT_SESSION_PAGE = `select ${SESSION_COLUMNS} from "virtual_sessions" where "virtual_sessions"."tenant_id" = $1 order by "virtual_sessions"."scheduled_start" desc, "virtual_sessions"."id" desc limit $2`;
+
+/** Participants of the sessions of a page: one uuid[] parameter. */
+export const SELECT_PARTICIPANTS = `select "id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at" from "session_participants" where ("session_participants"."tenant_id" = $1 and "session_participants"."session_id" = any($2::uuid[])) order by "session_participants"."session_id" asc, "session_participants"."position" asc`;
+
+/**
+ * The names under which the service prepares its hot reads and the read audit (PostgreSQL
+ * parses a named statement once per connection): the limit prepares them under the same
+ * names, so both sides ask the same of the database.
+ */
+export const PREPARED = {
+  sessionById: "vcs_session_by_id",
+  firstPage: "vcs_session_first_page",
+  participants: "vcs_participants_of_sessions",
+  audit: "vcs_audit_insert",
+} as const;

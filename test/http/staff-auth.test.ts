@@ -1,0 +1,55 @@
+import { SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bootApp, configureTenant, sessionBody, STAFF_SECRET, staffToken, type TestApp } from "../support/app.js";
+
+/** Staff bearer tokens are remembered once verified (src/http/auth.ts); these are the rules that must survive that. */
+describe("staff bearer tokens accepted earlier (PostgreSQL)", () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await bootApp();
+    await configureTenant(app, "clinic-a");
+    await configureTenant(app, "clinic-b");
+  });
+  afterAll(() => app.close());
+
+  const tokenExpiringAt = (expSeconds: number) =>
+    new SignJWT({ tenant_id: "clinic-a", roles: ["scheduler"] })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("short-lived")
+      .setIssuedAt()
+      .setExpirationTime(expSeconds)
+      .sign(new TextEncoder().encode(STAFF_SECRET));
+
+  it("when a token that was accepted reaches its expiry, then the next request is refused with 401", async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const token = await tokenExpiringAt(exp);
+    const before = await app.request({ method: "GET", url: "/v1/sessions", token });
+    expect(before.statusCode, before.body).toBe(200);
+    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));
+    const after = await app.request({ method: "GET", url: "/v1/sessions", token });
+    expect(after.statusCode).toBe(401);
+    expect(after.json().code).toBe("UNAUTHENTICATED");
+  });
+
+  it("when an accepted token is altered in its signature, then the altered token is refused", async () => {
+    const token = await staffToken("clinic-a", ["scheduler"]);
+    expect((await app.request({ method: "GET", url: "/v1/sessions", token })).statusCode).toBe(200);
+    const last = token.at(-1) === "A" ? "B" : "A";
+    const altered = token.slice(0, -1) + last;
+    const res = await app.request({ method: "GET", url: "/v1/sessions", token: altered });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it("when tokens of two tenants alternate, then each request still acts for its own tenant", async () => {
+    const a = await staffToken("clinic-a", ["scheduler"], "user-a");
+    const b = await staffToken("clinic-b", ["scheduler"], "user-b");
+    const created = await app.request({ method: "POST", url: "/v1/sessions", token: a, body: sessionBody() });
+    expect(created.statusCode, created.body).toBe(201);
+    const id = created.json().id as string;
+    for (let i = 0; i < 3; i++) {
+      expect((await app.request({ method: "GET", url: `/v1/sessions/${id}`, token: a })).statusCode).toBe(200);
+      expect((await app.request({ method: "GET", url: `/v1/sessions/${id}`, token: b })).statusCode).toBe(404);
+    }
+  });
+});

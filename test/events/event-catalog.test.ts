@@ -4,10 +4,10 @@ import { Ajv, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { PostgresUnitOfWork } from "../../src/adapters/postgres/unit-of-work.js";
 import { EventTypes } from "../../src/domain/events.js";
-import { systemClock } from "../../src/main.js";
 import { bootApp, configureTenant, sessionBody, staffToken, type TestApp } from "../support/app.js";
+import { multipartBody, samples } from "../support/multipart.js";
+import { OpenAiStub } from "../support/openai-stub.js";
 import { eventually, SHARED_NATS_URL, StreamReader, type StreamRecord } from "../support/nats.js";
 import { appointmentEvent, consumerIdle, deliver } from "../support/scheduling.js";
 
@@ -40,6 +40,7 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
     let streams: StreamReader[];
     const tenant = `catalog-${randomUUID().slice(0, 8)}`;
     const durable = `vcs-catalog-${randomUUID().slice(0, 8)}`;
+    const ai = new OpenAiStub();
     const ajv = new Ajv({ strict: false, allErrors: true });
     addFormats.default(ajv);
     ajv.addSchema(doc as object, "asyncapi");
@@ -56,16 +57,17 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
 
     beforeAll(async () => {
       streams = [await StreamReader.at(SHARED_NATS_URL, "VIRTUAL_CARE"), await StreamReader.at(SHARED_NATS_URL, "AUDIT")];
-      app = await bootApp({ env: { NATS_URL: SHARED_NATS_URL, SCHEDULING_CONSUMER_NAME: durable, RELAY_POLL_INTERVAL_MS: "200" } });
+      app = await bootApp({ env: { AI_GATEWAY_URL: await ai.start(), NATS_URL: SHARED_NATS_URL, SCHEDULING_CONSUMER_NAME: durable, RELAY_POLL_INTERVAL_MS: "200" } });
       await eventually("the durable consumer to exist", () => consumerIdle(SHARED_NATS_URL, durable).catch(() => false));
     });
     afterAll(async () => {
       await app?.close();
+      await ai.stop();
       for (const s of streams ?? []) await s.close();
     });
 
     it("when every kind of command and read runs, then each event on the wire matches the catalog", { timeout: 60_000 }, async () => {
-      await configureTenant(app, tenant);
+      await configureTenant(app, tenant, { aiSummaryEnabled: true });
       const admin = await staffToken(tenant, ["admin"]);
       const clinician = await staffToken(tenant, ["clinician"]);
       const post = (url: string, body?: unknown) => app.request({ method: "POST", url, token: clinician, body });
@@ -82,17 +84,23 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
       expect((await post(`/v1/sessions/${b.id}/cancel`, { reason: "patient unwell" })).statusCode).toBe(200);
       expect((await app.request({ method: "POST", url: `/v1/sessions/${b.id}/end`, token: await staffToken(tenant, ["scheduler"]) })).statusCode).toBe(403);
 
-      // Waiting room, admit and remove have no HTTP route on this branch yet: drive the aggregate
-      // through the real repository, which writes its events to the outbox as the routes will.
+      // Waiting room, admission and removal through their routes.
       const c = (await post("/v1/sessions", sessionBody({ participants: [{ role: "guest", displayName: "G" }] }))).json();
-      await new PostgresUnitOfWork(app.service.database.db, systemClock).run(async (tx) => {
-        const session = (await tx.sessions.findById(tenant, c.id))!;
-        const patient = c.participants[0].id;
-        session.enterWaitingRoom(patient, new Date());
-        session.admit(patient, new Date());
-        session.removeParticipant(c.participants[2].id, new Date());
-        await tx.sessions.save(session, c.version);
-      });
+      const patient = c.participants[0].id;
+      const joinToken = (await post(`/v1/sessions/${c.id}/participants/${patient}/join-token`)).json().token;
+      expect((await app.request({ method: "POST", url: "/v1/join/validate", body: { token: joinToken } })).json().destination).toBe("waiting_room");
+      expect((await post(`/v1/sessions/${c.id}/participants/${patient}/admit`)).statusCode).toBe(200);
+      expect((await app.request({ method: "DELETE", url: `/v1/sessions/${c.id}/participants/${c.participants[2].id}`, token: clinician })).statusCode).toBe(200);
+
+      // A store-and-forward visit, and an AI summary accepted after the visit ended.
+      const { payload, contentType } = await multipartBody({ patientId: "patient-1", providerId: "dr-1", text: "photo attached" }, [
+        { filename: "arm.png", type: "image/png", data: samples.png },
+      ]);
+      const submitted = await app.service.app.inject({ method: "POST", url: "/v1/async-visits", headers: { authorization: `Bearer ${clinician}`, "content-type": contentType }, payload });
+      expect(submitted.statusCode, submitted.body).toBe(201);
+      expect((await post(`/v1/sessions/${a.id}/ai-summary/transcript`, { text: "Patient: sore throat since Monday." })).statusCode).toBe(202);
+      await app.service.workers.aiSummaries.runOnce();
+      expect((await post(`/v1/sessions/${a.id}/ai-summary/accept`, {})).statusCode).toBe(200);
       expect(interpreter.id).toBeDefined();
 
       await app.request({ method: "GET", url: `/v1/sessions/${a.id}`, token: `${admin}x` });
@@ -107,6 +115,8 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
         "virtualcare.session.cancelled.v1",
         "virtualcare.participant.admitted.v1",
         "virtualcare.participant.removed.v1",
+        "virtualcare.async_visit.submitted.v1",
+        "virtualcare.ai_summary.accepted.v1",
         "audit.virtualcare.tenant_config.update",
         "audit.virtualcare.session.create",
         "audit.virtualcare.session.read",

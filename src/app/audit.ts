@@ -1,7 +1,7 @@
 import { isDomainError, type ErrorCode } from "../domain/errors.js";
 import type { DomainEvent } from "../domain/events.js";
 import { actorId } from "./authorization.js";
-import type { Actor, AuditEntry, AuditPort } from "./ports.js";
+import type { AuditEntry, AuditPort } from "./ports.js";
 
 /** Failures that mean "you may not" rather than "it did not work". */
 const denialCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([

@@ -1,5 +1,6 @@
+import { AggregateRoot } from "./aggregate-root.js";
 import { DomainError } from "./errors.js";
-import { EventTypes, type DomainEvent } from "./events.js";
+import { EventTypes } from "./events.js";
 
 /** The structured draft the model is asked for (SOAP note). */
 export interface SoapDraft {
@@ -42,10 +43,11 @@ export interface AiSummaryState {
 /** Retry schedule of a failed draft: 30 s doubling to at most one hour; after 10 attempts it waits for a new upload. */
 export const AI_RETRY = { baseMs: 30_000, maxMs: 3_600_000, maxAttempts: 10, leaseMs: 5 * 60_000 } as const;
 
-export class AiSummary {
-  private events: DomainEvent[] = [];
+export class AiSummary extends AggregateRoot<AiSummaryState> {
 
-  private constructor(private state: AiSummaryState) {}
+  private constructor(state: AiSummaryState) {
+    super(state);
+  }
 
   static rehydrate(state: AiSummaryState): AiSummary {
     return new AiSummary(state);
@@ -76,25 +78,8 @@ export class AiSummary {
     });
   }
 
-  get id(): string {
-    return this.state.id;
-  }
   get status(): AiSummaryStatus {
     return this.state.status;
-  }
-  get version(): number {
-    return this.state.version;
-  }
-  snapshot(): AiSummaryState {
-    return structuredClone(this.state);
-  }
-  pullEvents(): DomainEvent[] {
-    const out = this.events;
-    this.events = [];
-    return out;
-  }
-  markSaved(version: number): void {
-    this.state.version = version;
   }
 
   /** A new transcript or recording replaces the input and starts drafting again (not once accepted). */
@@ -149,7 +134,7 @@ export class AiSummary {
     const text = editedText ?? formatSoap(draft);
     Object.assign(this.state, { status: "accepted", acceptedText: text, edited: editedText !== undefined, decidedBy: clinicianId, decidedAt: now, attempts: 0, nextAttemptAt: now, lastError: null, updatedAt: now });
     // Ids only: the event announces the decision, never the clinical text.
-    this.events.push({
+    this.recordEvent({
       type: EventTypes.aiSummaryAccepted,
       tenantId: this.state.tenantId,
       aggregateType: "ai_summary",

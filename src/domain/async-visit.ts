@@ -1,5 +1,6 @@
+import { AggregateRoot } from "./aggregate-root.js";
 import { DomainError, validationFailed } from "./errors.js";
-import { EventTypes, type DomainEvent } from "./events.js";
+import { EventTypes } from "./events.js";
 
 /** Store-and-forward limits (issue 5): what a patient or staff member may send in one async visit. */
 export const ASYNC_VISIT_LIMITS = {
@@ -74,9 +75,10 @@ export function checkAttachment(a: IncomingAttachment, index: number): void {
   }
 }
 
-export class AsyncVisit {
-  private events: DomainEvent[] = [];
-  private constructor(private state: AsyncVisitState) {}
+export class AsyncVisit extends AggregateRoot<AsyncVisitState> {
+  private constructor(state: AsyncVisitState) {
+    super(state);
+  }
 
   static rehydrate(state: AsyncVisitState): AsyncVisit {
     return new AsyncVisit(state);
@@ -95,7 +97,7 @@ export class AsyncVisit {
     incoming.forEach(checkAttachment);
     const visit = new AsyncVisit({ ...input, status: "submitted", reviewedAt: null, reviewedBy: null, version: 1 });
     // Ids only: the provider is notified that something arrived, not what it says.
-    visit.events.push({
+    visit.recordEvent({
       type: EventTypes.asyncVisitSubmitted,
       tenantId: input.tenantId,
       aggregateType: "async_visit",
@@ -112,23 +114,6 @@ export class AsyncVisit {
     return visit;
   }
 
-  get id(): string {
-    return this.state.id;
-  }
-  get version(): number {
-    return this.state.version;
-  }
-  snapshot(): AsyncVisitState {
-    return structuredClone(this.state);
-  }
-  pullEvents(): DomainEvent[] {
-    const out = this.events;
-    this.events = [];
-    return out;
-  }
-  markSaved(version: number): void {
-    this.state.version = version;
-  }
 
   markReviewed(reviewerId: string, now: Date): void {
     if (this.state.status !== "submitted") {

@@ -1,3 +1,4 @@
+import { AggregateRoot } from "./aggregate-root.js";
 import { DomainError } from "./errors.js";
 import { EventTypes, type DomainEvent } from "./events.js";
 import {
@@ -77,11 +78,12 @@ export interface ScheduleInput {
  * in that order; the repository persists state and recorded events together and bumps `version`
  * once per saved command.
  */
-export class VirtualSession {
-  private events: DomainEvent[] = [];
+export class VirtualSession extends AggregateRoot<SessionState> {
   private dirty = false;
 
-  private constructor(private state: SessionState) {}
+  private constructor(state: SessionState) {
+    super(state);
+  }
 
   static rehydrate(state: SessionState): VirtualSession {
     return new VirtualSession(state);
@@ -133,21 +135,11 @@ export class VirtualSession {
     return session;
   }
 
-  get id(): string {
-    return this.state.id;
-  }
   get tenantId(): string {
     return this.state.tenantId;
   }
   get status(): SessionStatus {
     return this.state.status;
-  }
-  get version(): number {
-    return this.state.version;
-  }
-  /** A read-only view of the current state (a copy: callers cannot bypass the rules). */
-  snapshot(): SessionState {
-    return structuredClone(this.state);
   }
   participant(participantId: string): Participant {
     const p = this.state.participants.find((x) => x.id === participantId);
@@ -157,14 +149,8 @@ export class VirtualSession {
   get hasChanges(): boolean {
     return this.dirty;
   }
-  pullEvents(): DomainEvent[] {
-    const out = this.events;
-    this.events = [];
-    return out;
-  }
-  /** Called by the repository after a successful save. */
-  markSaved(version: number): void {
-    this.state.version = version;
+  override markSaved(version: number): void {
+    super.markSaved(version);
     this.dirty = false;
   }
 
@@ -336,7 +322,7 @@ export class VirtualSession {
   }
 
   private record(type: DomainEvent["type"], data: Record<string, unknown>): void {
-    this.events.push({ type, tenantId: this.state.tenantId, aggregateType: "session", aggregateId: this.state.id, data });
+    this.recordEvent({ type, tenantId: this.state.tenantId, aggregateType: "session", aggregateId: this.state.id, data });
     this.dirty = true;
   }
 }

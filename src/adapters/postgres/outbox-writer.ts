@@ -17,16 +17,21 @@ export class PostgresOutboxWriter implements OutboxWriter {
     await this.db
       .insert(outbox)
       .values(
-        events.map((e) => ({
-          id: e.id ?? randomUUID(),
-          tenantId: e.tenantId,
-          aggregateType: e.aggregateType,
-          aggregateId: e.aggregateId,
-          type: e.type,
-          data: e.data,
-          occurredAt: e.time ?? now,
-        })),
+        events.map((e) => outboxRow(e, now)),
       )
       .onConflictDoNothing({ target: outbox.id });
   }
+}
+
+/** An event as an outbox row; the row id is the CloudEvent id the relay publishes under. */
+export function outboxRow(e: DomainEvent, now: Date) {
+  return {
+    id: e.id ?? randomUUID(),
+    tenantId: e.tenantId,
+    aggregateType: e.aggregateType,
+    aggregateId: e.aggregateId,
+    type: e.type,
+    data: e.data,
+    occurredAt: e.time ?? now,
+  };
 }

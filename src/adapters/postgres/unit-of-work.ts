@@ -1,10 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { AuditEntry, AuditPort, Clock, TransactionContext, UnitOfWork } from "../../app/ports.js";
 import { auditEvent } from "../../app/audit.js";
 import type { Db } from "./database.js";
 import { PostgresIdempotencyStore } from "./idempotency-store.js";
-import { PostgresOutboxWriter } from "./outbox-writer.js";
+import { outboxRow, PostgresOutboxWriter } from "./outbox-writer.js";
 import { outbox } from "./schema.js";
 import { PostgresSessionRepository } from "./session-repository.js";
 import { PostgresTenantConfigRepository } from "./tenant-config-repository.js";
@@ -54,15 +53,6 @@ export class OutboxAudit implements AuditPort {
 
   async record(entry: AuditEntry): Promise<void> {
     const now = this.clock.now();
-    const e = auditEvent(entry, now);
-    await this.insert.execute({
-      id: e.id ?? randomUUID(),
-      tenantId: e.tenantId,
-      aggregateType: e.aggregateType,
-      aggregateId: e.aggregateId,
-      type: e.type,
-      data: e.data,
-      occurredAt: e.time ?? now,
-    });
+    await this.insert.execute(outboxRow(auditEvent(entry, now), now));
   }
 }

@@ -3,6 +3,7 @@ import type pg from "pg";
 import type { HttpRequest } from "./load.js";
 import { seededSession, tenantId, type SeedSize } from "./seed.js";
 import * as sql from "./statements.js";
+import { statusScenario, validateScenario } from "./join-scenarios.js";
 
 /** The keys of the bench's last line, in its order; a key without a scenario prints `n/a`. */
 export const SCENARIO_KEYS = ["create", "detail", "list", "status", "validate"] as const;
@@ -12,6 +13,8 @@ export interface BenchContext {
   size: SeedSize;
   /** A scheduler's bearer token per tenant. */
   tokens: Map<string, string>;
+  /** Join tokens of the seed's waiting patients (join-scenarios.ts). */
+  joinTokens: string[];
 }
 
 /** What a limit route gets: the parsed request and the tenant the service would take from the JWT. */
@@ -19,6 +22,7 @@ export interface LimitRequest {
   tenantId: string;
   params: Record<string, string>;
   query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
   body: Record<string, unknown>;
   /** Leave out the read's audit INSERT: only to measure the audit's share, never the limit itself. */
   skipAudit: boolean;
@@ -159,7 +163,7 @@ export const listScenario: Scenario = {
 };
 
 /** In the order they run: reads first on the seeded table, create last (it adds rows). */
-export const scenarios: Scenario[] = [detailScenario, listScenario, createScenario];
+export const scenarios: Scenario[] = [detailScenario, listScenario, statusScenario, validateScenario, createScenario];
 
 /**
  * The create route's statements for pgbench (`-M extended`, so variables travel as parameters).

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import pg from "pg";
 import { startChild, freePort, type Child } from "./child.js";
+import { BENCH_JOIN_TOKEN_KEYS } from "./join-scenarios.js";
 
 export const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const STAFF_SECRET = "bench-staff-secret-0123456789abcdef0123456789";
@@ -51,6 +52,7 @@ export async function startService(options: ServiceOptions): Promise<Child> {
     HOME: process.env.HOME,
     AUTH_HS256_SECRET: STAFF_SECRET,
     KMS_MASTER_KEY: KMS_KEY,
+    JOIN_TOKEN_KEYS: BENCH_JOIN_TOKEN_KEYS,
     DATA_DIR: options.dataDir,
     LOG_LEVEL: "warn",
     NODE_ENV: "production",

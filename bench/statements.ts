@@ -25,6 +25,12 @@ export const SELECT_SESSION_PAGE = `select ${SESSION_COLUMNS} from "virtual_sess
 /** Participants of the sessions of a page: one uuid[] parameter. */
 export const SELECT_PARTICIPANTS = `select "id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at" from "session_participants" where ("session_participants"."tenant_id" = $1 and "session_participants"."session_id" = any($2::uuid[])) order by "session_participants"."session_id" asc, "session_participants"."position" asc`;
 
+/** The same participants, as the session repository loads them inside a command (drizzle's inArray). */
+export const SELECT_PARTICIPANTS_OF_ONE = `select "id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at" from "session_participants" where ("session_participants"."tenant_id" = $1 and "session_participants"."session_id" in ($2)) order by "session_participants"."session_id" asc, "session_participants"."position" asc`;
+
+/** The join routes' read (adapters/postgres/join-queries.ts): participant, session and tenant config. */
+export const SELECT_JOIN_STATE = `select "virtual_sessions"."status", "virtual_sessions"."scheduled_end", "virtual_sessions"."video_backend", "virtual_sessions"."video_domain", "virtual_sessions"."room_name", "session_participants"."id", "session_participants"."role", "session_participants"."display_name", "session_participants"."status", "tenant_configs"."config", "tenant_configs"."version" from "session_participants" inner join "virtual_sessions" on ("virtual_sessions"."id" = "session_participants"."session_id" and "virtual_sessions"."tenant_id" = "session_participants"."tenant_id") left join "tenant_configs" on "tenant_configs"."tenant_id" = "session_participants"."tenant_id" where ("session_participants"."id" = $1 and "session_participants"."session_id" = $2 and "session_participants"."tenant_id" = $3)`;
+
 /**
  * The names under which the service prepares its hot reads and the read audit (PostgreSQL
  * parses a named statement once per connection): the limit prepares them under the same
@@ -35,4 +41,5 @@ export const PREPARED = {
   firstPage: "vcs_session_first_page",
   participants: "vcs_participants_of_sessions",
   audit: "vcs_audit_insert",
+  joinState: "vcs_join_state",
 } as const;

@@ -61,14 +61,6 @@ async function auditRead(pool: pg.Pool, tenant: string, action: string, targets:
   await pool.query({ name: sql.PREPARED.audit, text: sql.INSERT_OUTBOX }, [randomUUID(), tenant, "audit", targets.sessionId ?? tenant, `audit.virtualcare.${action}`, data, now]);
 }
 
-async function participantsOf(pool: pg.Pool, tenantId: string, ids: string[]): Promise<Map<string, unknown[]>> {
-  const bySession = new Map<string, unknown[]>(ids.map((id) => [id, []]));
-  if (ids.length === 0) return bySession;
-  const { rows } = await pool.query({ name: sql.PREPARED.participants, text: sql.SELECT_PARTICIPANTS, values: [tenantId, ids], rowMode: "array" });
-  for (const row of rows as unknown[][]) bySession.get(String(row[1]))?.push(row);
-  return bySession;
-}
-
 export const createScenario: Scenario = {
   key: "create",
   name: "create session",
@@ -134,11 +126,10 @@ export const detailScenario: Scenario = {
     url: "/v1/sessions/:id",
     handle: async (pool, req) => {
       const id = req.params.id ?? "";
-      const { rows } = await pool.query({ name: sql.PREPARED.sessionById, text: sql.SELECT_SESSION, values: [id, req.tenantId], rowMode: "array" });
+      const { rows } = await pool.query({ name: sql.PREPARED.sessionById, text: sql.SELECT_SESSION_READ, values: [id, req.tenantId], rowMode: "array" });
       if (rows.length === 0) throw new Error("not found");
-      const people = await participantsOf(pool, req.tenantId, [id]);
       if (!req.skipAudit) await auditRead(pool, req.tenantId, "session.read", { sessionId: id });
-      return { session: rows[0], participants: people.get(id) };
+      return { session: rows[0] };
     },
   },
 };
@@ -154,10 +145,8 @@ export const listScenario: Scenario = {
     handle: async (pool, req) => {
       const limit = Number(req.query.limit ?? 20);
       const { rows } = await pool.query({ name: sql.PREPARED.firstPage, text: sql.SELECT_SESSION_PAGE, values: [req.tenantId, limit + 1], rowMode: "array" });
-      const ids = (rows as unknown[][]).map((r) => String(r[0]));
-      const people = await participantsOf(pool, req.tenantId, ids);
       if (!req.skipAudit) await auditRead(pool, req.tenantId, "session.list", {});
-      return { items: (rows as unknown[][]).slice(0, limit).map((r) => ({ session: r, participants: people.get(String(r[0])) })), nextCursor: null };
+      return { items: (rows as unknown[][]).slice(0, limit), nextCursor: null };
     },
   },
 };

@@ -176,12 +176,15 @@ describe("join flow over HTTP (PostgreSQL): waiting room, admission, video URLs"
       await app.request({ method: "POST", url: "/v1/join/bandwidth", headers: { "x-join-token": token }, body: { kbps: 10 } }),
       await app.request({ method: "POST", url: `/v1/sessions/${s.id}/participants/${patient.id}/join-token`, headers: { "x-join-token": token } }),
       await issue(s.id, patient.id),
-      await admit(s.id, patient.id),
     ];
     for (const a of answers) {
       expect(a.statusCode, a.body).toBe(403);
       expect(a.json().code).toBe("PARTICIPANT_REMOVED");
     }
+    // The clinician's admit is a staff command on someone not waiting (contract §3, decided on main).
+    const admitted = await admit(s.id, patient.id);
+    expect(admitted.statusCode, admitted.body).toBe(409);
+    expect(admitted.json()).toMatchObject({ code: "PARTICIPANT_NOT_IN_WAITING_ROOM", currentStatus: "removed" });
     const types = (await outboxTypes(app, s.id)).map((r) => r.type);
     expect(types.filter((t) => t === "virtualcare.participant.removed.v1")).toHaveLength(1);
     const again = await app.request({ method: "DELETE", url: `/v1/sessions/${s.id}/participants/${patient.id}`, token: clinician });

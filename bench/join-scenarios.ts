@@ -87,7 +87,7 @@ export const validateScenario: Scenario = {
         const targets = { sessionId: c.sessionId, participantId: c.participantId };
         const actor = { kind: "participant", tenantId: c.tenantId, sessionId: c.sessionId, participantId: c.participantId };
         const audit = { actor, tenantId: c.tenantId, action: "join.validate", targets, outcome: "success", time: now.toISOString() };
-        await client.query(sql.INSERT_OUTBOX, [randomUUID(), c.tenantId, "audit", c.sessionId, "audit.virtualcare.join.validate", audit, now]);
+        await client.query({ name: sql.PREPARED.outboxInsert1, text: sql.INSERT_OUTBOX }, [randomUUID(), c.tenantId, "audit", c.sessionId, "audit.virtualcare.join.validate", audit, now]);
         await client.query("commit");
         const p = (people.rows as unknown[][]).find((r) => r[0] === c.participantId);
         return { destination: "waiting_room", sessionId: c.sessionId, participantId: c.participantId, role: p?.[4] };

@@ -91,15 +91,15 @@ export const createScenario: Scenario = {
       const client = await pool.connect();
       try {
         await client.query("begin");
-        await client.query(sql.INSERT_SESSION, [id, t, "scheduled", b.patientId, b.providerId, null, start, end, "primary", "jitsi", "primary.meet.example.org", room, null, null, null, null, null, now, now, 1]);
-        await client.query(sql.INSERT_TWO_PARTICIPANTS, [
+        await client.query({ name: sql.PREPARED.sessionInsert, text: sql.INSERT_SESSION }, [id, t, "scheduled", b.patientId, b.providerId, null, start, end, "primary", "jitsi", "primary.meet.example.org", room, null, null, null, null, null, now, now, 1]);
+        await client.query({ name: sql.PREPARED.participantsInsert2, text: sql.INSERT_TWO_PARTICIPANTS }, [
           people[0], id, t, 0, "patient", "Patient", b.patientId, "invited", null, null, null,
           people[1], id, t, 1, "clinician", "Clinician", b.providerId, "invited", null, null, null,
         ]);
         const created = { sessionId: id, patientId: b.patientId, providerId: b.providerId, appointmentId: null, scheduledStart: b.scheduledStart, scheduledEnd: b.scheduledEnd, videoBackend: "primary" };
-        await client.query(sql.INSERT_OUTBOX, [randomUUID(), t, "session", id, "virtualcare.session.created.v1", created, now]);
+        await client.query({ name: sql.PREPARED.outboxInsert1, text: sql.INSERT_OUTBOX }, [randomUUID(), t, "session", id, "virtualcare.session.created.v1", created, now]);
         const audit = { actor: { kind: "staff", id: "bench-user" }, tenantId: t, action: "session.create", targets: { sessionId: id }, outcome: "success", time: now.toISOString() };
-        await client.query(sql.INSERT_OUTBOX, [randomUUID(), t, "audit", id, "audit.virtualcare.session.create", audit, now]);
+        await client.query({ name: sql.PREPARED.outboxInsert1, text: sql.INSERT_OUTBOX }, [randomUUID(), t, "audit", id, "audit.virtualcare.session.create", audit, now]);
         await client.query("commit");
       } catch (err) {
         await client.query("rollback").catch(() => undefined);

@@ -45,4 +45,8 @@ export const PREPARED = {
   firstPage: "vcs_session_first_page",
   audit: "vcs_audit_insert",
   joinState: "vcs_join_state",
+  // A command's INSERTs, built once per shape (src/adapters/postgres/built-statement.ts).
+  sessionInsert: "vcs_session_insert",
+  participantsInsert2: "vcs_participants_insert_2",
+  outboxInsert1: "vcs_outbox_insert_1",
 } as const;

@@ -126,6 +126,9 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
         // Open loop, evenly spaced (steady-load.ts): autocannon's rate limit sends bursts.
         f.halfPeak = { ...(await driveAtRate(service.url, () => scenario.request(ctx), { ...load, durationSeconds: Number(args.duration), rate })), rate };
         console.log(row("", `service at ${rate} req/s (half)`, { ...f.halfPeak, peakRssMb: 0, cpuMsPerRequest: NaN }, false));
+        // The limit at the same steady rate: a tail both share comes from the machine or the database.
+        const limitHalf = await driveAtRate(limit.url, () => scenario.request(ctx), { ...load, durationSeconds: Number(args.duration), rate });
+        console.log(row("", `limit at ${rate} req/s (same)`, { ...limitHalf, peakRssMb: 0, cpuMsPerRequest: NaN }, false));
       }
       if (scenario.pgbench) {
         f.pgbench = await runPgbench(db.url, scenario.pgbench, load.connections, Math.round(Number(args.duration)));

@@ -23,6 +23,7 @@ for (const scenario of scenarios) {
         tenantId: String(req.headers["x-bench-tenant"] ?? ""),
         params: (req.params ?? {}) as Record<string, string>,
         query: (req.query ?? {}) as Record<string, string>,
+        headers: req.headers,
         body: (req.body ?? {}) as Record<string, unknown>,
         skipAudit,
       });

@@ -15,6 +15,8 @@ import { openDatabase } from "../src/adapters/postgres/database.js";
 import { cpuSeconds, freePort, memoryMb, sampleRss, startChild, type Child } from "./child.js";
 import { captureSql } from "./capture-run.js";
 import { drive, type LoadOptions } from "./load.js";
+import { driveAtRate } from "./steady-load.js";
+import { mintJoinTokens } from "./join-scenarios.js";
 import { runPgbench } from "./pgbench.js";
 import { summariseProfile } from "./profile-summary.js";
 import { combine, finalLine, header, pgbenchRow, ratioLine, row, type Measured, type ScenarioFigures } from "./report.js";
@@ -55,7 +57,7 @@ const tempDir = (prefix: string) => {
 async function context(): Promise<BenchContext> {
   const tokens = new Map<string, string>();
   for (let i = 0; i < size.tenants; i++) tokens.set(tenantId(i), await staffToken(tenantId(i), ["scheduler"]));
-  return { size, tokens };
+  return { size, tokens, joinTokens: mintJoinTokens(size) };
 }
 
 async function measureOnce(child: Child, scenario: Scenario, ctx: BenchContext): Promise<Measured> {
@@ -121,8 +123,12 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
       }
       if (scenario.p99AtHalfPeak) {
         const rate = Math.max(1, Math.round(onService.rps / 2));
-        f.halfPeak = { ...(await drive(service.url, () => scenario.request(ctx), { ...load, rate })), rate };
+        // Open loop, evenly spaced (steady-load.ts): autocannon's rate limit sends bursts.
+        f.halfPeak = { ...(await driveAtRate(service.url, () => scenario.request(ctx), { ...load, durationSeconds: Number(args.duration), rate })), rate };
         console.log(row("", `service at ${rate} req/s (half)`, { ...f.halfPeak, peakRssMb: 0, cpuMsPerRequest: NaN }, false));
+        // The limit at the same steady rate: a tail both share comes from the machine or the database.
+        const limitHalf = await driveAtRate(limit.url, () => scenario.request(ctx), { ...load, durationSeconds: Number(args.duration), rate });
+        console.log(row("", `limit at ${rate} req/s (same)`, { ...limitHalf, peakRssMb: 0, cpuMsPerRequest: NaN }, false));
       }
       if (scenario.pgbench) {
         f.pgbench = await runPgbench(db.url, scenario.pgbench, load.connections, Math.round(Number(args.duration)));

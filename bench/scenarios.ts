@@ -3,6 +3,7 @@ import type pg from "pg";
 import type { HttpRequest } from "./load.js";
 import { seededSession, tenantId, type SeedSize } from "./seed.js";
 import * as sql from "./statements.js";
+import { statusScenario, validateScenario } from "./join-scenarios.js";
 
 /** The keys of the bench's last line, in its order; a key without a scenario prints `n/a`. */
 export const SCENARIO_KEYS = ["create", "detail", "list", "status", "validate"] as const;
@@ -12,6 +13,8 @@ export interface BenchContext {
   size: SeedSize;
   /** A scheduler's bearer token per tenant. */
   tokens: Map<string, string>;
+  /** Join tokens of the seed's waiting patients (join-scenarios.ts). */
+  joinTokens: string[];
 }
 
 /** What a limit route gets: the parsed request and the tenant the service would take from the JWT. */
@@ -19,6 +22,7 @@ export interface LimitRequest {
   tenantId: string;
   params: Record<string, string>;
   query: Record<string, string>;
+  headers: Record<string, string | string[] | undefined>;
   body: Record<string, unknown>;
   /** Leave out the read's audit INSERT: only to measure the audit's share, never the limit itself. */
   skipAudit: boolean;
@@ -57,14 +61,6 @@ async function auditRead(pool: pg.Pool, tenant: string, action: string, targets:
   await pool.query({ name: sql.PREPARED.audit, text: sql.INSERT_OUTBOX }, [randomUUID(), tenant, "audit", targets.sessionId ?? tenant, `audit.virtualcare.${action}`, data, now]);
 }
 
-async function participantsOf(pool: pg.Pool, tenantId: string, ids: string[]): Promise<Map<string, unknown[]>> {
-  const bySession = new Map<string, unknown[]>(ids.map((id) => [id, []]));
-  if (ids.length === 0) return bySession;
-  const { rows } = await pool.query({ name: sql.PREPARED.participants, text: sql.SELECT_PARTICIPANTS, values: [tenantId, ids], rowMode: "array" });
-  for (const row of rows as unknown[][]) bySession.get(String(row[1]))?.push(row);
-  return bySession;
-}
-
 export const createScenario: Scenario = {
   key: "create",
   name: "create session",
@@ -95,15 +91,15 @@ export const createScenario: Scenario = {
       const client = await pool.connect();
       try {
         await client.query("begin");
-        await client.query(sql.INSERT_SESSION, [id, t, "scheduled", b.patientId, b.providerId, null, start, end, "primary", "jitsi", "primary.meet.example.org", room, null, null, null, null, null, now, now, 1]);
-        await client.query(sql.INSERT_TWO_PARTICIPANTS, [
+        await client.query({ name: sql.PREPARED.sessionInsert, text: sql.INSERT_SESSION }, [id, t, "scheduled", b.patientId, b.providerId, null, start, end, "primary", "jitsi", "primary.meet.example.org", room, null, null, null, null, null, now, now, 1]);
+        await client.query({ name: sql.PREPARED.participantsInsert2, text: sql.INSERT_TWO_PARTICIPANTS }, [
           people[0], id, t, 0, "patient", "Patient", b.patientId, "invited", null, null, null,
           people[1], id, t, 1, "clinician", "Clinician", b.providerId, "invited", null, null, null,
         ]);
         const created = { sessionId: id, patientId: b.patientId, providerId: b.providerId, appointmentId: null, scheduledStart: b.scheduledStart, scheduledEnd: b.scheduledEnd, videoBackend: "primary" };
-        await client.query(sql.INSERT_OUTBOX, [randomUUID(), t, "session", id, "virtualcare.session.created.v1", created, now]);
+        await client.query({ name: sql.PREPARED.outboxInsert1, text: sql.INSERT_OUTBOX }, [randomUUID(), t, "session", id, "virtualcare.session.created.v1", created, now]);
         const audit = { actor: { kind: "staff", id: "bench-user" }, tenantId: t, action: "session.create", targets: { sessionId: id }, outcome: "success", time: now.toISOString() };
-        await client.query(sql.INSERT_OUTBOX, [randomUUID(), t, "audit", id, "audit.virtualcare.session.create", audit, now]);
+        await client.query({ name: sql.PREPARED.outboxInsert1, text: sql.INSERT_OUTBOX }, [randomUUID(), t, "audit", id, "audit.virtualcare.session.create", audit, now]);
         await client.query("commit");
       } catch (err) {
         await client.query("rollback").catch(() => undefined);
@@ -130,11 +126,10 @@ export const detailScenario: Scenario = {
     url: "/v1/sessions/:id",
     handle: async (pool, req) => {
       const id = req.params.id ?? "";
-      const { rows } = await pool.query({ name: sql.PREPARED.sessionById, text: sql.SELECT_SESSION, values: [id, req.tenantId], rowMode: "array" });
+      const { rows } = await pool.query({ name: sql.PREPARED.sessionById, text: sql.SELECT_SESSION_READ, values: [id, req.tenantId], rowMode: "array" });
       if (rows.length === 0) throw new Error("not found");
-      const people = await participantsOf(pool, req.tenantId, [id]);
       if (!req.skipAudit) await auditRead(pool, req.tenantId, "session.read", { sessionId: id });
-      return { session: rows[0], participants: people.get(id) };
+      return { session: rows[0] };
     },
   },
 };
@@ -150,16 +145,14 @@ export const listScenario: Scenario = {
     handle: async (pool, req) => {
       const limit = Number(req.query.limit ?? 20);
       const { rows } = await pool.query({ name: sql.PREPARED.firstPage, text: sql.SELECT_SESSION_PAGE, values: [req.tenantId, limit + 1], rowMode: "array" });
-      const ids = (rows as unknown[][]).map((r) => String(r[0]));
-      const people = await participantsOf(pool, req.tenantId, ids);
       if (!req.skipAudit) await auditRead(pool, req.tenantId, "session.list", {});
-      return { items: (rows as unknown[][]).slice(0, limit).map((r) => ({ session: r, participants: people.get(String(r[0])) })), nextCursor: null };
+      return { items: (rows as unknown[][]).slice(0, limit), nextCursor: null };
     },
   },
 };
 
 /** In the order they run: reads first on the seeded table, create last (it adds rows). */
-export const scenarios: Scenario[] = [detailScenario, listScenario, createScenario];
+export const scenarios: Scenario[] = [detailScenario, listScenario, statusScenario, validateScenario, createScenario];
 
 /**
  * The create route's statements for pgbench (`-M extended`, so variables travel as parameters).

@@ -23,6 +23,28 @@ function md5Uuid(text: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+/**
+ * The waiting room of the join scenarios: in sessions 1..WAITING_RANGE that are scheduled
+ * (n % 10 < 6), the patient (position 0) is waiting, as after their first validation.
+ */
+export const WAITING_RANGE = 5000;
+
+export interface SeededParticipant {
+  tenantId: string;
+  sessionId: string;
+  participantId: string;
+}
+
+export function waitingPatients(size: SeedSize): SeededParticipant[] {
+  const out: SeededParticipant[] = [];
+  for (let n = 1; n <= Math.min(WAITING_RANGE, size.sessions); n++) {
+    if (n % 10 >= 6) continue;
+    const s = seededSession(n, size);
+    out.push({ tenantId: s.tenantId, sessionId: s.id, participantId: md5Uuid(`bench-participant-${n}-0`) });
+  }
+  return out;
+}
+
 export function seedSql(size: SeedSize): string[] {
   // Status mix: 60 % scheduled, 20 % ended, 10 % cancelled, 10 % in progress; one visit every
   // 7 minutes from 2026-01-01, so each tenant's list spans about 16 months.
@@ -58,6 +80,9 @@ export function seedSql(size: SeedSize): string[] {
        case when vs.n % 10 < 6 or vs.n % 10 = 8 then null else timestamptz '2026-01-01 00:00:00+00' + vs.n * interval '7 minutes' end,
        null
      from generate_series(1, ${size.sessions}) as vs(n), (values (0), (1)) as p(position)`,
+    `update session_participants set status = 'waiting', waiting_since = timestamptz '2026-01-01 00:00:00+00' + n * interval '7 minutes'
+     from generate_series(1, ${Math.min(WAITING_RANGE, size.sessions)}) as n
+     where n % 10 < 6 and session_participants.id = md5('bench-participant-' || n || '-0')::uuid`,
     `analyze virtual_sessions`,
     `analyze session_participants`,
   ];

@@ -1,8 +1,10 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import pg from "pg";
 import { startChild, freePort, type Child } from "./child.js";
+import { BENCH_JOIN_TOKEN_KEYS } from "./join-scenarios.js";
 
 export const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const STAFF_SECRET = "bench-staff-secret-0123456789abcdef0123456789";
@@ -45,12 +47,24 @@ export interface ServiceOptions {
   nodeFlags?: string[];
 }
 
+/**
+ * The node flags of `npm start` (package.json), so the bench runs the service exactly as it is
+ * started in production: `node <flags> dist/main.js`.
+ */
+export function startFlags(): string[] {
+  const start = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: { start: string } }).scripts.start;
+  const m = /^node\s+(.*?)\s*dist\/main\.js$/.exec(start.trim());
+  if (!m) throw new Error(`package.json start script is not "node [flags] dist/main.js": ${start}`);
+  return m[1] ? m[1].split(/\s+/) : [];
+}
+
 export async function startService(options: ServiceOptions): Promise<Child> {
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     AUTH_HS256_SECRET: STAFF_SECRET,
     KMS_MASTER_KEY: KMS_KEY,
+    JOIN_TOKEN_KEYS: BENCH_JOIN_TOKEN_KEYS,
     DATA_DIR: options.dataDir,
     LOG_LEVEL: "warn",
     NODE_ENV: "production",
@@ -58,7 +72,7 @@ export async function startService(options: ServiceOptions): Promise<Child> {
     ...(options.fhirBaseUrl ? { FHIR_BASE_URL: options.fhirBaseUrl } : {}),
   };
   const label = options.databaseUrl ? "service (PostgreSQL)" : "service (PGlite)";
-  return startChild(label, process.execPath, [...(options.nodeFlags ?? []), "dist/main.js"], env, await freePort());
+  return startChild(label, process.execPath, [...startFlags(), ...(options.nodeFlags ?? []), "dist/main.js"], env, await freePort());
 }
 
 export function staffToken(tenant: string, roles: string[]): Promise<string> {

@@ -35,7 +35,6 @@ import { ValidateJoinToken } from "./app/validate-join-token.js";
 import { PostgresJoinQueries } from "./adapters/postgres/join-queries.js";
 import { HmacJoinTokenSigner, JoinTokenKeyError, parseJoinTokenKeys, type JoinTokenKey } from "./adapters/tokens/hmac-join-token.js";
 import { FhirConsentCheck } from "./adapters/consent/fhir-consent-check.js";
-import { EmbeddedFhirServer } from "./adapters/fhir/embedded-fhir-server.js";
 import { FhirGateway } from "./adapters/fhir/fhir-gateway.js";
 import { OpenAiGateway } from "./adapters/ai/openai-gateway.js";
 import { JitsiHealthCheck } from "./adapters/jitsi/jitsi-health-check.js";
@@ -97,6 +96,9 @@ export async function createService(config: Config, overrides: ServiceOverrides 
 
   let fhirBaseUrl = config.fhirBaseUrl;
   if (!fhirBaseUrl) {
+    // Loaded only for the dev default: the Medplum packages and FHIR definitions cost tens of MB
+    // (and are devDependencies), which a service pointed at a real FHIR server never needs.
+    const { EmbeddedFhirServer } = await import("./adapters/fhir/embedded-fhir-server.js");
     const fhir = new EmbeddedFhirServer();
     fhirBaseUrl = await fhir.start();
     closers.push(() => fhir.stop());

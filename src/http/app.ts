@@ -1,6 +1,5 @@
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import scalar from "@scalar/fastify-api-reference";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type { AddParticipant } from "../app/add-participant.js";
 import type { CancelSession } from "../app/cancel-session.js";
@@ -21,6 +20,7 @@ import type { RemoveParticipant } from "../app/remove-participant.js";
 import type { ReportBandwidth } from "../app/report-bandwidth.js";
 import type { ValidateJoinToken } from "../app/validate-join-token.js";
 import { claimedIdentity, type StaffAuthenticator } from "./auth.js";
+import { lazyDocs } from "./docs.js";
 import { HttpMetrics } from "./metrics.js";
 import { problem, toProblem } from "./problem.js";
 import { joinRoutes } from "./routes/join.js";
@@ -146,7 +146,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  await app.register(scalar, { routePrefix: "/docs", configuration: { url: "/openapi.json" } });
+  await app.register(lazyDocs("/openapi.json"));
 
   await app.register(systemRoutes({ ready: options.ready, metrics }));
   await app.register(sessionRoutes(options.services), { prefix: "/v1" });

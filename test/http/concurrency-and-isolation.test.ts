@@ -60,6 +60,45 @@ describe("optimistic lock and tenant isolation (PostgreSQL)", () => {
     expect(detail.version).toBe(1 + ok);
   });
 
+  it("when participants are added while the session is read again and again, then every detail and list answer shows the participants of the version it reports", async () => {
+    const s = await newSession();
+    let adding = true;
+    const writer = (async () => {
+      let version = 1;
+      for (let i = 0; i < 12; i++) {
+        const res = await app.request({
+          method: "POST",
+          url: `/v1/sessions/${s.id}/participants`,
+          token: mine,
+          headers: { "if-match": `"${version}"` },
+          body: { role: "guest", displayName: `Reader race ${i}` },
+        });
+        expect(res.statusCode).toBe(201);
+        version += 1;
+      }
+      adding = false;
+    })();
+    const seen: Array<{ version: number; participants: number; etag?: string }> = [];
+    while (adding) {
+      const [detail, list] = await Promise.all([
+        app.request({ method: "GET", url: `/v1/sessions/${s.id}`, token: mine }),
+        app.request({ method: "GET", url: "/v1/sessions?limit=50", token: mine }),
+      ]);
+      const d = detail.json();
+      seen.push({ version: d.version, participants: d.participants.length, etag: detail.headers.etag as string | undefined });
+      const item = list.json().items.find((x: { id: string }) => x.id === s.id);
+      if (item) seen.push({ version: item.version, participants: item.participants.length });
+    }
+    await writer;
+    expect(seen.length).toBeGreaterThan(10);
+    // Each add is one version and one participant: a version paired with another version's
+    // participants would break this.
+    for (const v of seen) {
+      expect(v.participants).toBe(v.version + 1);
+      if (v.etag !== undefined) expect(v.etag).toBe(`"${v.version}"`);
+    }
+  });
+
   it("when If-Match is stale, then 409 with the current version; when it is current, the change applies and the ETag moves", async () => {
     const s = await newSession();
     const stale = await app.request({

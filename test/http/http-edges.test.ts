@@ -71,6 +71,14 @@ describe("HTTP edges: errors, auth, operations endpoints, logs (PostgreSQL)", ()
     const docs = await app.request({ method: "GET", url: "/docs/" });
     expect(docs.statusCode).toBe(200);
     expect(docs.headers["content-type"]).toContain("text/html");
+    // The page's script and the redirect of the bare path (the docs module is loaded on first use).
+    const script = await app.request({ method: "GET", url: "/docs/js/scalar.js" });
+    expect(script.statusCode).toBe(200);
+    expect(script.headers["content-type"]).toContain("javascript");
+    expect(script.body.length).toBeGreaterThan(100_000);
+    const bare = await app.request({ method: "GET", url: "/docs" });
+    expect(bare.statusCode).toBe(301);
+    expect(bare.headers.location).toBe("/docs/");
     const spec = (await app.request({ method: "GET", url: "/openapi.json" })).json();
     expect(spec.openapi).toBe("3.1.0");
     for (const [path, method] of [

@@ -2,7 +2,12 @@ import { randomUUID } from "node:crypto";
 import type { Clock, OutboxWriter } from "../../app/ports.js";
 import type { DomainEvent } from "../../domain/events.js";
 import type { Db } from "./database.js";
+import { placeholders, StatementCache, suffixed } from "./built-statement.js";
 import { outbox } from "./schema.js";
+
+/** One INSERT text per number of events (built-statement.ts); batches this large are rare. */
+const statements = new StatementCache();
+const MAX_CACHED_ROWS = 8;
 
 /** The producer half of the transactional outbox: rows are written with the caller's transaction. */
 export class PostgresOutboxWriter implements OutboxWriter {
@@ -14,12 +19,19 @@ export class PostgresOutboxWriter implements OutboxWriter {
   async add(events: DomainEvent[]): Promise<void> {
     if (events.length === 0) return;
     const now = this.clock.now();
-    await this.db
-      .insert(outbox)
-      .values(
-        events.map((e) => outboxRow(e, now)),
-      )
-      .onConflictDoNothing({ target: outbox.id });
+    const rows = events.map((e) => outboxRow(e, now));
+    if (rows.length > MAX_CACHED_ROWS) {
+      await this.db.insert(outbox).values(rows).onConflictDoNothing({ target: outbox.id });
+      return;
+    }
+    const values: Record<string, unknown> = {};
+    rows.forEach((r, i) => suffixed(r, `_${i}`, values));
+    await statements.run(
+      this.db,
+      `vcs_outbox_insert_${rows.length}`,
+      (db) => db.insert(outbox).values(rows.map((r, i) => placeholders(r, `_${i}`))).onConflictDoNothing({ target: outbox.id }),
+      values,
+    );
   }
 }
 

@@ -2,9 +2,13 @@ import { and, count, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import type { VirtualSessionRepository, OutboxWriter } from "../../app/ports.js";
 import { DomainError } from "../../domain/errors.js";
 import { VirtualSession } from "../../domain/session.js";
+import { placeholders, StatementCache, suffixed } from "./built-statement.js";
 import { pgErrorCode, type Db } from "./database.js";
 import { participants, sessions } from "./schema.js";
 import { loadParticipants, participantRows, sessionColumns, toSessionState, type SessionRow } from "./session-rows.js";
+
+/** The create path's INSERTs, built once per shape (built-statement.ts). */
+const statements = new StatementCache();
 
 /** VirtualSessionRepository on PostgreSQL/PGlite; `db` is the caller's transaction. */
 export class PostgresSessionRepository implements VirtualSessionRepository {
@@ -32,8 +36,9 @@ export class PostgresSessionRepository implements VirtualSessionRepository {
 
   async insert(session: VirtualSession): Promise<void> {
     const s = session.snapshot();
+    const row = { id: s.id, tenantId: s.tenantId, createdAt: s.createdAt, version: 1, ...sessionColumns(s) };
     try {
-      await this.db.insert(sessions).values({ id: s.id, tenantId: s.tenantId, createdAt: s.createdAt, version: 1, ...sessionColumns(s) });
+      await statements.run(this.db, "vcs_session_insert", (db) => db.insert(sessions).values(placeholders(row)), row);
     } catch (err) {
       if (pgErrorCode(err).constraint === "virtual_sessions_tenant_appointment_uq") {
         throw new DomainError("APPOINTMENT_ALREADY_LINKED", "this appointment already has a virtual session");
@@ -41,7 +46,11 @@ export class PostgresSessionRepository implements VirtualSessionRepository {
       throw err;
     }
     const rows = participantRows(s);
-    if (rows.length > 0) await this.db.insert(participants).values(rows);
+    if (rows.length > 0) {
+      const values: Record<string, unknown> = {};
+      rows.forEach((r, i) => suffixed(r, `_${i}`, values));
+      await statements.run(this.db, `vcs_participants_insert_${rows.length}`, (db) => db.insert(participants).values(rows.map((r, i) => placeholders(r, `_${i}`))), values);
+    }
     await this.outbox.add(session.pullEvents());
     session.markSaved(1);
   }

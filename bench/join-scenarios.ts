@@ -1,0 +1,102 @@
+import { createHmac, randomInt, randomUUID, timingSafeEqual } from "node:crypto";
+import { HmacJoinTokenSigner, parseJoinTokenKeys } from "../src/adapters/tokens/hmac-join-token.js";
+import type { HttpRequest } from "./load.js";
+import type { BenchContext, Scenario } from "./scenarios.js";
+import { waitingPatients, type SeedSize } from "./seed.js";
+import * as sql from "./statements.js";
+
+/** `JOIN_TOKEN_KEYS` of the service and the limit in the bench: one key, fixed, bench only. */
+export const BENCH_JOIN_TOKEN_KEYS = `bench:${Buffer.alloc(32, 7).toString("base64")}`;
+
+/**
+ * One join token per waiting patient of the seed, minted with the service's own signer and key
+ * (what POST …/join-token would hand out), valid for a day.
+ */
+export function mintJoinTokens(size: SeedSize): string[] {
+  const signer = new HmacJoinTokenSigner(parseJoinTokenKeys(BENCH_JOIN_TOKEN_KEYS));
+  const expiresAt = new Date(Date.now() + 24 * 3600_000);
+  return waitingPatients(size).map((p) => signer.issue({ ...p, expiresAt }));
+}
+
+/**
+ * The limit's token check: the same work as the service's signer (one HMAC-SHA256 over the
+ * token, a constant-time compare, the JSON payload decoded), written bare. Included in the limit
+ * because no correct implementation of the route can skip it: without it the bare route would
+ * answer for ids anyone can type.
+ */
+const LIMIT_KEY = Buffer.from(BENCH_JOIN_TOKEN_KEYS.slice(BENCH_JOIN_TOKEN_KEYS.indexOf(":") + 1), "base64");
+function verifyBare(token: string): { tenantId: string; sessionId: string; participantId: string; exp: number } {
+  const [kid, payload, mac] = token.split(".") as [string, string, string];
+  const expected = Buffer.from(createHmac("sha256", LIMIT_KEY).update(`vcs-join-token.${kid}.${payload}`).digest("base64url"));
+  if (!timingSafeEqual(expected, Buffer.from(mac ?? ""))) throw new Error("bad token");
+  const [, tenantId, sessionId, participantId, exp] = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as [number, string, string, string, number];
+  if (exp * 1000 <= Date.now()) throw new Error("expired");
+  return { tenantId, sessionId, participantId, exp };
+}
+
+const tokenRequest = (ctx: BenchContext, method: HttpRequest["method"], path: string): HttpRequest => {
+  const token = ctx.joinTokens[randomInt(ctx.joinTokens.length)] ?? "";
+  return method === "GET"
+    ? { method, path, headers: { "x-join-token": token } }
+    : { method, path, headers: { "content-type": "application/json" }, body: JSON.stringify({ token }) };
+};
+
+/** GET /v1/join/status of a waiting patient: one statement, no audit (the poll writes nothing). */
+export const statusScenario: Scenario = {
+  key: "status",
+  name: "join status (waiting)",
+  p99AtHalfPeak: true,
+  request: (ctx) => tokenRequest(ctx, "GET", "/v1/join/status"),
+  limit: {
+    method: "GET",
+    url: "/v1/join/status",
+    handle: async (pool, req) => {
+      const c = verifyBare(String(req.headers["x-join-token"] ?? ""));
+      const values = [c.participantId, c.sessionId, c.tenantId];
+      const { rows } = await pool.query({ name: sql.PREPARED.joinState, text: sql.SELECT_JOIN_STATE, values, rowMode: "array" });
+      const row = rows[0] as unknown[] | undefined;
+      if (!row) throw new Error("not found");
+      return { participantStatus: row[8], sessionStatus: row[0] };
+    },
+  },
+};
+
+/**
+ * POST /v1/join/validate by patients already in the waiting room: what a reload of the
+ * waiting-room page sends. It is idempotent (the session is not written), so every request does
+ * the same work: one transaction reading session, participants and tenant config, and the
+ * `join.validate` audit INSERT.
+ */
+export const validateScenario: Scenario = {
+  key: "validate",
+  name: "join validate (waiting)",
+  request: (ctx) => tokenRequest(ctx, "POST", "/v1/join/validate"),
+  limit: {
+    method: "POST",
+    url: "/v1/join/validate",
+    handle: async (pool, req) => {
+      const c = verifyBare(String(req.body.token ?? ""));
+      const client = await pool.connect();
+      try {
+        await client.query("begin");
+        const { rows } = await client.query({ text: sql.SELECT_SESSION, values: [c.sessionId, c.tenantId], rowMode: "array" });
+        if (rows.length === 0) throw new Error("not found");
+        const people = await client.query({ text: sql.SELECT_PARTICIPANTS_OF_ONE, values: [c.tenantId, c.sessionId], rowMode: "array" });
+        await client.query({ text: sql.SELECT_TENANT_CONFIG, values: [c.tenantId], rowMode: "array" });
+        const now = new Date();
+        const targets = { sessionId: c.sessionId, participantId: c.participantId };
+        const actor = { kind: "participant", tenantId: c.tenantId, sessionId: c.sessionId, participantId: c.participantId };
+        const audit = { actor, tenantId: c.tenantId, action: "join.validate", targets, outcome: "success", time: now.toISOString() };
+        await client.query({ name: sql.PREPARED.outboxInsert1, text: sql.INSERT_OUTBOX }, [randomUUID(), c.tenantId, "audit", c.sessionId, "audit.virtualcare.join.validate", audit, now]);
+        await client.query("commit");
+        const p = (people.rows as unknown[][]).find((r) => r[0] === c.participantId);
+        return { destination: "waiting_room", sessionId: c.sessionId, participantId: c.participantId, role: p?.[4] };
+      } catch (err) {
+        await client.query("rollback").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+  },
+};

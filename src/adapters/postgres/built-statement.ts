@@ -1,0 +1,52 @@
+import { is, Param, Placeholder, sql, type Query } from "drizzle-orm";
+import type { PgSession } from "drizzle-orm/pg-core";
+import type { Db } from "./database.js";
+
+/**
+ * Statements whose SQL text drizzle builds ONCE per shape, with placeholders, and that then run
+ * on any session: the pool or a transaction. Drizzle's own `.prepare()` is bound to the session it
+ * was built on, so a command's INSERTs (a fresh transaction every time) rebuilt their text on every
+ * call: about a fifth of the create route's CPU in the bench profile (BENCHMARKS.md). The values
+ * still pass through each column's encoder (drizzle keeps it beside the placeholder), and the name
+ * makes PostgreSQL parse each statement once per connection.
+ */
+export class StatementCache {
+  private readonly built = new Map<string, Query>();
+
+  /** `shape` names the statement (and its text): one shape, one text, forever. */
+  run(db: Db, shape: string, build: (db: Db) => { toSQL(): Query }, values: Record<string, unknown>): Promise<unknown> {
+    let query = this.built.get(shape);
+    if (!query) {
+      query = build(db).toSQL();
+      this.built.set(shape, query);
+    }
+    // prepareQuery only wraps the text already built; it is what drizzle's builders call.
+    const session = (db as unknown as { session: PgSession }).session;
+    return session.prepareQuery({ sql: query.sql, params: query.params.map((p) => bind(p, values)) }, undefined, shape, false).execute();
+  }
+}
+
+/**
+ * A placeholder's value through its column's encoder, as drizzle binds a literal value: null
+ * stays null (drizzle's own fillPlaceholders would hand null to the encoder, which fails on dates).
+ */
+function bind(param: unknown, values: Record<string, unknown>): unknown {
+  if (is(param, Param) && is(param.value, Placeholder)) {
+    const value = values[param.value.name];
+    if (value === undefined) throw new Error(`no value for placeholder "${param.value.name}"`);
+    return value === null ? null : param.encoder.mapToDriverValue(value);
+  }
+  if (is(param, Placeholder)) return values[param.name];
+  return param;
+}
+
+/** `{ key: placeholder(key + suffix) }` for every key of `row`: one VALUES row of placeholders. */
+export function placeholders<T extends object>(row: T, suffix = ""): Record<keyof T, Placeholder> {
+  return Object.fromEntries(Object.keys(row).map((k) => [k, sql.placeholder(k + suffix)])) as Record<keyof T, Placeholder>;
+}
+
+/** `{ key + suffix: value }` for every key of `row`: the values of `placeholders(row, suffix)`. */
+export function suffixed(row: object, suffix: string, into: Record<string, unknown> = {}): Record<string, unknown> {
+  for (const [k, v] of Object.entries(row)) into[k + suffix] = v;
+  return into;
+}

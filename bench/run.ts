@@ -111,7 +111,14 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
     );
     console.log(header());
     const figures: ScenarioFigures[] = [];
+    const drained = async () => {
+      const waited = await waitForOutboxDrained(db.url);
+      if (waited > 1000) console.log(`  (waited ${(waited / 1000).toFixed(1)} s for the service's relay to drain the outbox)`);
+    };
     for (const scenario of selected) {
+      // Each scenario starts in a steady state: not while the relay still drains the audit rows
+      // the previous scenario (service and limits alike) wrote to the shared outbox.
+      await drained();
       const [onService, onLimit, withoutAudit] = await measure(scenario.auditedRead ? [service, limit, unaudited] : [service, limit], scenario, ctx);
       if (!onService || !onLimit) throw new Error("no figures");
       const f: ScenarioFigures = { key: scenario.key, name: scenario.name, service: onService, limit: onLimit };
@@ -123,6 +130,7 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
       }
       if (scenario.p99AtHalfPeak) {
         const rate = Math.max(1, Math.round(onService.rps / 2));
+        await drained();
         // Open loop, evenly spaced (steady-load.ts): autocannon's rate limit sends bursts.
         f.halfPeak = { ...(await driveAtRate(service.url, () => scenario.request(ctx), { ...load, durationSeconds: Number(args.duration), rate })), rate };
         console.log(row("", `service at ${rate} req/s (half)`, { ...f.halfPeak, peakRssMb: 0, cpuMsPerRequest: NaN }, false));
@@ -199,3 +207,23 @@ main()
   .finally(() => {
     for (const dir of temp) rmSync(dir, { recursive: true, force: true });
   });
+
+/**
+ * The limits write their read audits to the same outbox table, and only the service's relay drains
+ * it (to the dev log sink, as in the embedded default): wait until nothing is pending, so a
+ * scenario is not measured while the relay works off another scenario's backlog. Returns ms waited.
+ */
+async function waitForOutboxDrained(databaseUrl: string, timeoutMs = 180_000): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const started = Date.now();
+  try {
+    for (;;) {
+      const { rows } = await client.query("select count(*)::int as n from virtual_care_outbox where published_at is null");
+      if (rows[0].n === 0 || Date.now() - started > timeoutMs) return Date.now() - started;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await client.end();
+  }
+}

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
+import { stopProcess } from "./process.js";
 
 /** The shared server this machine runs; other suites use it at the same time. */
 export const SHARED_NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
@@ -154,11 +155,7 @@ export class PrivateNats {
   async stop(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
     const p = this.proc;
     this.proc = null;
-    if (!p || p.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      p.once("exit", () => resolve());
-      p.kill(signal);
-    });
+    await stopProcess(p, signal);
   }
 
   async destroy(): Promise<void> {

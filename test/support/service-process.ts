@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { KMS_KEY, STAFF_SECRET } from "./app.js";
 import { eventually, freePort } from "./nats.js";
+import { stopProcess } from "./process.js";
 
 /**
  * The real service as a child process (`node --import tsx src/main.ts`), for tests that kill it.
@@ -77,11 +78,7 @@ export class ServiceProcess {
   async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
     const p = this.proc;
     this.proc = null;
-    if (!p || p.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      p.once("exit", () => resolve());
-      p.kill(signal);
-    });
+    await stopProcess(p, signal);
   }
 
   isLeader(): boolean {

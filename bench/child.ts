@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { appendFileSync } from "node:fs";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 
@@ -32,8 +33,11 @@ export async function startChild(
 ): Promise<Child> {
   const child = spawn(command, args, { env: { ...env, PORT: String(port), HOST: "127.0.0.1" }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
+  // BENCH_CHILD_LOG=<file>: also append everything the child prints (e.g. with --trace-gc).
+  const logFile = process.env.BENCH_CHILD_LOG;
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-8000);
+    if (logFile) appendFileSync(logFile, `[${name}] ${chunk.toString()}`);
   };
   child.stdout.on("data", keep);
   child.stderr.on("data", keep);

@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     sessions: { type: "string", default: "100000" },
     tenants: { type: "string", default: "100" },
     profile: { type: "boolean", default: false },
+    "trace-gc": { type: "boolean", default: false },
     "no-pglite": { type: "boolean", default: false },
     "capture-sql": { type: "boolean", default: false },
   },
@@ -88,7 +89,7 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
     fhirBaseUrl: await fhir.start(),
     databaseUrl: db.url,
     dataDir: tempDir("vcs-bench-"),
-    nodeFlags: args.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+    nodeFlags: [...(args.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), ...(args["trace-gc"] ? ["--trace-gc"] : [])],
   });
   let limit: Child | undefined;
   let unaudited: Child | undefined;

@@ -56,7 +56,7 @@ import type { PeriodicWorker } from "./workers/periodic-worker.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { devSecret } from "./dev-secrets.js";
 import { staffAuthenticator, type StaffAuthConfig } from "./http/auth.js";
-import { buildHttpApp } from "./http/app.js";
+import { buildHttpApp, createLogger } from "./http/app.js";
 
 export const systemClock: Clock = { now: () => new Date() };
 const uuids: IdGenerator = { uuid: () => randomUUID() };
@@ -91,7 +91,9 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   // Key material is checked before anything is opened: a bad key list stops the start cleanly.
   const signer = new HmacJoinTokenSigner(joinTokenKeys(config));
   const closers: Array<() => Promise<void>> = [];
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart });
+  // One logger from the start: a service waiting for its database says so before it listens.
+  const log = createLogger(config.logLevel, overrides.logStream);
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, ...config.database, log });
   closers.push(() => database.close());
 
   let fhirBaseUrl = config.fhirBaseUrl;
@@ -192,8 +194,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     services,
     authenticateStaff: staffAuthenticator(staffAuth),
     ready: () => database.ping(),
-    logLevel: config.logLevel,
-    logStream: overrides.logStream,
+    logger: log,
+    timeouts: config.http,
     auditEdgeDenial: (denial) => new PostgresOutboxWriter(db, clock).add([edgeDenialEvent(denial, clock.now())]),
     plugins: [aiSummaryRoutes(aiServices), asyncVisitRoutes(asyncVisitServices, {
         participantFromJoinToken: (token) => participantFromJoinToken(signer, clock.now(), token),

@@ -1,6 +1,7 @@
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
+import { pino } from "pino";
 import type { AddParticipant } from "../app/add-participant.js";
 import type { CancelSession } from "../app/cancel-session.js";
 import type { CreateVirtualSession } from "../app/create-session.js";
@@ -22,7 +23,8 @@ import type { ValidateJoinToken } from "../app/validate-join-token.js";
 import { claimedIdentity, type StaffAuthenticator } from "./auth.js";
 import { lazyDocs } from "./docs.js";
 import { HttpMetrics } from "./metrics.js";
-import { problem, toProblem } from "./problem.js";
+import { describeFailure } from "../database-failure.js";
+import { problem, retryAfterSeconds, toProblem } from "./problem.js";
 import { joinRoutes } from "./routes/join.js";
 import { participantRoutes } from "./routes/participants.js";
 import { sessionRoutes } from "./routes/sessions.js";
@@ -59,10 +61,35 @@ export interface HttpOptions {
   logLevel?: string;
   /** Where log lines go (stdout by default); tests read it to prove no PHI is logged. */
   logStream?: { write(line: string): void };
+  /** The service's logger when it already exists (it logs the start-up before the app is built). */
+  logger?: FastifyBaseLogger;
+  /** Bounds on an answer; defaults as in config.ts. */
+  timeouts?: Partial<HttpTimeouts>;
   /** Audits a request refused before any use case ran (401); awaited, so it is durable. */
   auditEdgeDenial?: (denial: EdgeDenial) => Promise<void>;
   /** Extra route plugins (later capabilities register themselves here). */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
+}
+
+export interface HttpTimeouts {
+  requestTimeoutMs: number;
+  uploadTimeoutMs: number;
+  readinessTimeoutMs: number;
+}
+
+const DEFAULT_TIMEOUTS: HttpTimeouts = { requestTimeoutMs: 15_000, uploadTimeoutMs: 300_000, readinessTimeoutMs: 2000 };
+
+/** The service's logger. No PHI in logs: no query strings (patientId filters), no bodies, no tokens. */
+export function createLogger(level = "info", stream?: { write(line: string): void }): FastifyBaseLogger {
+  const options = {
+    level,
+    serializers: {
+      req: (req: FastifyRequest) => ({ id: req.id, method: req.method, url: (req.url ?? "").split("?")[0] }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    redact: ["req.headers.authorization", 'req.headers["x-join-token"]'],
+  };
+  return stream ? pino(options, stream) : pino(options);
 }
 
 declare module "fastify" {
@@ -77,22 +104,23 @@ declare module "fastify" {
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstance> {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     // Request ids double as the correlation id quoted in 500 answers.
     genReqId: () => crypto.randomUUID(),
-    logger: {
-      level: options.logLevel ?? "info",
-      ...(options.logStream ? { stream: options.logStream } : {}),
-      // No PHI in logs: no query strings (patientId filters), no bodies, no tokens.
-      serializers: {
-        req: (req: FastifyRequest) => ({ id: req.id, method: req.method, url: (req.url ?? "").split("?")[0] }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      redact: ["req.headers.authorization", 'req.headers["x-join-token"]'],
-    },
+    loggerInstance: options.logger ?? createLogger(options.logLevel, options.logStream),
+    // Every answer within a bound: past it the caller gets 503 REQUEST_TIMEOUT (the work itself
+    // is further bounded by the database timeouts, so it does not pile up behind the answer).
+    handlerTimeout: timeouts.requestTimeoutMs,
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Routes that take large bodies (audio, attachments) are bound by the client's bandwidth, not
+  // by our dependencies: a slow mobile upload must not be cut at the API's usual bound.
+  app.addHook("onRoute", (route) => {
+    if ((route.bodyLimit ?? 0) > BODY_LIMIT_BYTES && route.handlerTimeout === undefined) route.handlerTimeout = timeouts.uploadTimeoutMs;
+  });
 
   app.decorateRequest("actor", null as never);
   app.decorate("authenticateStaff", async (req: FastifyRequest) => {
@@ -116,7 +144,14 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   app.setErrorHandler((err, req, reply) => {
     const body = toProblem(err, req.id);
-    if (body.status >= 500) req.log.error({ err: { type: (err as Error).name, code: (err as { code?: string }).code } }, "request failed");
+    if (body.status >= 500) {
+      // Class and code of the error and what it wraps: never messages, which can quote SQL parameters.
+      const fields = { err: { type: (err as Error).name, code: (err as { code?: string }).code }, cause: describeFailure(err), problem: body.code };
+      if (body.code === "INTERNAL") req.log.error(fields, "request failed");
+      else req.log.warn(fields, "request failed: a dependency is unavailable");
+    }
+    const retryAfter = retryAfterSeconds[body.code];
+    if (retryAfter !== undefined) void reply.header("retry-after", String(retryAfter));
     return reply.code(body.status).type("application/problem+json").send(body);
   });
   app.setNotFoundHandler((req, reply) =>
@@ -148,11 +183,20 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   });
   await app.register(lazyDocs("/openapi.json"));
 
-  await app.register(systemRoutes({ ready: options.ready, metrics }));
+  await app.register(systemRoutes({ ready: () => withinMs(options.ready(), timeouts.readinessTimeoutMs), metrics }));
   await app.register(sessionRoutes(options.services), { prefix: "/v1" });
   await app.register(participantRoutes(options.services), { prefix: "/v1" });
   await app.register(tenantConfigRoutes(options.services), { prefix: "/v1" });
   await app.register(joinRoutes(options.services), { prefix: "/v1" });
   for (const plugin of options.plugins ?? []) await app.register(plugin, { prefix: "/v1" });
   return app;
+}
+
+/** `work`, or a rejection once `ms` have passed (the work itself goes on, bounded by its own timeouts). */
+function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -89,12 +89,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: {
       poolSize: int(env, "DB_POOL_SIZE", 10, 1, 1000),
       connectTimeoutMs: int(env, "DB_CONNECT_TIMEOUT_MS", 5000, 100, 600_000),
-      statementTimeoutMs: int(env, "DB_STATEMENT_TIMEOUT_MS", 10_000, 100, 3_600_000),
+      statementTimeoutMs: int(env, "DB_STATEMENT_TIMEOUT_MS", 5000, 100, 3_600_000),
       idleInTransactionTimeoutMs: int(env, "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 30_000, 100, 3_600_000),
       startupTimeoutMs: int(env, "DB_STARTUP_TIMEOUT_MS", 120_000, 1000, 86_400_000),
     },
     http: {
-      requestTimeoutMs: int(env, "HTTP_REQUEST_TIMEOUT_MS", 15_000, 100, 3_600_000),
+      requestTimeoutMs: int(env, "HTTP_REQUEST_TIMEOUT_MS", 10_000, 100, 3_600_000),
       uploadTimeoutMs: int(env, "HTTP_UPLOAD_TIMEOUT_MS", 300_000, 100, 3_600_000),
       readinessTimeoutMs: int(env, "READINESS_TIMEOUT_MS", 2000, 100, 60_000),
     },

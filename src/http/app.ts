@@ -77,7 +77,7 @@ export interface HttpTimeouts {
   readinessTimeoutMs: number;
 }
 
-const DEFAULT_TIMEOUTS: HttpTimeouts = { requestTimeoutMs: 15_000, uploadTimeoutMs: 300_000, readinessTimeoutMs: 2000 };
+const DEFAULT_TIMEOUTS: HttpTimeouts = { requestTimeoutMs: 10_000, uploadTimeoutMs: 300_000, readinessTimeoutMs: 2000 };
 
 /** The service's logger. No PHI in logs: no query strings (patientId filters), no bodies, no tokens. */
 export function createLogger(level = "info", stream?: { write(line: string): void }): FastifyBaseLogger {

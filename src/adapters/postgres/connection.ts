@@ -10,7 +10,7 @@ export interface ConnectionTuning {
 }
 
 /** The configuration defaults, for callers that open a database without a Config (tests, bench). */
-export const DEFAULT_TUNING: ConnectionTuning = { connectTimeoutMs: 5000, statementTimeoutMs: 10_000, idleInTransactionTimeoutMs: 30_000 };
+export const DEFAULT_TUNING: ConnectionTuning = { connectTimeoutMs: 5000, statementTimeoutMs: 5000, idleInTransactionTimeoutMs: 30_000 };
 
 /**
  * statement_timeout ends a statement on the server, but a server that cannot be reached (a

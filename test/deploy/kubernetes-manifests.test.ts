@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, parse } from "yaml";
 import { ensureKubectl, schemaErrors, unknownFieldErrors, type Manifest } from "../support/kubernetes.js";
@@ -82,6 +84,27 @@ describe("Kubernetes manifests (deploy/k8s rendered by kubectl kustomize, checke
     expect(job.spec.template.spec.containers[0].command).toEqual(["node", "dist/migrate.js"]);
     expect(existsSync("src/migrate.ts")).toBe(true);
   });
+});
+
+describe("the production overlay of docs/operations.md", () => {
+  it("when rendered over the base, then it sets the registry image on Deployment and Job, merges the settings and leaves no placeholder Secret", () => {
+    const kubectl = ensureKubectl();
+    const overlay = /```yaml\n# overlays\/production\/kustomization.yaml\n([\s\S]*?)```/.exec(readFileSync("docs/operations.md", "utf8"))![1]!;
+    const root = mkdtempSync(join(tmpdir(), "vcs-overlay-"));
+    try {
+      cpSync("deploy", join(root, "deploy"), { recursive: true });
+      mkdirSync(join(root, "overlays/production"), { recursive: true });
+      writeFileSync(join(root, "overlays/production/kustomization.yaml"), overlay);
+      const docs = parseAllDocuments(execFileSync(kubectl, ["kustomize", join(root, "overlays/production")], { encoding: "utf8" })).map((d) => d.toJSON() as Manifest);
+      expect(docs.filter((d) => d.kind === "Secret")).toEqual([]);
+      const images = docs.filter((d) => d.kind === "Deployment" || d.kind === "Job").map((d) => d.spec.template.spec.containers[0].image);
+      expect(images).toEqual(["registry.example.com/virtual-care-service:1.4.0", "registry.example.com/virtual-care-service:1.4.0"]);
+      const config = docs.find((d) => d.kind === "ConfigMap")!;
+      expect(config.data).toMatchObject({ FHIR_BASE_URL: "https://fhir.internal.example.org/fhir", MIGRATE_ON_START: "false" });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
 
 describe("container files (Dockerfile and compose.yaml, read as text: no Docker engine here)", () => {

@@ -3,10 +3,10 @@
  * issue 4, wired in plain code. Kept apart so main.ts stays readable.
  */
 import type { FastifyBaseLogger } from "fastify";
-import type { CancelSession } from "./app/cancel-session.js";
-import type { CreateVirtualSession } from "./app/create-session.js";
-import { HandleAppointmentEvent } from "./app/handle-appointment-event.js";
-import type { Clock, EventPublisherPort, UnitOfWork } from "./app/ports.js";
+import type { CancelSession } from "./features/sessions/cancel-session.js";
+import type { CreateVirtualSession } from "./features/sessions/create-session.js";
+import { HandleAppointmentEvent } from "./features/scheduling/handle-appointment-event.js";
+import type { Clock, EventPublisherPort, UnitOfWork } from "./platform/ports.js";
 import { LogEventPublisher } from "./adapters/log/log-event-publisher.js";
 import { NatsClient } from "./adapters/nats/nats-client.js";
 import { NatsEventPublisher } from "./adapters/nats/nats-event-publisher.js";

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
-import type { Actor, StaffRole } from "../app/ports.js";
+import type { Actor, StaffRole } from "../platform/ports.js";
 import { DomainError } from "../domain/errors.js";
 
 const ROLES: ReadonlySet<string> = new Set<StaffRole>(["clinician", "scheduler", "admin", "platform_admin"]);

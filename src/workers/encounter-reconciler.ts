@@ -1,4 +1,4 @@
-import type { EncounterSaga } from "../app/encounter-saga.js";
+import type { EncounterSaga } from "../features/sessions/encounter-saga.js";
 import { PeriodicWorker } from "./periodic-worker.js";
 
 /**

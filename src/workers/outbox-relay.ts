@@ -1,4 +1,4 @@
-import type { Clock, EventPublisherPort, OutboxMessage, OutboxRelayStore } from "../app/ports.js";
+import type { Clock, EventPublisherPort, OutboxMessage, OutboxRelayStore } from "../platform/ports.js";
 import { backoffMs, errorSummary, pause, type WorkerLog } from "./backoff.js";
 
 export interface OutboxRelayOptions {

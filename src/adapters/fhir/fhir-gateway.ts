@@ -1,5 +1,5 @@
 import type { DocumentReference, Encounter, Resource } from "@medplum/fhirtypes";
-import type { ChartDocumentRequest, EncounterRequest, FhirGatewayPort } from "../../app/ports.js";
+import type { ChartDocumentRequest, EncounterRequest, FhirGatewayPort } from "../../platform/ports.js";
 
 export const SESSION_IDENTIFIER_SYSTEM = "urn:virtual-care:session";
 export const SUMMARY_IDENTIFIER_SYSTEM = "urn:virtual-care:ai-summary";

@@ -1,4 +1,4 @@
-import type { BackendHealth, Clock, VideoProviderHealthPort } from "../../app/ports.js";
+import type { BackendHealth, Clock, VideoProviderHealthPort } from "../../platform/ports.js";
 import type { VideoBackend } from "../../domain/tenant-config.js";
 import { resolvesToPublicAddresses } from "./address-guard.js";
 

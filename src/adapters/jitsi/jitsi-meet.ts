@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
-import type { SecretStorePort, VideoJoinInput, VideoProviderPort } from "../../app/ports.js";
+import type { SecretStorePort, VideoJoinInput, VideoProviderPort } from "../../platform/ports.js";
 import type { VideoBackend } from "../../domain/tenant-config.js";
 
 /**

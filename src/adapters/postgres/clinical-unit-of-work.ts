@@ -1,4 +1,4 @@
-import type { ClinicalTransactionContext, ClinicalUnitOfWork, Clock } from "../../app/ports.js";
+import type { ClinicalTransactionContext, ClinicalUnitOfWork, Clock } from "../../platform/ports.js";
 import { PostgresAiSummaryRepository } from "./ai-summary-repository.js";
 import { PostgresAsyncVisitRepository } from "./async-visit-repository.js";
 import type { Db } from "./database.js";

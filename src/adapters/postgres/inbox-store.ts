@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { InboxDuplicateError, type Clock, type InboxEntry, type InboxPort, type UnitOfWork } from "../../app/ports.js";
+import { InboxDuplicateError, type Clock, type InboxEntry, type InboxPort, type UnitOfWork } from "../../platform/ports.js";
 import type { Db } from "./database.js";
 import { inbox } from "./schema.js";
 import { transactionContext } from "./unit-of-work.js";

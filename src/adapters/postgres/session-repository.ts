@@ -1,5 +1,5 @@
 import { and, count, eq, gt, inArray, lt, sql } from "drizzle-orm";
-import type { VirtualSessionRepository, OutboxWriter } from "../../app/ports.js";
+import type { VirtualSessionRepository, OutboxWriter } from "../../platform/ports.js";
 import { DomainError } from "../../domain/errors.js";
 import { VirtualSession } from "../../domain/session.js";
 import { placeholders, StatementCache, suffixed } from "./built-statement.js";

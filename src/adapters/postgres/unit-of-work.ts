@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { AuditEntry, AuditPort, Clock, TransactionContext, UnitOfWork } from "../../app/ports.js";
-import { auditEvent } from "../../app/audit.js";
+import type { AuditEntry, AuditPort, Clock, TransactionContext, UnitOfWork } from "../../platform/ports.js";
+import { auditEvent } from "../../platform/audit.js";
 import type { Db } from "./database.js";
 import { PostgresIdempotencyStore } from "./idempotency-store.js";
 import { outboxRow, PostgresOutboxWriter } from "./outbox-writer.js";

@@ -1,0 +1,24 @@
+import { notFound } from "../../domain/errors.js";
+import { audited } from "../../platform/audit.js";
+import { assertPermission } from "../../platform/authorization.js";
+import type { Actor, AuditPort, SessionQueries } from "../../platform/ports.js";
+import { participantView, type ParticipantView } from "../../platform/session-view.js";
+
+/** Spec: GetParticipantList — every participant of the session with its status. */
+export class GetParticipantList {
+  constructor(private readonly deps: { queries: SessionQueries; audit: AuditPort }) {}
+
+  execute(actor: Actor, sessionId: string): Promise<{ items: ParticipantView[] }> {
+    return audited(
+      this.deps.audit,
+      { actor, action: "participant.list", targets: { sessionId } },
+      async () => {
+        assertPermission(actor, "session.read");
+        const participants = await this.deps.queries.participants(actor.tenantId, sessionId);
+        if (!participants) throw notFound("session");
+        return { items: participants.map(participantView) };
+      },
+      { auditSuccess: true },
+    );
+  }
+}

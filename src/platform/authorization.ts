@@ -40,5 +40,15 @@ export function assertPermission(actor: Actor, permission: Permission): void {
   }
 }
 
-export const actorId = (actor: Actor): string =>
-  actor.kind === "staff" ? actor.userId : actor.kind === "participant" ? actor.participantId : actor.name;
+export function actorId(actor: Actor): string {
+  switch (actor.kind) {
+    case "staff":
+      return actor.userId;
+    case "participant":
+      return actor.participantId;
+    case "system":
+      return actor.name;
+    case "anonymous":
+      return "anonymous";
+  }
+}

@@ -1,75 +1,77 @@
-import type { Participant } from "../domain/participant.js";
-import type { SessionState } from "../domain/session.js";
+import { Type, type Static } from "@sinclair/typebox";
+import { participantRoles } from "../domain/participant.js";
+import type { Participant as ParticipantState } from "../domain/participant.js";
+import { sessionStatuses, type SessionState } from "../domain/session.js";
+import { toJson } from "./json.js";
+import { DateTime, Id, Name, Nullable } from "./schemas.js";
 
-/** The public representation of a session and its participants (contract §3), JSON-ready. */
-export interface ParticipantView {
-  id: string;
-  role: string;
-  displayName: string;
-  externalId: string | null;
-  status: string;
-  waitingSince: string | null;
-  admittedAt: string | null;
-  removedAt: string | null;
-}
+/**
+ * The session and its participants on the wire: the one schema of each (validation of answers,
+ * serialization, OpenAPI) and the view types derived from it. Every feature that answers with a
+ * session or a participant uses these.
+ */
+export const ParticipantRole = Type.Union(participantRoles.map((r) => Type.Literal(r)));
 
-export interface SessionView {
-  id: string;
-  tenantId: string;
-  status: string;
-  patientId: string;
-  providerId: string;
-  appointmentId: string | null;
-  scheduledStart: string;
-  scheduledEnd: string;
-  video: { backend: string; provider: string; domain: string; roomName: string };
-  encounterId: string | null;
-  cancelReason: string | null;
-  fallback: { reason: string; measuredKbps: number | null; initiatedAt: string } | null;
-  startedAt: string | null;
-  endedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-  participants: ParticipantView[];
-}
+export const Participant = Type.Object(
+  {
+    id: Type.String({ format: "uuid" }),
+    role: ParticipantRole,
+    displayName: Type.String(),
+    externalId: Nullable(Type.String()),
+    status: Type.Union(["invited", "waiting", "admitted", "removed"].map((s) => Type.Literal(s))),
+    waitingSince: Nullable(DateTime),
+    admittedAt: Nullable(DateTime),
+    removedAt: Nullable(DateTime),
+  },
+  { $id: "Participant" },
+);
 
-const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+export const SessionStatus = Type.Union(sessionStatuses.map((s) => Type.Literal(s)));
 
-export function participantView(p: Participant): ParticipantView {
-  return {
-    id: p.id,
-    role: p.role,
-    displayName: p.displayName,
-    externalId: p.externalId,
-    status: p.status,
-    waitingSince: iso(p.waitingSince),
-    admittedAt: iso(p.admittedAt),
-    removedAt: iso(p.removedAt),
-  };
-}
+export const Session = Type.Object(
+  {
+    id: Type.String({ format: "uuid" }),
+    tenantId: Type.String(),
+    status: SessionStatus,
+    patientId: Type.String(),
+    providerId: Type.String(),
+    appointmentId: Nullable(Type.String()),
+    scheduledStart: DateTime,
+    scheduledEnd: DateTime,
+    video: Type.Object({ backend: Type.String(), provider: Type.String(), domain: Type.String(), roomName: Type.String() }),
+    encounterId: Nullable(Type.String()),
+    cancelReason: Nullable(Type.String()),
+    fallback: Type.Union([
+      Type.Object({ reason: Type.String(), measuredKbps: Type.Union([Type.Number(), Type.Null()]), initiatedAt: DateTime }),
+      Type.Null(),
+    ]),
+    startedAt: Nullable(DateTime),
+    endedAt: Nullable(DateTime),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+    version: Type.Integer({ minimum: 1 }),
+    participants: Type.Array(Type.Ref(Participant)),
+  },
+  { $id: "Session" },
+);
 
-export function sessionView(s: SessionState): SessionView {
-  return {
-    id: s.id,
-    tenantId: s.tenantId,
-    status: s.status,
-    patientId: s.patientId,
-    providerId: s.providerId,
-    appointmentId: s.appointmentId,
-    scheduledStart: s.scheduledStart.toISOString(),
-    scheduledEnd: s.scheduledEnd.toISOString(),
-    video: { ...s.video },
-    encounterId: s.encounterId,
-    cancelReason: s.cancelReason,
-    fallback: s.fallback
-      ? { reason: s.fallback.reason, measuredKbps: s.fallback.measuredKbps, initiatedAt: s.fallback.initiatedAt.toISOString() }
-      : null,
-    startedAt: iso(s.startedAt),
-    endedAt: iso(s.endedAt),
-    createdAt: s.createdAt.toISOString(),
-    updatedAt: s.updatedAt.toISOString(),
-    version: s.version,
-    participants: s.participants.map(participantView),
-  };
-}
+/** A participant as invited: on create (`participants[]`) and by the add-participant route. */
+export const NewParticipantBody = Type.Object(
+  { role: ParticipantRole, displayName: Name, externalId: Type.Optional(Id) },
+  { additionalProperties: false },
+);
+
+export const SessionIdParams = Type.Object({ id: Type.String({ format: "uuid" }) });
+export const ParticipantParams = Type.Object({ id: Type.String({ format: "uuid" }), pid: Type.String({ format: "uuid" }) });
+
+export const MutationHeaders = Type.Object({
+  "if-match": Type.Optional(Type.String({ maxLength: 64, description: 'the session version you read, e.g. "3"' })),
+});
+
+// The TypeBox unions of literals above infer `string`-compatible members; the views keep the
+// domain's own precise types (the compiler checks below keep schema and domain in step).
+export type ParticipantView = Static<typeof Participant>;
+export type SessionView = Omit<Static<typeof Session>, "participants"> & { participants: ParticipantView[] };
+
+export const participantView = (p: ParticipantState): ParticipantView => toJson(p);
+export const sessionView = (s: SessionState): SessionView => toJson(s);

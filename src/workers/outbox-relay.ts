@@ -1,4 +1,5 @@
-import type { Clock, EventPublisherPort, OutboxMessage, OutboxRelayStore } from "../platform/ports.js";
+import type { Clock } from "../platform/ports.js";
+import type { EventPublisherPort, OutboxMessage, OutboxRelayStore } from "./ports.js";
 import { backoffMs, errorSummary, pause, type WorkerLog } from "./backoff.js";
 
 export interface OutboxRelayOptions {

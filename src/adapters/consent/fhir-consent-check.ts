@@ -1,4 +1,4 @@
-import type { ConsentCheckPort } from "../../platform/ports.js";
+import type { ConsentCheckPort } from "../../features/sessions/ports.js";
 
 /**
  * ConsentCheckPort over FHIR R4 search (contract §7): consent is on file when

@@ -1,4 +1,5 @@
-import type { BackendHealth, Clock, VideoProviderHealthPort } from "../../platform/ports.js";
+import type { BackendHealth, VideoProviderHealthPort } from "../../features/sessions/ports.js";
+import type { Clock } from "../../platform/ports.js";
 import type { VideoBackend } from "../../domain/tenant-config.js";
 import { resolvesToPublicAddresses } from "./address-guard.js";
 

@@ -1,4 +1,4 @@
-import type { EventPublisherPort, OutboxMessage } from "../../platform/ports.js";
+import type { EventPublisherPort, OutboxMessage } from "../../workers/ports.js";
 
 /**
  * The dev sink used without NATS_URL (contract §1): it "publishes" by logging the event's type

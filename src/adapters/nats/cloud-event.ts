@@ -1,5 +1,5 @@
 import { CloudEvent, HTTP } from "cloudevents";
-import type { OutboxMessage } from "../../platform/ports.js";
+import type { OutboxMessage } from "../../workers/ports.js";
 
 /** Contract §8: every event this service publishes names itself with this source. */
 export const EVENT_SOURCE = "/virtual-care";

@@ -1,5 +1,5 @@
 import { NoRespondersError, headers } from "@nats-io/transport-node";
-import type { EventPublisherPort, OutboxMessage } from "../../platform/ports.js";
+import type { EventPublisherPort, OutboxMessage } from "../../workers/ports.js";
 import { toCloudEvent } from "./cloud-event.js";
 import { ensureStream, STREAMS, type NatsClient } from "./nats-client.js";
 

@@ -1,7 +1,7 @@
 import { asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import pg from "pg";
-import type { OutboxMessage, OutboxRelayStore } from "../../platform/ports.js";
+import type { OutboxMessage, OutboxRelayStore } from "../../workers/ports.js";
 import { pause } from "../../workers/backoff.js";
 import type { Db } from "./database.js";
 import { outbox, schema } from "./schema.js";

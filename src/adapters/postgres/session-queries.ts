@@ -1,5 +1,5 @@
 import { and, desc, eq, getTableColumns, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
-import type { SessionListFilter, SessionQueries } from "../../platform/ports.js";
+import type { SessionListFilter, SessionQueries } from "../../features/sessions/ports.js";
 import type { Participant } from "../../domain/participant.js";
 import type { SessionState } from "../../domain/session.js";
 import type { Db } from "./database.js";

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { JoinTokenClaims, JoinTokenSignerPort } from "../../platform/ports.js";
+import type { JoinTokenClaims, JoinTokenSignerPort } from "../../features/join/ports.js";
 import { DomainError } from "../../domain/errors.js";
 
 export interface JoinTokenKey {

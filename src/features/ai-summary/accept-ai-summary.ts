@@ -1,15 +1,38 @@
 import { notFound } from "../../domain/errors.js";
-import { auditEvent, audited } from "../../platform/audit.js";
-import { assertPermission } from "../../platform/authorization.js";
+import type { AiSummary } from "../../domain/ai-summary.js";
+import { actorId } from "../../platform/authorization.js";
+import { runAggregateCommand, type AggregateCommand, type CommandDeps } from "../../platform/command.js";
 import { aiSummaryView, type AiSummaryView } from "./ai-summary-view.js";
 import type { AiSummaryPipeline } from "./ai-summary-pipeline.js";
-import type { Actor, AuditPort, ClinicalUnitOfWork, Clock } from "../../platform/ports.js";
+import type { Actor } from "../../platform/ports.js";
+import type { AiSummaryTx } from "./ports.js";
 
-export interface DecideAiSummaryDeps {
-  uow: ClinicalUnitOfWork;
-  audit: AuditPort;
-  clock: Clock;
+export interface DecideAiSummaryDeps extends CommandDeps<AiSummaryTx> {
   pipeline: AiSummaryPipeline;
+}
+
+/**
+ * The clinician's decision on the session's summary. The row lock makes a second, concurrent
+ * decision wait and then see it decided (409).
+ */
+export function summaryCommand(
+  actor: Actor,
+  sessionId: string,
+  action: "ai_summary.accept" | "ai_summary.reject",
+): Omit<AggregateCommand<AiSummaryTx, AiSummary, void>, "change"> {
+  return {
+    actor,
+    permission: action,
+    action,
+    targets: { sessionId },
+    load: async (tx) => {
+      const summary = await tx.aiSummaries.findBySession(actor.tenantId, sessionId, { lock: true });
+      if (!summary) throw notFound("AI summary");
+      return summary;
+    },
+    save: (tx, summary, loaded) => tx.aiSummaries.save(summary, loaded),
+    auditTargets: (summary) => ({ summaryId: summary.id }),
+  };
 }
 
 /**
@@ -21,22 +44,12 @@ export class AcceptAiSummary {
   constructor(private readonly deps: DecideAiSummaryDeps) {}
 
   async execute(actor: Actor, sessionId: string, editedText?: string): Promise<AiSummaryView> {
-    const targets = { sessionId };
-    return audited(this.deps.audit, { actor, action: "ai_summary.accept", targets }, async () => {
-      assertPermission(actor, "ai_summary.accept");
-      const accepted = await this.deps.uow.run(async (tx) => {
-        // The row lock makes a second, concurrent accept wait and then see `accepted` (409).
-        const summary = await tx.aiSummaries.findBySession(actor.tenantId, sessionId, { lock: true });
-        if (!summary) throw notFound("AI summary");
-        const loaded = summary.version;
-        const now = this.deps.clock.now();
-        summary.accept(actor.kind === "staff" ? actor.userId : "system", editedText, now);
-        await tx.aiSummaries.save(summary, loaded);
-        await tx.outbox.add([auditEvent({ actor, action: "ai_summary.accept", outcome: "success", targets: { ...targets, summaryId: summary.id } }, now)]);
-        return summary.snapshot();
-      });
-      const charted = await this.deps.pipeline.pushOne(accepted.tenantId, accepted.id);
-      return aiSummaryView(charted ?? accepted);
+    const { aggregate } = await runAggregateCommand(this.deps, {
+      ...summaryCommand(actor, sessionId, "ai_summary.accept"),
+      change: (summary, now) => summary.accept(actorId(actor), editedText, now),
     });
+    const accepted = aggregate.snapshot();
+    const charted = await this.deps.pipeline.pushOne(accepted.tenantId, accepted.id);
+    return aiSummaryView(charted ?? accepted);
   }
 }

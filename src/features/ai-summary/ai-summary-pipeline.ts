@@ -1,11 +1,11 @@
 import type { AiSummary, AiSummaryState, SoapDraft } from "../../domain/ai-summary.js";
-import { auditEvent } from "../../platform/audit.js";
-import type { AiGatewayPort, ClinicalTransactionContext, ClinicalUnitOfWork, Clock, FhirGatewayPort } from "../../platform/ports.js";
+import type { Clock, UnitOfWork } from "../../platform/ports.js";
+import type { AiGatewayPort, AiSummaryTx, ChartDocumentPort } from "./ports.js";
 
 export interface AiSummaryPipelineDeps {
-  uow: ClinicalUnitOfWork;
+  uow: UnitOfWork<AiSummaryTx>;
   ai: AiGatewayPort | null;
-  fhir: FhirGatewayPort;
+  chart: ChartDocumentPort;
   clock: Clock;
   onFailure?: (summaryId: string, step: "draft" | "chart", err: unknown) => void;
 }
@@ -119,11 +119,11 @@ export class AiSummaryPipeline {
     return charted;
   }
 
-  private async push(tx: ClinicalTransactionContext, summary: AiSummary): Promise<AiSummaryState> {
+  private async push(tx: AiSummaryTx, summary: AiSummary): Promise<AiSummaryState> {
     const s = summary.snapshot();
     const session = (await tx.sessions.findById(s.tenantId, s.sessionId))?.snapshot();
     if (!session) throw new Error("session of the summary is gone");
-    const documentReferenceId = await this.deps.fhir.ensureDocumentReference({
+    const documentReferenceId = await this.deps.chart.ensureDocumentReference({
       summaryId: s.id,
       sessionId: s.sessionId,
       patientId: session.patientId,
@@ -135,9 +135,7 @@ export class AiSummaryPipeline {
     const now = this.deps.clock.now();
     summary.linkDocument(documentReferenceId, now);
     await tx.aiSummaries.save(summary, s.version);
-    await tx.outbox.add([
-      auditEvent({ actor: actor(s.tenantId), action: "ai_summary.chart_push", outcome: "success", targets: { sessionId: s.sessionId, summaryId: s.id, documentReferenceId } }, now),
-    ]);
+    await tx.audit.record({ actor: actor(s.tenantId), action: "ai_summary.chart_push", outcome: "success", targets: { sessionId: s.sessionId, summaryId: s.id, documentReferenceId } });
     return summary.snapshot();
   }
 

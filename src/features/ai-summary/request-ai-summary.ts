@@ -1,17 +1,14 @@
 import { AiSummary } from "../../domain/ai-summary.js";
-import { DomainError, notFound } from "../../domain/errors.js";
-import { auditEvent, audited } from "../../platform/audit.js";
-import { assertPermission } from "../../platform/authorization.js";
+import { DomainError } from "../../domain/errors.js";
+import { loadSession, runCommand, type CommandDeps } from "../../platform/command.js";
 import { aiSummaryView, type AiSummaryView } from "./ai-summary-view.js";
-import type { Actor, AuditPort, ClinicalUnitOfWork, Clock, IdGenerator } from "../../platform/ports.js";
+import type { Actor, IdGenerator } from "../../platform/ports.js";
+import type { AiSummaryTx } from "./ports.js";
 import { loadLicensedConfig } from "../../platform/tenant-access.js";
 
 export type SummaryInput = { kind: "text"; text: string } | { kind: "audio"; data: Uint8Array; contentType: string };
 
-export interface RequestAiSummaryDeps {
-  uow: ClinicalUnitOfWork;
-  audit: AuditPort;
-  clock: Clock;
+export interface RequestAiSummaryDeps extends CommandDeps<AiSummaryTx> {
   ids: IdGenerator;
   /** False when no AI gateway is configured (AI_GATEWAY_URL unset). */
   gatewayConfigured: boolean;
@@ -27,20 +24,19 @@ export class RequestAiSummary {
   constructor(private readonly deps: RequestAiSummaryDeps) {}
 
   async execute(actor: Actor, sessionId: string, input: SummaryInput): Promise<AiSummaryView> {
-    const targets = { sessionId };
-    return audited(this.deps.audit, { actor, action: "ai_summary.request", targets }, async () => {
-      assertPermission(actor, "ai_summary.request");
-      const view = await this.deps.uow.run(async (tx) => {
+    const head = { actor, permission: "ai_summary.request" as const, action: "ai_summary.request", targets: { sessionId } };
+    const { summary, ended } = await runCommand(
+      this.deps,
+      head,
+      async (tx, now) => {
         const config = await loadLicensedConfig(tx.tenantConfigs, actor.tenantId);
-        const session = await tx.sessions.findById(actor.tenantId, sessionId);
-        if (!session) throw notFound("session");
+        const session = await loadSession(tx, actor.tenantId, sessionId);
         if (!this.deps.gatewayConfigured || !config.aiSummaryEnabled) {
           throw new DomainError("AI_SUMMARY_DISABLED", "AI visit summaries are not enabled for this tenant");
         }
         if (session.status === "cancelled") {
           throw new DomainError("INVALID_STATUS_TRANSITION", "a cancelled visit has nothing to summarise", { currentStatus: "cancelled" });
         }
-        const now = this.deps.clock.now();
         const transcript = input.kind === "text" ? input.text : null;
         const audio = input.kind === "audio" ? { data: input.data, contentType: input.contentType } : null;
         let summary = await tx.aiSummaries.findBySession(actor.tenantId, sessionId, { lock: true });
@@ -52,11 +48,11 @@ export class RequestAiSummary {
           summary = AiSummary.request({ id: this.deps.ids.uuid(), tenantId: actor.tenantId, sessionId, source: input.kind, transcript, now });
           await tx.aiSummaries.insert(summary, audio ?? undefined);
         }
-        await tx.outbox.add([auditEvent({ actor, action: "ai_summary.request", outcome: "success", targets: { ...targets, summaryId: summary.id } }, now)]);
-        return { view: aiSummaryView(summary.snapshot()), ended: session.status === "ended" };
-      });
-      if (view.ended) this.deps.kick();
-      return view.view;
-    });
+        return { summary: summary.snapshot(), ended: session.status === "ended" };
+      },
+      { auditTargets: ({ summary }) => ({ summaryId: summary.id }) },
+    );
+    if (ended) this.deps.kick();
+    return aiSummaryView(summary);
   }
 }

@@ -2,8 +2,9 @@ import { notFound } from "../../domain/errors.js";
 import { asyncVisitView, type AsyncVisitView } from "./async-visit-view.js";
 import { audited } from "../../platform/audit.js";
 import { assertPermission } from "../../platform/authorization.js";
-import type { Actor, AsyncVisitQueries, AuditPort, OfflineQueuePort } from "../../platform/ports.js";
-import { decodeCursor, encodeCursor, LIST_LIMIT } from "../sessions/get-session-list.js";
+import type { Actor, AuditPort } from "../../platform/ports.js";
+import type { AsyncVisitQueries, OfflineQueuePort } from "./ports.js";
+import { decodeCursor, encodeCursor, LIST_LIMIT } from "../../platform/cursor.js";
 
 export interface AsyncVisitQueryDeps {
   queue: OfflineQueuePort;

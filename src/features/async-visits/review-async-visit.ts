@@ -1,28 +1,27 @@
 import { notFound } from "../../domain/errors.js";
 import { asyncVisitView, type AsyncVisitView } from "./async-visit-view.js";
-import { auditEvent, audited } from "../../platform/audit.js";
-import { actorId, assertPermission } from "../../platform/authorization.js";
-import type { Actor, AuditPort, ClinicalUnitOfWork, Clock } from "../../platform/ports.js";
+import { actorId } from "../../platform/authorization.js";
+import { runAggregateCommand, type CommandDeps } from "../../platform/command.js";
+import type { Actor } from "../../platform/ports.js";
+import type { AsyncVisitTx } from "./ports.js";
 
 /** The provider marks an async visit reviewed: it leaves the queue (reviewing twice answers 409). */
 export class ReviewAsyncVisit {
-  constructor(private readonly deps: { uow: ClinicalUnitOfWork; audit: AuditPort; clock: Clock }) {}
+  constructor(private readonly deps: CommandDeps<AsyncVisitTx>) {}
 
-  execute(actor: Actor, visitId: string): Promise<AsyncVisitView> {
-    const targets = { asyncVisitId: visitId };
-    return audited(this.deps.audit, { actor, action: "async_visit.review", targets }, async () => {
-      assertPermission(actor, "async_visit.review");
-      return this.deps.uow.run(async (tx) => {
-        const visit = await tx.asyncVisits.findById(actor.tenantId, visitId);
-        if (!visit) throw notFound("async visit");
-        const loaded = visit.version;
-        const now = this.deps.clock.now();
+  async execute(actor: Actor, visitId: string): Promise<AsyncVisitView> {
+    const { aggregate } = await runAggregateCommand(this.deps, {
+      actor,
+      permission: "async_visit.review",
+      action: "async_visit.review",
+      targets: { asyncVisitId: visitId },
+      load: async (tx) => (await tx.asyncVisits.findById(actor.tenantId, visitId)) ?? Promise.reject(notFound("async visit")),
+      change: (visit, now, tx) => {
         visit.markReviewed(actorId(actor), now);
-        await tx.asyncVisits.save(visit, loaded);
-        await tx.offlineQueue.remove(actor.tenantId, visitId);
-        await tx.outbox.add([auditEvent({ actor, action: "async_visit.review", outcome: "success", targets }, now)]);
-        return asyncVisitView(visit.snapshot());
-      });
+        return tx.offlineQueue.remove(actor.tenantId, visitId);
+      },
+      save: (tx, visit, loaded) => tx.asyncVisits.save(visit, loaded),
     });
+    return asyncVisitView(aggregate.snapshot());
   }
 }

@@ -2,14 +2,15 @@ import multipart from "@fastify/multipart";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { Actor } from "../../platform/ports.js";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import type { GetAsyncVisitAttachment, ListPendingAsyncVisits } from "./list-pending-async-visits.js";
 import type { ReviewAsyncVisit } from "./review-async-visit.js";
 import type { AsyncVisitCommand, SubmitAsyncVisit } from "./submit-async-visit.js";
 import { ASYNC_VISIT_LIMITS } from "../../domain/async-visit.js";
 import { DomainError, validationFailed } from "../../domain/errors.js";
-import { AsyncVisit, AsyncVisitForm, AsyncVisitListQuery } from "../ai-summary/schemas.js";
+import { AsyncVisit, AsyncVisitForm, AsyncVisitListQuery } from "./schemas.js";
 import { errorResponses } from "../../platform/schemas.js";
+import type { HttpFeature } from "../../http/app.js";
 
 export interface AsyncVisitServices {
   submitAsyncVisit: SubmitAsyncVisit;
@@ -37,87 +38,89 @@ const tags = ["async-visits"];
 const security = [{ bearerAuth: [] }];
 const VisitIdParams = Type.Object({ id: Type.String({ format: "uuid" }) });
 
-export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVisitRouteOptions = {}): (instance: FastifyInstance) => Promise<void> {
-  return async (instance) => {
-    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
-    await app.register(multipart, { throwFileSizeLimit: true });
-    const fromJoinToken = options.participantFromJoinToken;
-    const authenticateSubmitter = async (req: FastifyRequest) => {
-      const token = req.headers["x-join-token"];
-      if (fromJoinToken && typeof token === "string") req.actor = fromJoinToken(token);
-      else await app.authenticateStaff(req);
-    };
+export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVisitRouteOptions = {}): HttpFeature {
+  return {
+    routes: async (instance) => {
+      const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+      await app.register(multipart, { throwFileSizeLimit: true });
+      const fromJoinToken = options.participantFromJoinToken;
+      const authenticateSubmitter = async (req: FastifyRequest) => {
+        const token = req.headers["x-join-token"];
+        if (fromJoinToken && typeof token === "string") req.actor = fromJoinToken(token);
+        else await app.authenticateStaff(req);
+      };
 
-    app.post(
-      "/async-visits",
-      {
-        onRequest: authenticateSubmitter,
-        bodyLimit: ASYNC_VISIT_BODY_LIMIT,
-        // The form below documents the request; the handler validates the stream part by part.
-        validatorCompiler: () => () => true,
-        schema: {
-          tags,
-          security: [{ bearerAuth: [] }, { joinToken: [] }],
-          summary: "Submit a store-and-forward visit (SubmitAsyncVisit)",
-          description:
-            "multipart/form-data: `text` (≤ 10,000 characters) and up to 5 `attachments` (JPEG, PNG or PDF, ≤ 5 MB each). " +
-            "Types are recognised by their bytes; a declared type or file name that disagrees is refused. Body limit: 26 MiB.",
-          consumes: ["multipart/form-data"],
-          body: AsyncVisitForm,
-          response: { 201: Type.Object({ id: Type.String({ format: "uuid" }), status: Type.String() }), ...errorResponses(400, 401, 403, 404, 409, 413) },
+      app.post(
+        "/async-visits",
+        {
+          onRequest: authenticateSubmitter,
+          bodyLimit: ASYNC_VISIT_BODY_LIMIT,
+          // The form below documents the request; the handler validates the stream part by part.
+          validatorCompiler: () => () => true,
+          schema: {
+            tags,
+            security: [{ bearerAuth: [] }, { joinToken: [] }],
+            summary: "Submit a store-and-forward visit (SubmitAsyncVisit)",
+            description:
+              "multipart/form-data: `text` (≤ 10,000 characters) and up to 5 `attachments` (JPEG, PNG or PDF, ≤ 5 MB each). " +
+              "Types are recognised by their bytes; a declared type or file name that disagrees is refused. Body limit: 26 MiB.",
+            consumes: ["multipart/form-data"],
+            body: AsyncVisitForm,
+            response: { 201: Type.Object({ id: Type.String({ format: "uuid" }), status: Type.String() }), ...errorResponses(400, 401, 403, 404, 409, 413) },
+          },
         },
-      },
-      async (req, reply) => {
-        const command = await readForm(req);
-        return reply.code(201).send(await services.submitAsyncVisit.execute(req.actor, command));
-      },
-    );
-
-    app.get(
-      "/async-visits",
-      {
-        onRequest: app.authenticateStaff,
-        schema: {
-          tags,
-          security,
-          summary: "Async visits waiting for review, oldest first",
-          querystring: AsyncVisitListQuery,
-          response: { 200: Type.Object({ items: Type.Array(AsyncVisit), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses(400, 401, 403) },
+        async (req, reply) => {
+          const command = await readForm(req);
+          return reply.code(201).send(await services.submitAsyncVisit.execute(req.actor, command));
         },
-      },
-      (req) => services.listPendingAsyncVisits.execute(req.actor, req.query),
-    );
+      );
 
-    app.post(
-      "/async-visits/:id/review",
-      {
-        onRequest: app.authenticateStaff,
-        schema: { tags, security, summary: "Mark an async visit reviewed", params: VisitIdParams, response: { 200: AsyncVisit, ...errorResponses(400, 401, 403, 404, 409) } },
-      },
-      (req) => services.reviewAsyncVisit.execute(req.actor, req.params.id),
-    );
-
-    app.get(
-      "/async-visits/:id/attachments/:attachmentId",
-      {
-        onRequest: app.authenticateStaff,
-        schema: {
-          tags,
-          security,
-          summary: "Download one attachment",
-          params: Type.Object({ id: Type.String({ format: "uuid" }), attachmentId: Type.String({ format: "uuid" }) }),
-          response: errorResponses(400, 401, 403, 404),
+      app.get(
+        "/async-visits",
+        {
+          onRequest: app.authenticateStaff,
+          schema: {
+            tags,
+            security,
+            summary: "Async visits waiting for review, oldest first",
+            querystring: AsyncVisitListQuery,
+            response: { 200: Type.Object({ items: Type.Array(AsyncVisit), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses(400, 401, 403) },
+          },
         },
-      },
-      async (req, reply) => {
-        const file = await services.getAsyncVisitAttachment.execute(req.actor, req.params.id, req.params.attachmentId);
-        return reply
-          .type(file.contentType)
-          .header("content-disposition", `attachment; filename="${file.filename.replace(/[^A-Za-z0-9._-]/g, "_")}"`)
-          .header("x-content-type-options", "nosniff")
-          .send(Buffer.from(file.data));
-      },
-    );
+        (req) => services.listPendingAsyncVisits.execute(req.actor, req.query),
+      );
+
+      app.post(
+        "/async-visits/:id/review",
+        {
+          onRequest: app.authenticateStaff,
+          schema: { tags, security, summary: "Mark an async visit reviewed", params: VisitIdParams, response: { 200: AsyncVisit, ...errorResponses(400, 401, 403, 404, 409) } },
+        },
+        (req) => services.reviewAsyncVisit.execute(req.actor, req.params.id),
+      );
+
+      app.get(
+        "/async-visits/:id/attachments/:attachmentId",
+        {
+          onRequest: app.authenticateStaff,
+          schema: {
+            tags,
+            security,
+            summary: "Download one attachment",
+            params: Type.Object({ id: Type.String({ format: "uuid" }), attachmentId: Type.String({ format: "uuid" }) }),
+            response: errorResponses(400, 401, 403, 404),
+          },
+        },
+        async (req, reply) => {
+          const file = await services.getAsyncVisitAttachment.execute(req.actor, req.params.id, req.params.attachmentId);
+          return reply
+            .type(file.contentType)
+            .header("content-disposition", `attachment; filename="${file.filename.replace(/[^A-Za-z0-9._-]/g, "_")}"`)
+            .header("x-content-type-options", "nosniff")
+            .send(Buffer.from(file.data));
+        },
+      );
+    },
   };
 }
 

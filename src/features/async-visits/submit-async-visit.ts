@@ -2,9 +2,10 @@ import { isExternalId } from "../../domain/identifiers.js";
 import { AsyncVisit, type IncomingAttachment } from "../../domain/async-visit.js";
 import { DomainError, notFound, validationFailed } from "../../domain/errors.js";
 import type { SessionState } from "../../domain/session.js";
-import { auditEvent, audited } from "../../platform/audit.js";
-import { actorId, assertPermission } from "../../platform/authorization.js";
-import type { Actor, AuditPort, ClinicalTransactionContext, ClinicalUnitOfWork, Clock, FileTypeDetector, IdGenerator, NewAttachment } from "../../platform/ports.js";
+import { actorId } from "../../platform/authorization.js";
+import { runCommand, type CommandDeps, type CommandHead } from "../../platform/command.js";
+import type { Actor, IdGenerator } from "../../platform/ports.js";
+import type { AsyncVisitTx, FileTypeDetector, NewAttachment } from "./ports.js";
 import { loadLicensedConfig } from "../../platform/tenant-access.js";
 
 export interface AsyncVisitCommand {
@@ -15,10 +16,7 @@ export interface AsyncVisitCommand {
   attachments: Array<{ filename: string; declaredType: string | null; data: Uint8Array }>;
 }
 
-export interface SubmitAsyncVisitDeps {
-  uow: ClinicalUnitOfWork;
-  audit: AuditPort;
-  clock: Clock;
+export interface SubmitAsyncVisitDeps extends CommandDeps<AsyncVisitTx> {
   ids: IdGenerator;
   files: FileTypeDetector;
 }
@@ -36,20 +34,27 @@ export class SubmitAsyncVisit {
   constructor(private readonly deps: SubmitAsyncVisitDeps) {}
 
   async execute(actor: Actor, command: AsyncVisitCommand): Promise<{ id: string; status: string }> {
-    return audited(this.deps.audit, { actor, action: "async_visit.submit", targets: actor.kind === "participant" ? { sessionId: actor.sessionId } : {} }, async () => {
-      if (actor.kind !== "participant") assertPermission(actor, "async_visit.submit");
-      const incoming: IncomingAttachment[] = await Promise.all(
-        command.attachments.map(async (a) => ({
-          filename: a.filename,
-          declaredType: a.declaredType,
-          sizeBytes: a.data.byteLength,
-          detectedType: await this.deps.files.detect(a.data),
-        })),
-      );
-      return this.deps.uow.run(async (tx) => {
+    const head: CommandHead = {
+      actor,
+      // A participant's verified join token is its permission; staff need the role.
+      permission: actor.kind === "participant" ? undefined : "async_visit.submit",
+      action: "async_visit.submit",
+      targets: actor.kind === "participant" ? { sessionId: actor.sessionId } : {},
+    };
+    const { id } = await runCommand(
+      this.deps,
+      head,
+      async (tx, now) => {
+        const incoming: IncomingAttachment[] = await Promise.all(
+          command.attachments.map(async (a) => ({
+            filename: a.filename,
+            declaredType: a.declaredType,
+            sizeBytes: a.data.byteLength,
+            detectedType: await this.deps.files.detect(a.data),
+          })),
+        );
         await loadLicensedConfig(tx.tenantConfigs, actor.tenantId);
         const who = await this.resolveParties(tx, actor, command);
-        const now = this.deps.clock.now();
         const id = this.deps.ids.uuid();
         const files: NewAttachment[] = command.attachments.map((a, position) => ({
           id: this.deps.ids.uuid(),
@@ -72,14 +77,14 @@ export class SubmitAsyncVisit {
         );
         await tx.asyncVisits.insert(visit, files);
         await tx.offlineQueue.enqueue(actor.tenantId, { visitId: id, providerId: who.providerId, enqueuedAt: now });
-        const targets = { asyncVisitId: id, ...(who.sessionId ? { sessionId: who.sessionId } : {}) };
-        await tx.outbox.add([auditEvent({ actor, action: "async_visit.submit", outcome: "success", targets }, now)]);
-        return { id, status: "submitted" };
-      });
-    });
+        return { id, sessionId: who.sessionId };
+      },
+      { auditTargets: (r) => ({ asyncVisitId: r.id, ...(r.sessionId ? { sessionId: r.sessionId } : {}) }) },
+    );
+    return { id, status: "submitted" };
   }
 
-  private async resolveParties(tx: ClinicalTransactionContext, actor: Actor, c: AsyncVisitCommand) {
+  private async resolveParties(tx: AsyncVisitTx, actor: Actor, c: AsyncVisitCommand) {
     if (actor.kind === "participant") {
       const session = await this.session(tx, actor.tenantId, actor.sessionId);
       // Store-and-forward is what a fallback visit turns into, and a follow-up photo after the end
@@ -113,7 +118,7 @@ export class SubmitAsyncVisit {
     return { patientId: c.patientId, providerId: c.providerId, sessionId: null };
   }
 
-  private async session(tx: ClinicalTransactionContext, tenantId: string, sessionId: string): Promise<SessionState> {
+  private async session(tx: AsyncVisitTx, tenantId: string, sessionId: string): Promise<SessionState> {
     const session = await tx.sessions.findById(tenantId, sessionId);
     if (!session) throw notFound("session");
     const s = session.snapshot();

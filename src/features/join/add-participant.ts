@@ -1,12 +1,12 @@
 import type { NewParticipant } from "../../domain/participant.js";
 import { participantView, type ParticipantView } from "../../platform/session-view.js";
-import { runSessionCommand, type SessionCommandDeps } from "../../platform/command.js";
+import { runSessionCommand, type CommandDeps } from "../../platform/command.js";
 import type { Actor, IdGenerator } from "../../platform/ports.js";
 import { loadLicensedConfig } from "../../platform/tenant-access.js";
 
 /** Invites one more participant, within the tenant's `maxParticipants` (contract §4). */
 export class AddParticipant {
-  constructor(private readonly deps: SessionCommandDeps & { ids: IdGenerator }) {}
+  constructor(private readonly deps: CommandDeps & { ids: IdGenerator }) {}
 
   async execute(
     actor: Actor,

@@ -1,6 +1,7 @@
 import { participantView, type ParticipantView } from "../../platform/session-view.js";
-import { runSessionCommand, type SessionCommandDeps } from "../../platform/command.js";
-import type { Actor, VideoProviderPort } from "../../platform/ports.js";
+import { runSessionCommand, type CommandDeps } from "../../platform/command.js";
+import type { Actor } from "../../platform/ports.js";
+import type { VideoLinkSigner } from "./ports.js";
 import { loadLicensedConfig } from "../../platform/tenant-access.js";
 import { videoJoinUrl } from "./video-access.js";
 
@@ -16,7 +17,7 @@ export interface AdmissionResult {
  * clinicians admitting at once, the second meets the optimistic lock (409) — one admission.
  */
 export class AdmitParticipant {
-  constructor(private readonly deps: SessionCommandDeps & { video: VideoProviderPort }) {}
+  constructor(private readonly deps: CommandDeps & { video: VideoLinkSigner }) {}
 
   async execute(actor: Actor, sessionId: string, participantId: string, expectedVersion?: number): Promise<AdmissionResult> {
     const { session, result } = await runSessionCommand(this.deps, {

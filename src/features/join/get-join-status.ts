@@ -2,7 +2,8 @@ import type { ParticipantStatus } from "../../domain/participant.js";
 import type { SessionStatus } from "../../domain/session.js";
 import { audited } from "../../platform/audit.js";
 import { assertJoinStateUsable, assertUnexpired, readJoinToken } from "./join-access.js";
-import type { AuditPort, Clock, JoinQueries, JoinTokenSignerPort, VideoProviderPort } from "../../platform/ports.js";
+import type { AuditPort, Clock } from "../../platform/ports.js";
+import type { JoinQueries, JoinTokenSignerPort, VideoLinkSigner } from "./ports.js";
 import { videoJoinUrl } from "./video-access.js";
 
 export interface JoinStatus {
@@ -14,7 +15,7 @@ export interface JoinStatus {
 export interface GetJoinStatusDeps {
   joinQueries: JoinQueries;
   signer: JoinTokenSignerPort;
-  video: VideoProviderPort;
+  video: VideoLinkSigner;
   audit: AuditPort;
   clock: Clock;
 }

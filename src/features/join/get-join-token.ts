@@ -2,7 +2,8 @@ import { DomainError } from "../../domain/errors.js";
 import { audited } from "../../platform/audit.js";
 import { assertPermission } from "../../platform/authorization.js";
 import { assertJoinStateUsable, assertUnexpired, readJoinToken } from "./join-access.js";
-import type { Actor, AuditPort, Clock, JoinQueries, JoinTokenSignerPort } from "../../platform/ports.js";
+import type { Actor, AuditPort, Clock } from "../../platform/ports.js";
+import type { JoinQueries, JoinTokenSignerPort } from "./ports.js";
 import { LICENSING_URL } from "../../platform/tenant-access.js";
 
 export interface JoinTokenView {

@@ -1,12 +1,13 @@
 import { notFound } from "../../domain/errors.js";
 import { audited } from "../../platform/audit.js";
 import { assertPermission } from "../../platform/authorization.js";
-import type { Actor, AuditPort, SessionQueries } from "../../platform/ports.js";
+import type { Actor, AuditPort } from "../../platform/ports.js";
+import type { ParticipantQueries } from "./ports.js";
 import { participantView, type ParticipantView } from "../../platform/session-view.js";
 
 /** Spec: GetParticipantList — every participant of the session with its status. */
 export class GetParticipantList {
-  constructor(private readonly deps: { queries: SessionQueries; audit: AuditPort }) {}
+  constructor(private readonly deps: { queries: ParticipantQueries; audit: AuditPort }) {}
 
   execute(actor: Actor, sessionId: string): Promise<{ items: ParticipantView[] }> {
     return audited(

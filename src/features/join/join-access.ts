@@ -1,6 +1,7 @@
 import { DomainError, notFound } from "../../domain/errors.js";
 import { isFinal } from "../../domain/session.js";
-import type { Actor, JoinState, JoinTokenClaims, JoinTokenSignerPort } from "../../platform/ports.js";
+import type { Actor } from "../../platform/ports.js";
+import type { JoinState, JoinTokenClaims, JoinTokenSignerPort } from "./ports.js";
 
 /** Longer than any token we issue (a few hundred characters); anything longer is not ours. */
 export const MAX_JOIN_TOKEN_LENGTH = 4096;

@@ -1,5 +1,5 @@
 import { participantView, type ParticipantView } from "../../platform/session-view.js";
-import { runSessionCommand, type SessionCommandDeps } from "../../platform/command.js";
+import { runSessionCommand, type CommandDeps } from "../../platform/command.js";
 import type { Actor } from "../../platform/ports.js";
 
 /**
@@ -7,7 +7,7 @@ import type { Actor } from "../../platform/ports.js";
  * of that participant answers 403 PARTICIPANT_REMOVED, and no new one is issued.
  */
 export class RemoveParticipant {
-  constructor(private readonly deps: SessionCommandDeps) {}
+  constructor(private readonly deps: CommandDeps) {}
 
   async execute(
     actor: Actor,

@@ -1,18 +1,14 @@
 import { defaultTenantConfig } from "../../domain/tenant-config.js";
-import { auditEvent, audited } from "../../platform/audit.js";
-import { retryOnConflict } from "../../platform/conflict-retry.js";
+import { audited } from "../../platform/audit.js";
 import { assertJoinStateUsable, assertUnexpired, readJoinToken } from "./join-access.js";
-import type { AuditPort, Clock, JoinQueries, JoinTokenSignerPort, UnitOfWork } from "../../platform/ports.js";
-import { loadSession } from "../../platform/command.js";
+import type { JoinQueries, JoinTokenSignerPort } from "./ports.js";
+import { runSessionCommand, type CommandDeps } from "../../platform/command.js";
 
 export const BANDWIDTH_FALLBACK_REASON = "measured bandwidth below the tenant's fallback threshold";
 
-export interface ReportBandwidthDeps {
-  uow: UnitOfWork;
+export interface ReportBandwidthDeps extends CommandDeps {
   joinQueries: JoinQueries;
   signer: JoinTokenSignerPort;
-  audit: AuditPort;
-  clock: Clock;
 }
 
 /**
@@ -30,28 +26,30 @@ export class ReportBandwidth {
   async execute(token: string | undefined, kbps: number): Promise<{ fallback: boolean }> {
     const { actor, claims } = readJoinToken(this.deps.signer, token);
     const targets = { sessionId: claims.sessionId, participantId: claims.participantId };
-    return audited(this.deps.audit, { actor, action: "session.fallback", targets }, async () => {
+    const verdict = await audited(this.deps.audit, { actor, action: "session.fallback", targets }, async () => {
       assertUnexpired(claims, this.deps.clock.now());
       const state = await this.deps.joinQueries.joinState(claims.tenantId, claims.sessionId, claims.participantId);
       assertJoinStateUsable(state);
-      if (state.sessionStatus === "fallback") return { fallback: true };
+      if (state.sessionStatus === "fallback") return "in_fallback";
       const threshold = (state.config ?? defaultTenantConfig(claims.tenantId)).fallbackBandwidthKbps;
-      if (kbps >= threshold) return { fallback: false };
-      // Concurrent low reports all get here; the optimistic lock lets one save the fallback and the
-      // others, rerun on fresh state, find it already done.
-      await retryOnConflict(() =>
-        this.deps.uow.run(async (tx) => {
-          const session = await loadSession(tx, claims.tenantId, claims.sessionId);
-          if (session.status === "fallback") return;
-          session.participant(claims.participantId); // still in this session (404 otherwise)
-          const now = this.deps.clock.now();
-          const loaded = session.version;
-          session.initiateFallback(BANDWIDTH_FALLBACK_REASON, kbps, now);
-          await tx.sessions.save(session, loaded);
-          await tx.outbox.add([auditEvent({ actor, action: "session.fallback", outcome: "success", targets }, now)]);
-        }),
-      );
-      return { fallback: true };
+      return kbps < threshold ? "below_threshold" : "enough";
     });
+    if (verdict !== "below_threshold") return { fallback: verdict === "in_fallback" };
+    // Concurrent low reports all get here; the optimistic lock lets one save the fallback and the
+    // others, rerun on fresh state, find it already done (and audit nothing: they changed nothing).
+    await runSessionCommand(this.deps, {
+      actor,
+      action: "session.fallback",
+      sessionId: claims.sessionId,
+      targets: { participantId: claims.participantId },
+      retryOnConflict: true,
+      auditUnchanged: false,
+      change: (session, now) => {
+        if (session.status === "fallback") return;
+        session.participant(claims.participantId); // still in this session (404 otherwise)
+        session.initiateFallback(BANDWIDTH_FALLBACK_REASON, kbps, now);
+      },
+    });
+    return { fallback: true };
   }
 }

@@ -1,9 +1,7 @@
 import type { ParticipantRole } from "../../domain/participant.js";
-import { auditEvent, audited } from "../../platform/audit.js";
-import { retryOnConflict } from "../../platform/conflict-retry.js";
 import { assertUnexpired, readJoinToken } from "./join-access.js";
-import type { AuditPort, Clock, JoinTokenSignerPort, UnitOfWork, VideoProviderPort } from "../../platform/ports.js";
-import { loadSession } from "../../platform/command.js";
+import type { JoinTokenSignerPort, VideoLinkSigner } from "./ports.js";
+import { runSessionCommand, type CommandDeps } from "../../platform/command.js";
 import { loadLicensedConfig } from "../../platform/tenant-access.js";
 import { videoJoinUrl } from "./video-access.js";
 
@@ -17,12 +15,9 @@ export interface ValidationResult {
   videoJoinUrl?: string;
 }
 
-export interface ValidateJoinTokenDeps {
-  uow: UnitOfWork;
+export interface ValidateJoinTokenDeps extends CommandDeps {
   signer: JoinTokenSignerPort;
-  video: VideoProviderPort;
-  audit: AuditPort;
-  clock: Clock;
+  video: VideoLinkSigner;
 }
 
 /**
@@ -36,42 +31,40 @@ export class ValidateJoinToken {
 
   async execute(token: string | undefined): Promise<ValidationResult> {
     const { actor, claims } = readJoinToken(this.deps.signer, token);
-    const targets = { sessionId: claims.sessionId, participantId: claims.participantId };
-    return audited(this.deps.audit, { actor, action: "join.validate", targets }, async () => {
-      assertUnexpired(claims, this.deps.clock.now());
+    const { result } = await runSessionCommand(this.deps, {
+      actor,
+      action: "join.validate",
+      sessionId: claims.sessionId,
+      targets: { participantId: claims.participantId },
+      precheck: () => assertUnexpired(claims, this.deps.clock.now()),
       // The patient cannot resolve a version conflict (a clinician admitting someone else at the
       // same moment): the change is idempotent, so it is simply redone on fresh state.
-      return retryOnConflict(() =>
-        this.deps.uow.run(async (tx) => {
-          const session = await loadSession(tx, claims.tenantId, claims.sessionId);
-          const config = await loadLicensedConfig(tx.tenantConfigs, claims.tenantId);
-          const now = this.deps.clock.now();
-          const before = session.participant(claims.participantId);
-          const direct = before.role === "clinician" || !config.waitingRoomEnabled || before.status === "admitted";
-          const loaded = session.version;
-          const p = direct ? session.directJoin(before.id, now) : session.enterWaitingRoom(before.id, now);
-          if (session.hasChanges) await tx.sessions.save(session, loaded);
-          await tx.outbox.add([auditEvent({ actor, action: "join.validate", outcome: "success", targets }, now)]);
-          const result: ValidationResult = {
-            destination: direct ? "direct_join" : "waiting_room",
-            sessionId: session.id,
-            participantId: p.id,
-            role: p.role,
-          };
-          if (direct) {
-            const state = session.snapshot();
-            result.videoJoinUrl = await videoJoinUrl(this.deps.video, {
-              tenantId: state.tenantId,
-              config,
-              video: state.video,
-              scheduledEnd: state.scheduledEnd,
-              participant: p,
-              now,
-            });
-          }
-          return result;
-        }),
-      );
+      retryOnConflict: true,
+      change: async (session, now, tx) => {
+        const config = await loadLicensedConfig(tx.tenantConfigs, claims.tenantId);
+        const before = session.participant(claims.participantId);
+        const direct = before.role === "clinician" || !config.waitingRoomEnabled || before.status === "admitted";
+        const p = direct ? session.directJoin(before.id, now) : session.enterWaitingRoom(before.id, now);
+        const result: ValidationResult = {
+          destination: direct ? "direct_join" : "waiting_room",
+          sessionId: session.id,
+          participantId: p.id,
+          role: p.role,
+        };
+        if (direct) {
+          const state = session.snapshot();
+          result.videoJoinUrl = await videoJoinUrl(this.deps.video, {
+            tenantId: state.tenantId,
+            config,
+            video: state.video,
+            scheduledEnd: state.scheduledEnd,
+            participant: p,
+            now,
+          });
+        }
+        return result;
+      },
     });
+    return result;
   }
 }

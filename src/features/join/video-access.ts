@@ -2,7 +2,7 @@ import { DomainError } from "../../domain/errors.js";
 import type { ParticipantRole } from "../../domain/participant.js";
 import type { VideoRoom } from "../../domain/session.js";
 import type { TenantConfig } from "../../domain/tenant-config.js";
-import type { VideoProviderPort } from "../../platform/ports.js";
+import type { VideoLinkSigner } from "./ports.js";
 
 /** The video JWT is valid until an hour after the scheduled end, so a mid-visit reconnect works. */
 export const VIDEO_GRACE_MS = 60 * 60 * 1000;
@@ -22,7 +22,7 @@ export interface VideoGrant {
  * The video join URL (contract §5). Callers reach this only for an admitted participant; this is
  * the one place that decides who is moderator and how long the JWT lives.
  */
-export async function videoJoinUrl(video: VideoProviderPort, grant: VideoGrant): Promise<string> {
+export async function videoJoinUrl(video: VideoLinkSigner, grant: VideoGrant): Promise<string> {
   const backend = grant.config.videoBackends.find((b) => b.name === grant.video.backend);
   if (!backend) {
     throw new DomainError("VIDEO_PROVIDER_UNAVAILABLE", "the video backend of this session is no longer configured", {

@@ -1,27 +1,13 @@
 import { isExternalId } from "../../domain/identifiers.js";
 import { DomainError, isDomainError, type ErrorCode } from "../../domain/errors.js";
-import { auditEvent } from "../../platform/audit.js";
-import type { CancelSession } from "../sessions/cancel-session.js";
-import type { CreateVirtualSession } from "../sessions/create-session.js";
-import { InboxDuplicateError, type Actor, type Clock, type InboxPort, type UnitOfWork } from "../../platform/ports.js";
+import type { Actor, UnitOfWork } from "../../platform/ports.js";
+import { InboxDuplicateError, type AppointmentSessions, type EventOutcome, type IncomingEvent, type InboxPort } from "./ports.js";
 
 export const APPOINTMENT_BOOKED = "scheduling.appointment.booked.v1";
 export const APPOINTMENT_CANCELLED = "scheduling.appointment.cancelled.v1";
 /** Audit entries about events that name no usable tenant are filed under this pseudo-tenant. */
 export const UNKNOWN_TENANT = "_unknown";
 const CONSUMER = "scheduling-consumer";
-
-/** A consumed CloudEvent as the transport read it; `malformed` when it was not a valid CloudEvent. */
-export type IncomingEvent =
-  | { kind: "cloudevent"; id: string; source: string; type: string; tenantid?: string; data: unknown }
-  | { kind: "malformed"; reason: string; id?: string; source?: string };
-
-export type EventOutcome =
-  | { result: "applied" | "duplicate" | "ignored" }
-  /** Can never succeed: terminate it (it is already audited and in the inbox). */
-  | { result: "rejected"; reason: ErrorCode }
-  /** Might succeed later (database, consent source or video backend down): redeliver with backoff. */
-  | { result: "retry"; reason: string };
 
 interface AppointmentData {
   appointmentId: string;
@@ -33,14 +19,11 @@ interface AppointmentData {
   visitMode: string;
 }
 
-export interface HandleAppointmentEventDeps {
-  inbox: InboxPort;
+export interface HandleAppointmentEventDeps<U extends UnitOfWork> {
+  inbox: InboxPort<U>;
   /** Plain unit of work, for reads that are no effect (finding the appointment's session). */
   uow: UnitOfWork;
-  clock: Clock;
-  /** The API's own use cases, built on the given unit of work (the inbox one). */
-  createSession: (uow: UnitOfWork) => CreateVirtualSession;
-  cancelSession: (uow: UnitOfWork) => CancelSession;
+  sessions: AppointmentSessions<U>;
 }
 
 const transient: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -55,8 +38,8 @@ const transient: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
  * a cancelled one cancels it. Each CloudEvent is handled once: its inbox row commits with its
  * effect, or — for a refusal — with the audit entry that records why it was terminated.
  */
-export class HandleAppointmentEvent {
-  constructor(private readonly deps: HandleAppointmentEventDeps) {}
+export class HandleAppointmentEvent<U extends UnitOfWork> {
+  constructor(private readonly deps: HandleAppointmentEventDeps<U>) {}
 
   async handle(event: IncomingEvent): Promise<EventOutcome> {
     if (event.kind === "malformed") return this.reject(event, UNKNOWN_TENANT, "VALIDATION_FAILED", {});
@@ -72,7 +55,7 @@ export class HandleAppointmentEvent {
           await this.deps.inbox.unitOfWork({ ...entry, outcome: "ignored" }).run(async () => undefined);
           return { result: "ignored" };
         }
-        await this.deps.createSession(this.deps.inbox.unitOfWork({ ...entry, outcome: "applied" })).execute(actor, {
+        await this.deps.sessions.create(this.deps.inbox.unitOfWork({ ...entry, outcome: "applied" }), actor, {
           appointmentId: data.appointmentId,
           patientId: data.patientId,
           providerId: data.providerId,
@@ -84,9 +67,8 @@ export class HandleAppointmentEvent {
       if (event.type === APPOINTMENT_CANCELLED) {
         const session = await this.deps.uow.run((tx) => tx.sessions.findByAppointment(data.tenantId, data.appointmentId));
         if (!session) throw new DomainError("NOT_FOUND", "no virtual session for this appointment");
-        await this.deps
-          .cancelSession(this.deps.inbox.unitOfWork({ ...entry, outcome: "applied" }))
-          .execute(actor, session.id, "appointment cancelled in scheduling");
+        const inboxUnit = this.deps.inbox.unitOfWork({ ...entry, outcome: "applied" });
+        await this.deps.sessions.cancel(inboxUnit, actor, session.id, "appointment cancelled in scheduling");
         return { result: "applied" };
       }
       return this.reject(event, data.tenantId, "VALIDATION_FAILED", targets);
@@ -108,17 +90,14 @@ export class HandleAppointmentEvent {
     const eventId = event.id ?? "";
     const source = event.source ?? "";
     const actor: Actor = { kind: "system", tenantId, name: CONSUMER };
-    const audit = auditEvent(
-      { actor, action: "scheduling_event.terminate", outcome: "denied", targets: { ...targets, eventId }, reason: code },
-      this.deps.clock.now(),
-    );
+    const audit = { actor, action: "scheduling_event.terminate", outcome: "denied" as const, targets: { ...targets, eventId }, reason: code };
     const type = event.kind === "cloudevent" ? event.type : "unknown";
     try {
       if (eventId && source) {
-        await this.deps.inbox.unitOfWork({ source, eventId, type, outcome: `rejected:${code}` }).run((tx) => tx.outbox.add([audit]));
+        await this.deps.inbox.unitOfWork({ source, eventId, type, outcome: `rejected:${code}` }).run((tx) => tx.audit.record(audit));
       } else {
         // Without an id the event cannot be deduplicated; it is still audited.
-        await this.deps.uow.run((tx) => tx.outbox.add([audit]));
+        await this.deps.uow.run((tx) => tx.audit.record(audit));
       }
     } catch (err) {
       if (err instanceof InboxDuplicateError) return { result: "duplicate" };

@@ -3,21 +3,10 @@ import { DomainError, validationFailed } from "../../domain/errors.js";
 import type { NewParticipant } from "../../domain/participant.js";
 import { VirtualSession, type VideoRoom } from "../../domain/session.js";
 import type { TenantConfig, VideoBackend } from "../../domain/tenant-config.js";
-import { auditEvent, audited } from "../../platform/audit.js";
+import { audited } from "../../platform/audit.js";
 import { assertPermission } from "../../platform/authorization.js";
-import type {
-  Actor,
-  AuditPort,
-  BackendHealth,
-  Clock,
-  ConsentCheckPort,
-  IdGenerator,
-  TransactionContext,
-  UnitOfWork,
-  TenantConfigRepository,
-  VideoProviderHealthPort,
-  VideoProviderPort,
-} from "../../platform/ports.js";
+import type { Actor, AuditPort, Clock, IdGenerator, TenantConfigRepository, UnitOfWork } from "../../platform/ports.js";
+import type { BackendHealth, ConsentCheckPort, RoomProvisioner, SessionsTx, VideoProviderHealthPort } from "./ports.js";
 import { sessionView, type SessionView } from "../../platform/session-view.js";
 import { loadLicensedConfig } from "../../platform/tenant-access.js";
 
@@ -37,11 +26,11 @@ export interface CreateSessionResult {
 }
 
 export interface CreateSessionDeps {
-  uow: UnitOfWork;
+  uow: UnitOfWork<SessionsTx>;
   tenantConfigs: TenantConfigRepository;
   consent: ConsentCheckPort;
   videoHealth: VideoProviderHealthPort;
-  video: VideoProviderPort;
+  video: RoomProvisioner;
   audit: AuditPort;
   clock: Clock;
   ids: IdGenerator;
@@ -136,7 +125,7 @@ export class CreateVirtualSession {
   }
 
   private async schedule(
-    tx: TransactionContext,
+    tx: SessionsTx,
     actor: Actor,
     config: TenantConfig,
     healthy: VideoBackend[],
@@ -169,15 +158,13 @@ export class CreateVirtualSession {
       now,
     });
     await tx.sessions.insert(session);
-    await tx.outbox.add([
-      auditEvent({ actor, action: "session.create", outcome: "success", targets: { sessionId: session.id } }, now),
-    ]);
+    await tx.audit.record({ actor, action: "session.create", outcome: "success", targets: { sessionId: session.id } });
     return sessionView(session.snapshot());
   }
 
   /** Primary first; a backend at its `maxConcurrentRooms` passes the visit to the next one. */
   private async pickBackend(
-    tx: TransactionContext,
+    tx: SessionsTx,
     tenantId: string,
     healthy: VideoBackend[],
     window: { start: Date; end: Date },

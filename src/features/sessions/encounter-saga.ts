@@ -1,10 +1,10 @@
 import type { SessionState } from "../../domain/session.js";
-import { auditEvent } from "../../platform/audit.js";
-import type { ClinicalTransactionContext, ClinicalUnitOfWork, Clock, FhirGatewayPort } from "../../platform/ports.js";
+import type { Clock, UnitOfWork } from "../../platform/ports.js";
+import type { EncounterPort, SessionsTx } from "./ports.js";
 
 export interface EncounterSagaDeps {
-  uow: ClinicalUnitOfWork;
-  fhir: FhirGatewayPort;
+  uow: UnitOfWork<SessionsTx>;
+  fhir: EncounterPort;
   clock: Clock;
   /** Failure notes for operators: ids and error class only. */
   onFailure?: (sessionId: string, err: unknown) => void;
@@ -68,7 +68,7 @@ export class EncounterSaga {
     return { linked, failed };
   }
 
-  private async link(tx: ClinicalTransactionContext, tenantId: string, sessionId: string): Promise<SessionState | null> {
+  private async link(tx: SessionsTx, tenantId: string, sessionId: string): Promise<SessionState | null> {
     const session = await tx.sessions.findById(tenantId, sessionId);
     if (!session) return null;
     const s = session.snapshot();
@@ -83,9 +83,7 @@ export class EncounterSaga {
     const loaded = session.version;
     session.linkEncounter(encounterId, now);
     await tx.sessions.save(session, loaded);
-    await tx.outbox.add([
-      auditEvent({ actor: SAGA_ACTOR(tenantId), action: "session.encounter_link", outcome: "success", targets: { sessionId, encounterId } }, now),
-    ]);
+    await tx.audit.record({ actor: SAGA_ACTOR(tenantId), action: "session.encounter_link", outcome: "success", targets: { sessionId, encounterId } });
     return session.snapshot();
   }
 }

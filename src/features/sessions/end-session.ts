@@ -1,6 +1,6 @@
 import type { SessionState } from "../../domain/session.js";
 import { sessionView, type SessionView } from "../../platform/session-view.js";
-import { runSessionCommand, type SessionCommandDeps } from "../../platform/command.js";
+import { runSessionCommand, type CommandDeps } from "../../platform/command.js";
 import type { Actor } from "../../platform/ports.js";
 
 /**
@@ -13,7 +13,7 @@ export type AfterSessionEnded = (session: SessionState) => Promise<SessionState 
 /** Spec flow 4.2: end the visit; `session.ended` and the billing event go out through the outbox. */
 export class EndSession {
   constructor(
-    private readonly deps: SessionCommandDeps,
+    private readonly deps: CommandDeps,
     private readonly afterEnded: AfterSessionEnded[] = [],
   ) {}
 

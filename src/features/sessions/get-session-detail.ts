@@ -1,7 +1,8 @@
 import { notFound } from "../../domain/errors.js";
 import { audited } from "../../platform/audit.js";
 import { assertPermission } from "../../platform/authorization.js";
-import type { Actor, AuditPort, SessionQueries } from "../../platform/ports.js";
+import type { Actor, AuditPort } from "../../platform/ports.js";
+import type { SessionQueries } from "./ports.js";
 import { sessionView, type SessionView } from "../../platform/session-view.js";
 
 /** Spec: GetSessionDetail — the full session with its participants. */

@@ -1,8 +1,9 @@
-import { validationFailed } from "../../domain/errors.js";
 import type { SessionStatus } from "../../domain/session.js";
 import { audited } from "../../platform/audit.js";
+import { decodeCursor, encodeCursor, LIST_LIMIT } from "../../platform/cursor.js";
 import { assertPermission } from "../../platform/authorization.js";
-import type { Actor, AuditPort, SessionQueries } from "../../platform/ports.js";
+import type { Actor, AuditPort } from "../../platform/ports.js";
+import type { SessionQueries } from "./ports.js";
 import { sessionView, type SessionView } from "../../platform/session-view.js";
 
 export interface SessionListQuery {
@@ -14,8 +15,6 @@ export interface SessionListQuery {
   limit?: number;
   cursor?: string;
 }
-
-export const LIST_LIMIT = { default: 20, max: 100 } as const;
 
 /** Spec: GetSessionList — newest `scheduledStart` first, keyset-paginated by an opaque cursor. */
 export class GetSessionList {
@@ -46,23 +45,5 @@ export class GetSessionList {
       },
       { auditSuccess: true },
     );
-  }
-}
-
-export function encodeCursor(scheduledStart: Date, id: string): string {
-  return Buffer.from(JSON.stringify([scheduledStart.toISOString(), id])).toString("base64url");
-}
-
-export function decodeCursor(cursor: string): { scheduledStart: Date; id: string } {
-  try {
-    const [start, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
-    const scheduledStart = new Date(String(start));
-    if (typeof start !== "string" || typeof id !== "string" || Number.isNaN(scheduledStart.getTime())) throw new Error();
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new Error();
-    const year = scheduledStart.getUTCFullYear();
-    if (year < 1970 || year > 9999) throw new Error();
-    return { scheduledStart, id };
-  } catch {
-    throw validationFailed("cursor is not one this service issued", [{ path: "/cursor", message: "invalid cursor" }]);
   }
 }

@@ -1,5 +1,5 @@
 import { sessionView, type SessionView } from "../../platform/session-view.js";
-import { runSessionCommand, type SessionCommandDeps } from "../../platform/command.js";
+import { runSessionCommand, type CommandDeps } from "../../platform/command.js";
 import type { Actor } from "../../platform/ports.js";
 
 export interface FallbackCommand {
@@ -9,7 +9,7 @@ export interface FallbackCommand {
 
 /** Spec flow 4.3: move the visit to async messaging and announce it. */
 export class InitiateFallback {
-  constructor(private readonly deps: SessionCommandDeps) {}
+  constructor(private readonly deps: CommandDeps) {}
 
   async execute(actor: Actor, sessionId: string, command: FallbackCommand, expectedVersion?: number): Promise<SessionView> {
     const { session } = await runSessionCommand(this.deps, {

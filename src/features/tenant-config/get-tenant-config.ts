@@ -2,7 +2,8 @@ import { defaultTenantConfig } from "../../domain/tenant-config.js";
 import { audited } from "../../platform/audit.js";
 import { assertPermission } from "../../platform/authorization.js";
 import type { Actor, AuditPort, TenantConfigRepository } from "../../platform/ports.js";
-import { tenantConfigView, type TenantConfigView } from "./tenant-config-view.js";
+import type { TenantConfigView } from "./schemas.js";
+import { tenantConfigView } from "./tenant-config-view.js";
 
 /** Spec: GetTenantConfig — the caller's own tenant, credentials redacted; defaults at version 0 before the first PUT. */
 export class GetTenantConfig {

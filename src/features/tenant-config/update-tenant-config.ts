@@ -6,10 +6,12 @@ import {
   type TenantConfig,
   type VideoBackend,
 } from "../../domain/tenant-config.js";
-import { auditEvent, audited } from "../../platform/audit.js";
-import { assertPermission, hasPermission } from "../../platform/authorization.js";
-import type { Actor, AuditPort, Clock, SecretStorePort, UnitOfWork } from "../../platform/ports.js";
-import { REDACTED, tenantConfigView, type TenantConfigView } from "./tenant-config-view.js";
+import { hasPermission } from "../../platform/authorization.js";
+import { runCommand, type CommandDeps } from "../../platform/command.js";
+import type { Actor } from "../../platform/ports.js";
+import type { SecretStorePort } from "./ports.js";
+import { REDACTED, type TenantConfigView } from "./schemas.js";
+import { tenantConfigView } from "./tenant-config-view.js";
 
 export interface VideoBackendInput {
   name: string;
@@ -44,58 +46,54 @@ export interface TenantConfigInput {
  */
 export class UpdateTenantConfig {
   constructor(
-    private readonly deps: { uow: UnitOfWork; secrets: SecretStorePort; audit: AuditPort; clock: Clock },
+    private readonly deps: CommandDeps & { secrets: SecretStorePort },
   ) {}
 
   execute(actor: Actor, input: TenantConfigInput, expectedVersion?: number): Promise<TenantConfigView> {
     const tenantId = actor.tenantId;
-    return audited(this.deps.audit, { actor, action: "tenant_config.update", targets: { tenantId } }, () =>
-      this.deps.uow.run(async (tx) => {
-        assertPermission(actor, "tenant_config.update");
-        if (input.tenantId !== undefined && input.tenantId !== tenantId) {
-          throw validationFailed("tenantId names another tenant", [{ path: "/tenantId", message: "must be your own tenant" }]);
-        }
-        expectedVersion ??= input.version;
-        const current = (await tx.tenantConfigs.get(tenantId)) ?? defaultTenantConfig(tenantId);
-        if (expectedVersion !== undefined && expectedVersion !== current.version) {
-          throw new DomainError("OPTIMISTIC_LOCK_CONFLICT", "the tenant config was changed since you read it", {
-            currentVersion: current.version,
-          });
-        }
-        const licensed = input.licensed ?? current.licensed;
-        if (licensed !== current.licensed && !hasPermission(actor, "tenant_config.license")) {
-          throw new DomainError("FORBIDDEN", "changing the licence needs the platform_admin role");
-        }
-        const defaults = defaultTenantConfig(tenantId);
-        const next: TenantConfig = {
+    const head = { actor, permission: "tenant_config.update" as const, action: "tenant_config.update", targets: { tenantId } };
+    return runCommand(this.deps, head, async (tx) => {
+      if (input.tenantId !== undefined && input.tenantId !== tenantId) {
+        throw validationFailed("tenantId names another tenant", [{ path: "/tenantId", message: "must be your own tenant" }]);
+      }
+      expectedVersion ??= input.version;
+      const current = (await tx.tenantConfigs.get(tenantId)) ?? defaultTenantConfig(tenantId);
+      if (expectedVersion !== undefined && expectedVersion !== current.version) {
+        throw new DomainError("OPTIMISTIC_LOCK_CONFLICT", "the tenant config was changed since you read it", {
+          currentVersion: current.version,
+        });
+      }
+      const licensed = input.licensed ?? current.licensed;
+      if (licensed !== current.licensed && !hasPermission(actor, "tenant_config.license")) {
+        throw new DomainError("FORBIDDEN", "changing the licence needs the platform_admin role");
+      }
+      const defaults = defaultTenantConfig(tenantId);
+      const next: TenantConfig = {
+        tenantId,
+        version: current.version,
+        licensed,
+        maxParticipants: input.maxParticipants ?? defaults.maxParticipants,
+        waitingRoomEnabled: input.waitingRoomEnabled ?? defaults.waitingRoomEnabled,
+        consentRequired: input.consentRequired ?? defaults.consentRequired,
+        joinTokenTtlSeconds: input.joinTokenTtlSeconds ?? defaults.joinTokenTtlSeconds,
+        fallbackBandwidthKbps: input.fallbackBandwidthKbps ?? defaults.fallbackBandwidthKbps,
+        aiSummaryEnabled: input.aiSummaryEnabled ?? defaults.aiSummaryEnabled,
+        videoBackends: await this.sealBackends(tenantId, input.videoBackends, current.videoBackends),
+      };
+      assertValidTenantConfig(next);
+      const saved = await tx.tenantConfigs.save(next, current.version);
+      const view = tenantConfigView(saved);
+      await tx.outbox.add([
+        {
+          type: EventTypes.tenantConfigUpdated,
           tenantId,
-          version: current.version,
-          licensed,
-          maxParticipants: input.maxParticipants ?? defaults.maxParticipants,
-          waitingRoomEnabled: input.waitingRoomEnabled ?? defaults.waitingRoomEnabled,
-          consentRequired: input.consentRequired ?? defaults.consentRequired,
-          joinTokenTtlSeconds: input.joinTokenTtlSeconds ?? defaults.joinTokenTtlSeconds,
-          fallbackBandwidthKbps: input.fallbackBandwidthKbps ?? defaults.fallbackBandwidthKbps,
-          aiSummaryEnabled: input.aiSummaryEnabled ?? defaults.aiSummaryEnabled,
-          videoBackends: await this.sealBackends(tenantId, input.videoBackends, current.videoBackends),
-        };
-        assertValidTenantConfig(next);
-        const saved = await tx.tenantConfigs.save(next, current.version);
-        const view = tenantConfigView(saved);
-        const now = this.deps.clock.now();
-        await tx.outbox.add([
-          {
-            type: EventTypes.tenantConfigUpdated,
-            tenantId,
-            aggregateType: "tenant_config",
-            aggregateId: tenantId,
-            data: { ...view, videoBackends: view.videoBackends.map(({ secret: _redacted, ...b }) => b) },
-          },
-          auditEvent({ actor, action: "tenant_config.update", outcome: "success", targets: { tenantId } }, now),
-        ]);
-        return view;
-      }),
-    );
+          aggregateType: "tenant_config",
+          aggregateId: tenantId,
+          data: { ...view, videoBackends: view.videoBackends.map(({ secret: _redacted, ...b }) => b) },
+        },
+      ]);
+      return view;
+    });
   }
 
   private async sealBackends(

@@ -80,7 +80,13 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
       await app.request({ method: "GET", url: `/v1/sessions/${a.id}`, token: clinician });
       await app.request({ method: "GET", url: "/v1/sessions?patientId=patient-1", token: clinician });
       await app.request({ method: "GET", url: `/v1/sessions/${a.id}/participants`, token: clinician });
-      const interpreter = (await post(`/v1/sessions/${a.id}/participants`, { role: "interpreter", displayName: "Ana" })).json();
+      // An invited interpreter is in the session's list, not yet in the waiting room.
+      const invited = await post(`/v1/sessions/${a.id}/participants`, { role: "interpreter", displayName: "Ana" });
+      expect(invited.statusCode, invited.body).toBe(201);
+      const interpreter = invited.json();
+      expect(interpreter).toMatchObject({ role: "interpreter", displayName: "Ana", status: "invited" });
+      const listed = (await app.request({ method: "GET", url: `/v1/sessions/${a.id}/participants`, token: clinician })).json().items;
+      expect(listed.filter((p: { id: string }) => p.id === interpreter.id)).toEqual([interpreter]);
       expect((await post(`/v1/sessions/${a.id}/fallback`, { reason: "low bandwidth", measuredKbps: 80 })).statusCode).toBe(200);
       expect((await post(`/v1/sessions/${a.id}/end`)).statusCode).toBe(200);
       const b = (await post("/v1/sessions", sessionBody())).json();
@@ -104,7 +110,6 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
       expect((await post(`/v1/sessions/${a.id}/ai-summary/transcript`, { text: "Patient: sore throat since Monday." })).statusCode).toBe(202);
       await app.service.workers.aiSummaries.runOnce();
       expect((await post(`/v1/sessions/${a.id}/ai-summary/accept`, {})).statusCode).toBe(200);
-      expect(interpreter.id).toBeDefined();
 
       await app.request({ method: "GET", url: `/v1/sessions/${a.id}`, token: `${admin}x` });
       await deliver(nats.url, appointmentEvent({ tenantId: tenant, data: { appointmentId: "incomplete", tenantId: tenant } }));
@@ -156,6 +161,10 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
         expect(r.msgId).toBe(r.event.id);
         expect(r.contentType).toBe("application/cloudevents+json; charset=utf-8");
       }
+      // The invitation is audited once, against the session it changed.
+      expect(seen.filter((r) => r.subject === "audit.virtualcare.participant.add").map((r) => r.event.data)).toEqual([
+        expect.objectContaining({ action: "participant.add", outcome: "success", targets: { sessionId: a.id } }),
+      ]);
     });
   });
 });

@@ -109,18 +109,20 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     encounters: fhir,
     afterEnded: [async () => aiWorker.kick()],
   });
+  const join = joinFeature({
+    ...shared,
+    participantQueries: sessionQueries,
+    joinQueries: new PostgresJoinQueries(db),
+    signer,
+    video,
+    publicBaseUrl: config.publicBaseUrl,
+  });
   // Registered in this order (it is also the order of the OpenAPI document).
   const features = [
     sessions.http,
-    ...joinFeature({
-      ...shared,
-      participantQueries: sessionQueries,
-      joinQueries: new PostgresJoinQueries(db),
-      signer,
-      video,
-      publicBaseUrl: config.publicBaseUrl,
-    }),
+    join.participants,
     tenantConfigFeature({ ...shared, tenantConfigs, secrets: new LocalKmsSecretStore(masterKey) }),
+    join.join,
     ai.http,
     asyncVisitsFeature({
       ...shared,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 
 /**
  * Development keys, generated once and kept in DATA_DIR so tokens and encrypted secrets survive a
- * restart. Only used when the matching setting is absent (contract §1); production sets them all.
+ * restart. Only used when the matching setting is absent (README "Configuration"); production sets them all.
  */
 export function devSecret(dataDir: string, name: string, bytes = 32): Buffer {
   const dir = join(dataDir, "dev-keys");

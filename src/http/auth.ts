@@ -10,7 +10,7 @@ export type StaffAuthConfig =
 
 export type StaffAuthenticator = (authorization: string | undefined) => Promise<Actor>;
 
-/** Contract §2: staff bearer JWTs with `sub`, `tenant_id`, `roles` and `exp`. */
+/** Staff bearer JWTs with `sub`, `tenant_id`, `roles` and `exp`. */
 export function staffAuthenticator(config: StaffAuthConfig): StaffAuthenticator {
   // The HMAC key is imported once: handed raw bytes, jose imports them into WebCrypto on every
   // verification, which the bench's profile showed as the largest crypto cost per request.

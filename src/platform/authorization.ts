@@ -1,7 +1,7 @@
 import { DomainError } from "../domain/errors.js";
 import type { Actor, StaffRole } from "./ports.js";
 
-/** Contract §2: which staff roles may do what. The only copy of the role table. */
+/** Which staff roles may do what: the only copy of the role table. */
 export const permissions = {
   "session.create": ["clinician", "scheduler", "admin"],
   "session.read": ["clinician", "scheduler", "admin"],

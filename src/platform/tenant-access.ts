@@ -4,7 +4,7 @@ import type { TenantConfigRepository } from "./ports.js";
 
 export const LICENSING_URL = "https://docs.virtual-care.example/licensing";
 
-/** Spec §6: an unlicensed tenant (or one with no config at all) cannot run virtual care. */
+/** MODULE_NOT_LICENSED: an unlicensed tenant (or one with no config at all) cannot run virtual care. */
 export async function loadLicensedConfig(configs: TenantConfigRepository, tenantId: string): Promise<TenantConfig> {
   const config = await configs.get(tenantId);
   if (!config || !config.licensed) {

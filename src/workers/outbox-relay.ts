@@ -16,7 +16,7 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Moves committed outbox rows to the broker (spec §5 "Outbox relay"): oldest first, in batches,
+ * Moves committed outbox rows to the broker (the transactional outbox, docs/asyncapi.yaml): oldest first, in batches,
  * marking rows published only after the broker acknowledged them. A crash between the ack and the
  * mark re-publishes the row with the same id, which the broker drops as a duplicate.
  */

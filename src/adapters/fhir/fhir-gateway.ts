@@ -16,7 +16,7 @@ export class FhirGateway implements EncounterPort, ChartDocumentPort {
     this.base = fhirBaseUrl.replace(/\/$/, "");
   }
 
-  /** Contract §9: the Encounter of a finished video visit. */
+  /** The Encounter of a finished video visit. */
   ensureEncounter(r: EncounterRequest): Promise<string> {
     const encounter: Encounter = {
       resourceType: "Encounter",

@@ -7,7 +7,7 @@ const TIMEOUT_MS = 2000;
 
 /**
  * VideoProviderHealthPort: `GET healthUrl` (jicofo or videobridge `/about/health`) answering 2xx
- * within 2 s is healthy (contract §7); no `healthUrl` counts as healthy. Answers are reused for
+ * within 2 s is healthy; no `healthUrl` counts as healthy. Answers are reused for
  * `cacheMs`, so a burst of creates does not hammer the bridge.
  */
 export class JitsiHealthCheck implements VideoProviderHealthPort {

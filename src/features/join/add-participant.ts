@@ -4,7 +4,7 @@ import { runSessionCommand, type CommandDeps } from "../../platform/command.js";
 import type { Actor, IdGenerator } from "../../platform/ports.js";
 import { loadLicensedConfig } from "../../platform/tenant-access.js";
 
-/** Invites one more participant, within the tenant's `maxParticipants` (contract §4). */
+/** Invites one more participant, within the tenant's `maxParticipants` (`POST /v1/sessions/{id}/participants`; 422 MAX_PARTICIPANTS_EXCEEDED). */
 export class AddParticipant {
   constructor(private readonly deps: CommandDeps & { ids: IdGenerator }) {}
 

@@ -32,7 +32,7 @@ export function assertUnexpired(claims: JoinTokenClaims, now: Date): void {
 }
 
 /**
- * Contract §5, in this order: unknown participant → 404; ended or cancelled session → 409 with the
+ * The join routes refuse, in this order: unknown participant → 404; ended or cancelled session → 409 with the
  * status (so a waiting patient learns the visit is over); removed participant → 403.
  */
 export function assertJoinStateUsable(state: JoinState | null): asserts state is JoinState {

@@ -12,7 +12,7 @@ const tags = ["join"];
 const joinSecurity = [{ joinToken: [] }];
 
 /**
- * Routes of patients and guests, who hold a join token instead of a staff JWT (contract §2): sent
+ * Routes of patients and guests, who hold a join token instead of a staff JWT: sent
  * as the body field `token` or the `X-Join-Token` header. The use cases verify it.
  */
 export interface JoinServices {

@@ -21,7 +21,7 @@ export interface ValidateJoinTokenDeps extends CommandDeps {
 }
 
 /**
- * Spec ValidateJoinToken (contract §4): the clinician joins directly; everyone else goes to the
+ * `POST /v1/join/validate` (ValidateJoinToken): the clinician joins directly; everyone else goes to the
  * waiting room while the tenant has it on. Validating moves the participant (idempotently) and
  * only a participant who ends up admitted gets a video URL: a join token never skips the
  * waiting room. One already admitted (a reload after admission) goes straight back in.

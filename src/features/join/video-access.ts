@@ -19,7 +19,7 @@ export interface VideoGrant {
 }
 
 /**
- * The video join URL (contract §5). Callers reach this only for an admitted participant; this is
+ * The video join URL (`videoJoinUrl`, `https://{domain}/{roomName}?jwt=…`). Callers reach this only for an admitted participant; this is
  * the one place that decides who is moderator and how long the JWT lives.
  */
 export async function videoJoinUrl(video: VideoLinkSigner, grant: VideoGrant): Promise<string> {

@@ -24,19 +24,19 @@ export interface JoinDeps extends SharedDeps {
 }
 
 /** Participants and the join flow: staff manage who takes part; patients and guests join with a token. */
-export function joinFeature(d: JoinDeps): HttpFeature[] {
-  return [
-    participantRoutes({
+export function joinFeature(d: JoinDeps): { participants: HttpFeature; join: HttpFeature } {
+  return {
+    participants: participantRoutes({
       getParticipantList: new GetParticipantList({ queries: d.participantQueries, audit: d.audit }),
       addParticipant: new AddParticipant(d),
       admitParticipant: new AdmitParticipant(d),
       removeParticipant: new RemoveParticipant(d),
     }),
-    joinRoutes({
+    join: joinRoutes({
       validateJoinToken: new ValidateJoinToken(d),
       getJoinStatus: new GetJoinStatus(d),
       reportBandwidth: new ReportBandwidth(d),
       getJoinToken: new GetJoinToken(d),
     }),
-  ];
+  };
 }

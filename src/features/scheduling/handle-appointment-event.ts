@@ -124,7 +124,7 @@ const time = (v: unknown): Date | null => {
   return Number.isNaN(d.getTime()) ? null : d;
 };
 
-/** Contract §8 data: {appointmentId, tenantId, patientId, providerId, start, end, visitMode}. */
+/** `scheduling.appointment.booked.v1` / `.cancelled.v1` data: {appointmentId, tenantId, patientId, providerId, start, end, visitMode}. */
 function appointmentData(event: Extract<IncomingEvent, { kind: "cloudevent" }>): AppointmentData | null {
   const d = event.data as Record<string, unknown> | null;
   if (!d || typeof d !== "object") return null;

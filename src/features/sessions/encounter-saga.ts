@@ -13,7 +13,7 @@ export interface EncounterSagaDeps {
 const SAGA_ACTOR = (tenantId: string) => ({ kind: "system" as const, tenantId, name: "encounter-saga" });
 
 /**
- * The FHIR Encounter saga (spec §5, contract §9). The session's row lock is held while FHIR is
+ * The FHIR Encounter saga (`POST /v1/sessions/{id}/end` → FHIR Encounter, conditional create on the session identifier). The session's row lock is held while FHIR is
  * called, so replicas never work on the same session at once; the conditional create makes even a
  * crash between FHIR's answer and our commit harmless: the retry finds the same Encounter.
  */

@@ -45,12 +45,17 @@ export function toParticipant(row: ParticipantRow): Participant {
  */
 export function participantFromJson(json: Record<string, unknown>): Participant {
   const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(participants))) {
-    const value = json[column.name] ?? null;
-    row[key] = value !== null && column.dataType === "date" ? new Date(value as string) : value;
+  for (const [key, name, isDate] of participantJsonColumns) {
+    const value = json[name] ?? null;
+    row[key] = isDate && value !== null ? new Date(value as string) : value;
   }
   return toParticipant(row as ParticipantRow);
 }
+
+/** [field, column name, is a timestamp], read once: the list is walked for every participant read. */
+const participantJsonColumns: ReadonlyArray<readonly [string, string, boolean]> = Object.entries(getTableColumns(participants)).map(
+  ([key, column]) => [key, column.name, column.dataType === "date"] as const,
+);
 
 /** Participant columns a later save may change (the rest is fixed when the participant is invited). */
 export const mutableParticipantColumns = Object.fromEntries(

@@ -1,36 +1,15 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { placeholders, StatementCache } from "../../src/adapters/postgres/built-statement.js";
-import { openDatabase, type Database } from "../../src/adapters/postgres/database.js";
+import type { Database } from "../../src/adapters/postgres/database.js";
+import { engines } from "../support/engines.js";
 import { outbox } from "../../src/adapters/postgres/schema.js";
-import { createTestDatabase } from "../support/postgres.js";
 
 /**
  * built-statement.ts runs SQL text that drizzle built once through drizzle's internal
  * `session.prepareQuery`. A drizzle upgrade that renames or reshapes it must fail here, loudly,
  * not silently write wrong values on the create path.
  */
-const engines = [
-  {
-    name: "PostgreSQL",
-    open: async () => {
-      const tdb = await createTestDatabase();
-      const db = await openDatabase({ databaseUrl: tdb.url, dataDir: "/nonexistent", migrate: true });
-      return { db, cleanup: async () => { await db.close(); await tdb.drop(); } };
-    },
-  },
-  {
-    name: "PGlite",
-    open: async () => {
-      const dir = mkdtempSync(join(tmpdir(), "vcs-pglite-"));
-      const db = await openDatabase({ dataDir: dir, migrate: true });
-      return { db, cleanup: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
-    },
-  },
-];
 
 const row = (id: string, occurredAt: Date) => ({
   id,

@@ -1,4 +1,14 @@
-/** Layer rules (docs/architecture): dependencies point inward. */
+/**
+ * Layer rules (docs/architecture.md): dependencies point inward, and features stay apart.
+ *   domain/     pure: imports nothing outside itself
+ *   platform/   shared application code: domain and itself (schemas may use TypeBox)
+ *   features/x/ domain, platform and its own folder; only its routes and wiring touch http/
+ *   adapters/   implement ports: domain, platform and feature ports, never http/ or use cases' routes
+ *   http/       the HTTP shell: no adapters
+ */
+const FEATURE_HTTP_FILES = "(routes|-routes|wiring)\\.ts$";
+const SCHEMA_FILES = "(schemas|session-view)\\.ts$";
+
 module.exports = {
   forbidden: [
     {
@@ -9,24 +19,53 @@ module.exports = {
       to: { pathNot: ["^src/domain/"] },
     },
     {
-      name: "app-sees-only-domain-and-ports",
-      comment: "use cases depend on domain/ and their own ports, never on adapters or HTTP",
+      name: "platform-sees-only-domain",
+      comment: "platform/ is shared by every feature, so it depends on none of them",
       severity: "error",
-      from: { path: "^src/app/" },
-      to: { path: ["^src/adapters/", "^src/http/", "^src/workers/", "^src/main\\.ts", "^node_modules/"] },
+      from: { path: "^src/platform/" },
+      to: { path: ["^src/(features|adapters|http|workers|dev)/", "^src/(main|cli|config|wire-events)\\.ts$"] },
     },
     {
-      name: "adapters-do-not-reach-http",
+      name: "features-stay-apart",
+      comment: "a feature imports the domain, platform/ and its own folder; never another feature",
+      severity: "error",
+      from: { path: "^src/features/([^/]+)/" },
+      to: { path: "^src/features/", pathNot: "^src/features/$1/" },
+    },
+    {
+      name: "use-cases-know-no-transport",
+      comment: "use cases depend on the domain and ports; only a feature's routes and wiring see http/",
+      severity: "error",
+      from: { path: "^src/(features|platform)/", pathNot: FEATURE_HTTP_FILES },
+      to: { path: ["^src/(adapters|http|workers|dev)/", "^src/(main|cli|config|wire-events)\\.ts$"] },
+    },
+    {
+      name: "use-cases-use-no-packages",
+      comment: "only schemas (TypeBox) and routes use packages; use cases are plain TypeScript",
+      severity: "error",
+      from: { path: "^src/(features|platform)/", pathNot: [FEATURE_HTTP_FILES, SCHEMA_FILES] },
+      to: { path: "^node_modules/", dependencyTypesNot: ["core"] },
+    },
+    {
+      name: "feature-routes-reach-no-adapters",
+      comment: "routes call use cases; only the composition root knows adapters",
+      severity: "error",
+      from: { path: "^src/features/" },
+      to: { path: "^src/adapters/" },
+    },
+    {
+      name: "adapters-do-not-reach-http-or-use-cases",
+      comment: "adapters implement ports (platform/ports.ts, features/*/ports.ts) and see the domain",
       severity: "error",
       from: { path: "^src/adapters/" },
-      to: { path: ["^src/http/", "^src/main\\.ts"] },
+      to: { path: ["^src/http/", "^src/(main|cli)\\.ts$", "^src/features/[^/]+/(?!ports\\.ts$)"] },
     },
     {
       name: "http-does-not-reach-adapters",
-      comment: "routes call use cases; only main.ts knows adapters",
+      comment: "the HTTP shell gets features and ports from the composition root",
       severity: "error",
       from: { path: "^src/http/" },
-      to: { path: ["^src/adapters/"] },
+      to: { path: ["^src/adapters/", "^src/features/"] },
     },
   ],
   options: {

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, headers } from "@nats-io/transport-node";
-import type { EventPublisherPort, OutboxMessage } from "../src/app/ports.js";
+import type { EventPublisherPort, OutboxMessage } from "../src/workers/ports.js";
 import { toCloudEvent } from "../src/adapters/nats/cloud-event.js";
 import { NatsClient } from "../src/adapters/nats/nats-client.js";
 import { NatsEventPublisher } from "../src/adapters/nats/nats-event-publisher.js";

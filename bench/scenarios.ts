@@ -54,7 +54,7 @@ function staffRequest(ctx: BenchContext, tenant: string, method: HttpRequest["me
 
 const randomTenant = (ctx: BenchContext) => tenantId(randomInt(ctx.size.tenants));
 
-/** The audit entry of a successful read, as app/audit.ts shapes it: one INSERT per read. */
+/** The audit entry of a successful read, as platform/audit.ts shapes it: one INSERT per read. */
 async function auditRead(pool: pg.Pool, tenant: string, action: string, targets: Record<string, string>): Promise<void> {
   const now = new Date();
   const data = { actor: { kind: "staff", id: "bench-user" }, tenantId: tenant, action, targets, outcome: "success", time: now.toISOString() };

@@ -1,4 +1,4 @@
-/** Contract §1: runtime configuration from the environment, checked once at start. */
+/** Runtime configuration (README "Configuration") from the environment, checked once at start. */
 export interface Config {
   port: number;
   host: string;
@@ -26,7 +26,7 @@ export interface Config {
   database: DatabaseTuning;
   /** Bounds on an HTTP answer. */
   http: HttpTimeouts;
-  /** Outbox relay and scheduling consumer (issue 4); not in the contract's table, see README. */
+  /** Outbox relay and scheduling consumer (README "Configuration"). */
   events: {
     relayBatchSize: number;
     relayPollIntervalMs: number;

@@ -1,18 +1,19 @@
 /**
- * Part of the composition root (with main.ts): the outbox relay and the scheduling consumer of
- * issue 4, wired in plain code. Kept apart so main.ts stays readable.
+ * Part of the composition root (with main.ts): the outbox relay and the scheduling consumer,
+ * wired in plain code. Kept apart so main.ts stays readable.
  */
 import type { FastifyBaseLogger } from "fastify";
-import type { CancelSession } from "./app/cancel-session.js";
-import type { CreateVirtualSession } from "./app/create-session.js";
-import { HandleAppointmentEvent } from "./app/handle-appointment-event.js";
-import type { Clock, EventPublisherPort, UnitOfWork } from "./app/ports.js";
+import { HandleAppointmentEvent } from "./features/scheduling/handle-appointment-event.js";
+import type { Clock, UnitOfWork } from "./platform/ports.js";
+import type { EventPublisherPort } from "./workers/ports.js";
 import { LogEventPublisher } from "./adapters/log/log-event-publisher.js";
 import { NatsClient } from "./adapters/nats/nats-client.js";
 import { NatsEventPublisher } from "./adapters/nats/nats-event-publisher.js";
 import { SchedulingSubscriber } from "./adapters/nats/scheduling-subscriber.js";
 import type { Database } from "./adapters/postgres/database.js";
 import { PostgresInbox } from "./adapters/postgres/inbox-store.js";
+import type { TransactionContext } from "./adapters/postgres/unit-of-work.js";
+import type { AppointmentSessions } from "./features/scheduling/ports.js";
 import { EmbeddedRelayStore, PostgresLeaderRelayStore } from "./adapters/postgres/outbox-relay-store.js";
 import type { Config } from "./config.js";
 import { OutboxRelay } from "./workers/outbox-relay.js";
@@ -23,8 +24,8 @@ export interface EventWiring {
   clock: Clock;
   uow: UnitOfWork;
   log: FastifyBaseLogger;
-  createSession: (uow: UnitOfWork) => CreateVirtualSession;
-  cancelSession: (uow: UnitOfWork) => CancelSession;
+  /** The sessions feature's commands, run on the inbox's unit of work. */
+  sessions: AppointmentSessions<UnitOfWork<TransactionContext>>;
 }
 
 /** Starts the relay (always) and the scheduling consumer (with NATS); returns their stop function. */
@@ -53,9 +54,7 @@ export function startEventWorkers(w: EventWiring): () => Promise<void> {
     const handler = new HandleAppointmentEvent({
       inbox: new PostgresInbox(database.db, clock),
       uow: w.uow,
-      clock,
-      createSession: w.createSession,
-      cancelSession: w.cancelSession,
+      sessions: w.sessions,
     });
     subscriber = new SchedulingSubscriber({
       client: nats,

@@ -2,7 +2,7 @@ import { AggregateRoot } from "./aggregate-root.js";
 import { DomainError, validationFailed } from "./errors.js";
 import { EventTypes } from "./events.js";
 
-/** Store-and-forward limits (issue 5): what a patient or staff member may send in one async visit. */
+/** Store-and-forward limits: what a patient or staff member may send in one async visit. */
 export const ASYNC_VISIT_LIMITS = {
   maxTextChars: 10_000,
   maxAttachments: 5,

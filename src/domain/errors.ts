@@ -1,5 +1,5 @@
 /**
- * Every failure the service reports to a caller has one of these codes (spec §6 and contract §7).
+ * Every failure the service reports to a caller has one of these codes (answered as application/problem+json with this `code`).
  * The domain knows codes only; mapping a code to an HTTP status lives in `http/problem.ts`.
  */
 export type ErrorCode =
@@ -28,7 +28,7 @@ export type ErrorCode =
   | "REQUEST_TIMEOUT"
   | "INTERNAL";
 
-/** Extensions the spec attaches to some errors (contract §7). */
+/** Extensions the spec attaches to some errors . */
 export interface ErrorDetails {
   currentStatus?: string;
   currentVersion?: number;

@@ -1,5 +1,5 @@
 /**
- * Versioned event types published from the outbox (contract §8). `data` never carries secrets;
+ * Versioned event types published from the outbox (catalog: docs/asyncapi.yaml). `data` never carries secrets;
  * audit events never carry clinical content.
  */
 export const EventTypes = {

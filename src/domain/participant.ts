@@ -22,7 +22,21 @@ export interface NewParticipant {
   externalId?: string | null;
 }
 
-/** Contract §4: the participant state machine. */
+/** A participant as invited: no status change yet. */
+export function invitedParticipant(p: NewParticipant & { id: string }): Participant {
+  return {
+    id: p.id,
+    role: p.role,
+    displayName: p.displayName,
+    externalId: p.externalId ?? null,
+    status: "invited",
+    waitingSince: null,
+    admittedAt: null,
+    removedAt: null,
+  };
+}
+
+/** The participant state machine: invited → waiting → admitted, any of them → removed. */
 const allowed: Record<ParticipantStatus, readonly ParticipantStatus[]> = {
   invited: ["waiting", "admitted", "removed"],
   waiting: ["admitted", "removed"],

@@ -4,74 +4,16 @@ import { EventTypes, type DomainEvent } from "./events.js";
 import {
   assertNotRemoved,
   canMoveParticipant,
+  invitedParticipant,
   isActiveParticipant,
   type NewParticipant,
   type Participant,
   type ParticipantStatus,
 } from "./participant.js";
 
-export type SessionStatus = "scheduled" | "in_progress" | "fallback" | "ended" | "cancelled";
-export const sessionStatuses: readonly SessionStatus[] = ["scheduled", "in_progress", "fallback", "ended", "cancelled"];
+import { canTransition, isFinal, type ScheduleInput, type SessionState, type SessionStatus } from "./session-state.js";
 
-/** Contract §4: the session state machine. `ended` and `cancelled` are final. */
-const transitions: Record<SessionStatus, readonly SessionStatus[]> = {
-  scheduled: ["in_progress", "fallback", "cancelled"],
-  in_progress: ["fallback", "ended"],
-  fallback: ["ended"],
-  ended: [],
-  cancelled: [],
-};
-
-export const canTransition = (from: SessionStatus, to: SessionStatus): boolean => transitions[from].includes(to);
-export const isFinal = (s: SessionStatus): boolean => transitions[s].length === 0;
-
-export interface VideoRoom {
-  backend: string;
-  provider: "jitsi";
-  domain: string;
-  roomName: string;
-}
-
-export interface Fallback {
-  reason: string;
-  measuredKbps: number | null;
-  initiatedAt: Date;
-}
-
-export interface SessionState {
-  id: string;
-  tenantId: string;
-  status: SessionStatus;
-  patientId: string;
-  providerId: string;
-  appointmentId: string | null;
-  scheduledStart: Date;
-  scheduledEnd: Date;
-  video: VideoRoom;
-  encounterId: string | null;
-  cancelReason: string | null;
-  fallback: Fallback | null;
-  startedAt: Date | null;
-  endedAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-  version: number;
-  participants: Participant[];
-}
-
-export interface ScheduleInput {
-  id: string;
-  tenantId: string;
-  patientId: string;
-  providerId: string;
-  appointmentId: string | null;
-  scheduledStart: Date;
-  scheduledEnd: Date;
-  video: VideoRoom;
-  participants: Array<NewParticipant & { id: string }>;
-  maxParticipants: number;
-  now: Date;
-}
+export * from "./session-state.js";
 
 /**
  * The VirtualSession aggregate. Each command checks its rule, changes state and records the event,
@@ -112,16 +54,7 @@ export class VirtualSession extends AggregateRoot<SessionState> {
       createdAt: input.now,
       updatedAt: input.now,
       version: 1,
-      participants: input.participants.map((p) => ({
-        id: p.id,
-        role: p.role,
-        displayName: p.displayName,
-        externalId: p.externalId ?? null,
-        status: "invited",
-        waitingSince: null,
-        admittedAt: null,
-        removedAt: null,
-      })),
+      participants: input.participants.map(invitedParticipant),
     });
     session.record(EventTypes.sessionCreated, {
       sessionId: input.id,
@@ -191,16 +124,7 @@ export class VirtualSession extends AggregateRoot<SessionState> {
     if (active + 1 > maxParticipants) {
       throw new DomainError("MAX_PARTICIPANTS_EXCEEDED", `a session may have at most ${maxParticipants} participants`);
     }
-    const participant: Participant = {
-      id: p.id,
-      role: p.role,
-      displayName: p.displayName,
-      externalId: p.externalId ?? null,
-      status: "invited",
-      waitingSince: null,
-      admittedAt: null,
-      removedAt: null,
-    };
+    const participant = invitedParticipant(p);
     this.state.participants.push(participant);
     this.touch(now);
     return { ...participant };
@@ -261,7 +185,7 @@ export class VirtualSession extends AggregateRoot<SessionState> {
   private admitInternal(p: Participant, now: Date): void {
     this.moveParticipant(p, "admitted", now);
     p.admittedAt = now;
-    // Contract §4: the first admit or direct join starts the visit.
+    // The first admit or direct join starts the visit.
     if (this.state.status === "scheduled") {
       this.moveTo("in_progress", now);
       this.state.startedAt = now;

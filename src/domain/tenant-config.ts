@@ -24,7 +24,7 @@ export interface TenantConfig {
   videoBackends: VideoBackend[];
 }
 
-/** Contract §6 defaults. A tenant with no stored config is this: unlicensed and without backends. */
+/** The defaults of `GET /v1/tenant-config`. A tenant with no stored config is this: unlicensed and without backends. */
 export function defaultTenantConfig(tenantId: string): TenantConfig {
   return {
     tenantId,

@@ -1,60 +1,31 @@
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from "fastify";
+import type { TSchema } from "@sinclair/typebox";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest, type RawServerDefault } from "fastify";
 import { pino } from "pino";
-import type { AddParticipant } from "../app/add-participant.js";
-import type { CancelSession } from "../app/cancel-session.js";
-import type { CreateVirtualSession } from "../app/create-session.js";
-import type { EndSession } from "../app/end-session.js";
-import type { GetTenantConfig } from "../app/get-tenant-config.js";
-import type { InitiateFallback } from "../app/initiate-fallback.js";
-import type { EdgeDenial } from "../app/edge-denial.js";
-import type { Actor } from "../app/ports.js";
-import type { GetParticipantList } from "../app/queries/get-participant-list.js";
-import type { GetSessionDetail } from "../app/queries/get-session-detail.js";
-import type { GetSessionList } from "../app/queries/get-session-list.js";
-import type { UpdateTenantConfig } from "../app/update-tenant-config.js";
-import type { AdmitParticipant } from "../app/admit-participant.js";
-import type { GetJoinToken } from "../app/get-join-token.js";
-import type { GetJoinStatus } from "../app/queries/get-join-status.js";
-import type { RemoveParticipant } from "../app/remove-participant.js";
-import type { ReportBandwidth } from "../app/report-bandwidth.js";
-import type { ValidateJoinToken } from "../app/validate-join-token.js";
+import { describeFailure } from "../database-failure.js";
+import { edgeDenialEntry } from "../platform/audit.js";
+import type { Actor, AuditPort } from "../platform/ports.js";
+import { Participant, Session } from "../platform/session-view.js";
+import { Problem } from "../platform/schemas.js";
 import { claimedIdentity, type StaffAuthenticator } from "./auth.js";
 import { lazyDocs } from "./docs.js";
 import { HttpMetrics } from "./metrics.js";
-import { describeFailure } from "../database-failure.js";
 import { problem, retryAfterSeconds, toProblem } from "./problem.js";
-import { joinRoutes } from "./routes/join.js";
-import { participantRoutes } from "./routes/participants.js";
-import { sessionRoutes } from "./routes/sessions.js";
-import { systemRoutes } from "./routes/system.js";
-import { tenantConfigRoutes } from "./routes/tenant-config.js";
-import { Participant, Problem, Session, TenantConfig } from "./schemas.js";
+import { systemRoutes } from "./system-routes.js";
 
-/** The use cases the routes call; `main.ts` builds them. */
-export interface Services {
-  createSession: CreateVirtualSession;
-  endSession: EndSession;
-  cancelSession: CancelSession;
-  initiateFallback: InitiateFallback;
-  addParticipant: AddParticipant;
-  getSessionList: GetSessionList;
-  getSessionDetail: GetSessionDetail;
-  getParticipantList: GetParticipantList;
-  getTenantConfig: GetTenantConfig;
-  updateTenantConfig: UpdateTenantConfig;
-  // join flow
-  getJoinToken: GetJoinToken;
-  validateJoinToken: ValidateJoinToken;
-  getJoinStatus: GetJoinStatus;
-  reportBandwidth: ReportBandwidth;
-  admitParticipant: AdmitParticipant;
-  removeParticipant: RemoveParticipant;
+/** What a feature hands the HTTP shell: every feature exports `(its use cases) => HttpFeature`. */
+export interface HttpFeature {
+  /** Its routes, registered under /v1 (any type provider: the plugin picks its own). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  routes: FastifyPluginAsync<Record<never, never>, RawServerDefault, any>;
+  /** Schemas with an `$id` it refers to (`Type.Ref`): registered once at the root, OpenAPI components. */
+  schemas?: TSchema[];
 }
 
 export interface HttpOptions {
-  services: Services;
+  /** Every feature, registered in this order. */
+  features: HttpFeature[];
   authenticateStaff: StaffAuthenticator;
   /** Resolves when the database answers; rejects otherwise (readiness). */
   ready: () => Promise<void>;
@@ -66,9 +37,7 @@ export interface HttpOptions {
   /** Bounds on an answer; defaults as in config.ts. */
   timeouts?: Partial<HttpTimeouts>;
   /** Audits a request refused before any use case ran (401); awaited, so it is durable. */
-  auditEdgeDenial?: (denial: EdgeDenial) => Promise<void>;
-  /** Extra route plugins (later capabilities register themselves here). */
-  plugins?: Array<(app: FastifyInstance) => Promise<void>>;
+  audit: AuditPort;
 }
 
 export interface HttpTimeouts {
@@ -128,19 +97,16 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       req.actor = await options.authenticateStaff(req.headers.authorization);
     } catch (err) {
       // A failing audit write is logged, not turned into a 500: the caller still gets its 401.
-      await options
-        .auditEdgeDenial?.({
-          reason: "UNAUTHENTICATED",
-          method: req.method,
-          route: req.routeOptions.url ?? "unknown",
-          ...claimedIdentity(req.headers.authorization),
-        })
+      const denial = { reason: "UNAUTHENTICATED" as const, method: req.method, route: req.routeOptions.url ?? "unknown" };
+      await options.audit
+        .record(edgeDenialEntry({ ...denial, ...claimedIdentity(req.headers.authorization) }))
         .catch(() => req.log.error("could not audit a refused request"));
       throw err;
     }
   });
 
-  for (const schema of [Problem, Participant, Session, TenantConfig]) app.addSchema(schema);
+  // Shared by every feature: the problem+json answer, the session and its participants.
+  for (const schema of [Problem, Participant, Session, ...options.features.flatMap((f) => f.schemas ?? [])]) app.addSchema(schema);
 
   app.setErrorHandler((err, req, reply) => {
     const body = toProblem(err, req.id);
@@ -184,11 +150,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   await app.register(lazyDocs("/openapi.json"));
 
   await app.register(systemRoutes({ ready: () => withinMs(options.ready(), timeouts.readinessTimeoutMs), metrics }));
-  await app.register(sessionRoutes(options.services), { prefix: "/v1" });
-  await app.register(participantRoutes(options.services), { prefix: "/v1" });
-  await app.register(tenantConfigRoutes(options.services), { prefix: "/v1" });
-  await app.register(joinRoutes(options.services), { prefix: "/v1" });
-  for (const plugin of options.plugins ?? []) await app.register(plugin, { prefix: "/v1" });
+  for (const feature of options.features) await app.register(feature.routes, { prefix: "/v1" });
   return app;
 }
 

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
-import type { Actor, StaffRole } from "../app/ports.js";
+import type { Actor, StaffRole } from "../platform/ports.js";
 import { DomainError } from "../domain/errors.js";
 
 const ROLES: ReadonlySet<string> = new Set<StaffRole>(["clinician", "scheduler", "admin", "platform_admin"]);
@@ -10,7 +10,7 @@ export type StaffAuthConfig =
 
 export type StaffAuthenticator = (authorization: string | undefined) => Promise<Actor>;
 
-/** Contract §2: staff bearer JWTs with `sub`, `tenant_id`, `roles` and `exp`. */
+/** Staff bearer JWTs with `sub`, `tenant_id`, `roles` and `exp`. */
 export function staffAuthenticator(config: StaffAuthConfig): StaffAuthenticator {
   // The HMAC key is imported once: handed raw bytes, jose imports them into WebCrypto on every
   // verification, which the bench's profile showed as the largest crypto cost per request.

@@ -2,7 +2,7 @@ import type { FastifyError } from "fastify";
 import { isDatabaseUnavailable } from "../database-failure.js";
 import { DomainError, type ErrorCode, type ErrorDetails } from "../domain/errors.js";
 
-/** The one mapping from outcome to HTTP status (contract §7, spec §6). */
+/** The one mapping from outcome to HTTP status (every code in domain/errors.ts, as application/problem+json). */
 export const statusByCode: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
   UNAUTHENTICATED: 401,

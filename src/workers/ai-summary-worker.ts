@@ -1,4 +1,4 @@
-import type { AiSummaryPipeline } from "../app/ai-summary-pipeline.js";
+import type { AiSummaryPipeline } from "../features/ai-summary/ai-summary-pipeline.js";
 import { PeriodicWorker } from "./periodic-worker.js";
 
 /** How often due drafts and pending chart pushes are looked for (uploads and ends also kick it). */

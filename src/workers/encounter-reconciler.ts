@@ -1,8 +1,8 @@
-import type { EncounterSaga } from "../app/encounter-saga.js";
+import type { EncounterSaga } from "../features/sessions/encounter-saga.js";
 import { PeriodicWorker } from "./periodic-worker.js";
 
 /**
- * The Encounter saga's retry job (spec §5: reconciled within 5 minutes). Every
+ * The Encounter saga's retry job (an Encounter missing after an end is reconciled within 5 minutes). Every
  * ENCOUNTER_RECONCILE_INTERVAL_MS it links the Encounter of ended sessions that still lack one;
  * replicas can all run it: each session is claimed with FOR UPDATE SKIP LOCKED.
  */

@@ -1,5 +1,6 @@
-import type { Clock, EventPublisherPort, OutboxMessage, OutboxRelayStore } from "../app/ports.js";
 import { describeFailure } from "../database-failure.js";
+import type { Clock } from "../platform/ports.js";
+import type { EventPublisherPort, OutboxMessage, OutboxRelayStore } from "./ports.js";
 import { backoffMs, errorSummary, pause, type WorkerLog } from "./backoff.js";
 
 export interface OutboxRelayOptions {
@@ -23,7 +24,7 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Moves committed outbox rows to the broker (spec §5 "Outbox relay"): oldest first, in batches,
+ * Moves committed outbox rows to the broker (the transactional outbox, docs/asyncapi.yaml): oldest first, in batches,
  * marking rows published only after the broker acknowledged them. A crash between the ack and the
  * mark re-publishes the row with the same id, which the broker drops as a duplicate.
  */

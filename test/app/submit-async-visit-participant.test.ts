@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MagicNumberFileTypeDetector } from "../../src/adapters/files/file-type-detector.js";
-import { PostgresClinicalUnitOfWork } from "../../src/adapters/postgres/clinical-unit-of-work.js";
+import { PostgresUnitOfWork } from "../../src/adapters/postgres/unit-of-work.js";
 import { OutboxAudit } from "../../src/adapters/postgres/unit-of-work.js";
-import type { Actor } from "../../src/app/ports.js";
-import { SubmitAsyncVisit } from "../../src/app/submit-async-visit.js";
+import type { Actor } from "../../src/platform/ports.js";
+import { SubmitAsyncVisit } from "../../src/features/async-visits/submit-async-visit.js";
 import { isDomainError } from "../../src/domain/errors.js";
 import { bootApp, configureTenant, sessionBody, staffToken, type TestApp } from "../support/app.js";
 import { samples } from "../support/multipart.js";
@@ -32,7 +32,7 @@ describe("SubmitAsyncVisit for a participant of a session", () => {
     const { db } = app.service.database;
     const clock = { now: () => new Date() };
     submit = new SubmitAsyncVisit({
-      uow: new PostgresClinicalUnitOfWork(db, clock),
+      uow: new PostgresUnitOfWork(db, clock),
       audit: new OutboxAudit(db, clock),
       clock,
       ids: { uuid: () => randomUUID() },

@@ -1,34 +1,16 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/adapters/postgres/database.js";
+import { engines } from "../support/engines.js";
 import { PostgresSessionQueries } from "../../src/adapters/postgres/session-queries.js";
 import { PostgresUnitOfWork } from "../../src/adapters/postgres/unit-of-work.js";
 import type { TenantConfig } from "../../src/domain/tenant-config.js";
 import { VirtualSession } from "../../src/domain/session.js";
 import { ManualClock } from "../support/app.js";
-import { createTestDatabase } from "../support/postgres.js";
 
 /** One contract, two engines: what the use cases rely on must hold on PostgreSQL and on PGlite. */
-const engines = [
-  {
-    name: "PostgreSQL",
-    open: async () => {
-      const tdb = await createTestDatabase();
-      const db = await openDatabase({ databaseUrl: tdb.url, dataDir: "/nonexistent", migrate: true });
-      return { db, cleanup: async () => { await db.close(); await tdb.drop(); } };
-    },
-  },
-  {
-    name: "PGlite",
-    open: async () => {
-      const dir = mkdtempSync(join(tmpdir(), "vcs-pglite-"));
-      const db = await openDatabase({ dataDir: dir, migrate: true });
-      return { db, cleanup: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
-    },
-  },
-];
 
 let n = 0;
 const newSession = (tenantId: string, start = new Date("2026-12-01T10:00:00Z"), appointmentId: string | null = null) => {

@@ -75,12 +75,9 @@ describe("session state machine (contract §4)", () => {
             expect(s.status).toBe("in_progress");
             return;
           }
-          // Joining a fallback visit never takes it back to video (in_progress).
-          if (from === "fallback" && to === "in_progress") {
-            expect(s.status).toBe("fallback");
-            if (error) expect((error as DomainError).code).toBe("INVALID_STATUS_TRANSITION");
-            return;
-          }
+          // Joining a fallback visit never takes it back to video (in_progress): it is refused like
+          // every other move the contract does not allow (docs/decisions.md, "Fallback sessions
+          // cannot be joined"), checked by the assertions below.
           expect(error).toBeInstanceOf(DomainError);
           expect((error as DomainError).code).toBe("INVALID_STATUS_TRANSITION");
           expect((error as DomainError).details.currentStatus).toBe(from);

@@ -8,7 +8,7 @@ import { EventTypes } from "../../src/domain/events.js";
 import { bootApp, configureTenant, sessionBody, staffToken, type TestApp } from "../support/app.js";
 import { multipartBody, samples } from "../support/multipart.js";
 import { OpenAiStub } from "../support/openai-stub.js";
-import { eventually, SHARED_NATS_URL, StreamReader, type StreamRecord } from "../support/nats.js";
+import { eventually, PrivateNats, StreamReader, type StreamRecord } from "../support/nats.js";
 import { appointmentEvent, consumerIdle, deliver } from "../support/scheduling.js";
 
 interface Channel {
@@ -35,7 +35,8 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
     expect(addresses("receive").sort()).toEqual(["scheduling.appointment.booked.v1", "scheduling.appointment.cancelled.v1"]);
   });
 
-  describe("published events validate against their documented payload (PostgreSQL, shared NATS)", () => {
+  describe("published events validate against their documented payload (PostgreSQL, own nats-server)", () => {
+    let nats: PrivateNats;
     let app: TestApp;
     let streams: StreamReader[];
     const tenant = `catalog-${randomUUID().slice(0, 8)}`;
@@ -56,14 +57,16 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
     };
 
     beforeAll(async () => {
-      streams = [await StreamReader.at(SHARED_NATS_URL, "VIRTUAL_CARE"), await StreamReader.at(SHARED_NATS_URL, "AUDIT")];
-      app = await bootApp({ env: { AI_GATEWAY_URL: await ai.start(), NATS_URL: SHARED_NATS_URL, SCHEDULING_CONSUMER_NAME: durable, RELAY_POLL_INTERVAL_MS: "200" } });
-      await eventually("the durable consumer to exist", () => consumerIdle(SHARED_NATS_URL, durable).catch(() => false));
+      nats = await PrivateNats.start();
+      streams = [await StreamReader.at(nats.url, "VIRTUAL_CARE"), await StreamReader.at(nats.url, "AUDIT")];
+      app = await bootApp({ env: { AI_GATEWAY_URL: await ai.start(), NATS_URL: nats.url, SCHEDULING_CONSUMER_NAME: durable, RELAY_POLL_INTERVAL_MS: "200" } });
+      await eventually("the durable consumer to exist", () => consumerIdle(nats.url, durable).catch(() => false));
     });
     afterAll(async () => {
       await app?.close();
       await ai.stop();
       for (const s of streams ?? []) await s.close();
+      await nats?.destroy();
     });
 
     it("when every kind of command and read runs, then each event on the wire matches the catalog", { timeout: 60_000 }, async () => {
@@ -77,7 +80,13 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
       await app.request({ method: "GET", url: `/v1/sessions/${a.id}`, token: clinician });
       await app.request({ method: "GET", url: "/v1/sessions?patientId=patient-1", token: clinician });
       await app.request({ method: "GET", url: `/v1/sessions/${a.id}/participants`, token: clinician });
-      const interpreter = (await post(`/v1/sessions/${a.id}/participants`, { role: "interpreter", displayName: "Ana" })).json();
+      // An invited interpreter is in the session's list, not yet in the waiting room.
+      const invited = await post(`/v1/sessions/${a.id}/participants`, { role: "interpreter", displayName: "Ana" });
+      expect(invited.statusCode, invited.body).toBe(201);
+      const interpreter = invited.json();
+      expect(interpreter).toMatchObject({ role: "interpreter", displayName: "Ana", status: "invited" });
+      const listed = (await app.request({ method: "GET", url: `/v1/sessions/${a.id}/participants`, token: clinician })).json().items;
+      expect(listed.filter((p: { id: string }) => p.id === interpreter.id)).toEqual([interpreter]);
       expect((await post(`/v1/sessions/${a.id}/fallback`, { reason: "low bandwidth", measuredKbps: 80 })).statusCode).toBe(200);
       expect((await post(`/v1/sessions/${a.id}/end`)).statusCode).toBe(200);
       const b = (await post("/v1/sessions", sessionBody())).json();
@@ -101,10 +110,9 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
       expect((await post(`/v1/sessions/${a.id}/ai-summary/transcript`, { text: "Patient: sore throat since Monday." })).statusCode).toBe(202);
       await app.service.workers.aiSummaries.runOnce();
       expect((await post(`/v1/sessions/${a.id}/ai-summary/accept`, {})).statusCode).toBe(200);
-      expect(interpreter.id).toBeDefined();
 
       await app.request({ method: "GET", url: `/v1/sessions/${a.id}`, token: `${admin}x` });
-      await deliver(SHARED_NATS_URL, appointmentEvent({ tenantId: tenant, data: { appointmentId: "incomplete", tenantId: tenant } }));
+      await deliver(nats.url, appointmentEvent({ tenantId: tenant, data: { appointmentId: "incomplete", tenantId: tenant } }));
 
       const expected = [
         "virtualcare.tenant_config.updated.v1",
@@ -153,6 +161,10 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
         expect(r.msgId).toBe(r.event.id);
         expect(r.contentType).toBe("application/cloudevents+json; charset=utf-8");
       }
+      // The invitation is audited once, against the session it changed.
+      expect(seen.filter((r) => r.subject === "audit.virtualcare.participant.add").map((r) => r.event.data)).toEqual([
+        expect.objectContaining({ action: "participant.add", outcome: "success", targets: { sessionId: a.id } }),
+      ]);
     });
   });
 });

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddedFhirServer } from "../../src/adapters/fhir/embedded-fhir-server.js";
-import { eventually, SHARED_NATS_URL, StreamReader } from "../support/nats.js";
+import { eventually, PrivateNats, StreamReader } from "../support/nats.js";
 import { OutboxLoad } from "../support/outbox-load.js";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.js";
 import { ServiceProcess } from "../support/service-process.js";
 
-describe("outbox relay killed with -9 under load (child process, PostgreSQL, shared NATS)", () => {
+describe("outbox relay killed with -9 under load (child process, PostgreSQL, own nats-server)", () => {
+  let nats: PrivateNats;
   let db: TestDatabase;
   let fhir: EmbeddedFhirServer;
   let load: OutboxLoad;
@@ -15,11 +16,12 @@ describe("outbox relay killed with -9 under load (child process, PostgreSQL, sha
   const tenant = `crash-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
+    nats = await PrivateNats.start();
     db = await createTestDatabase();
     fhir = new EmbeddedFhirServer();
     const fhirUrl = await fhir.start();
-    stream = await StreamReader.at(SHARED_NATS_URL, "VIRTUAL_CARE");
-    service = await ServiceProcess.start({ DATABASE_URL: db.url, NATS_URL: SHARED_NATS_URL, FHIR_BASE_URL: fhirUrl, RELAY_BATCH_SIZE: "50" });
+    stream = await StreamReader.at(nats.url, "VIRTUAL_CARE");
+    service = await ServiceProcess.start({ DATABASE_URL: db.url, NATS_URL: nats.url, FHIR_BASE_URL: fhirUrl, RELAY_BATCH_SIZE: "50" });
     load = await OutboxLoad.open(db.url);
   });
   afterAll(async () => {
@@ -28,6 +30,7 @@ describe("outbox relay killed with -9 under load (child process, PostgreSQL, sha
     await stream?.close();
     await fhir?.stop();
     await db?.drop();
+    await nats?.destroy();
   });
 
   it("when the service is killed while relaying and restarted, then every committed event is in the stream exactly once", async () => {
@@ -47,7 +50,7 @@ describe("outbox relay killed with -9 under load (child process, PostgreSQL, sha
     expect(killedAt).toBeLessThan(2000); // the kill happened while events were still being written
     expect(await load.pending(tenant)).toBeGreaterThan(0);
 
-    service = await ServiceProcess.start({ DATABASE_URL: db.url, NATS_URL: SHARED_NATS_URL, FHIR_BASE_URL: fhir.baseUrl, RELAY_BATCH_SIZE: "50" });
+    service = await ServiceProcess.start({ DATABASE_URL: db.url, NATS_URL: nats.url, FHIR_BASE_URL: fhir.baseUrl, RELAY_BATCH_SIZE: "50" });
     await eventually("the backlog to drain after the restart", async () => (await load.pending(tenant)) === 0, 60_000, 200);
 
     const ids = await load.committedIds(tenant);

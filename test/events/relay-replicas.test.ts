@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddedFhirServer } from "../../src/adapters/fhir/embedded-fhir-server.js";
-import { eventually, SHARED_NATS_URL, StreamReader } from "../support/nats.js";
+import { eventually, PrivateNats, StreamReader } from "../support/nats.js";
 import { OutboxLoad } from "../support/outbox-load.js";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.js";
 import { ServiceProcess } from "../support/service-process.js";
 
-describe("three relay replicas on one database (child processes, PostgreSQL, shared NATS)", () => {
+describe("three relay replicas on one database (child processes, PostgreSQL, own nats-server)", () => {
+  let nats: PrivateNats;
   let db: TestDatabase;
   let fhir: EmbeddedFhirServer;
   let load: OutboxLoad;
@@ -15,11 +16,12 @@ describe("three relay replicas on one database (child processes, PostgreSQL, sha
   const tenant = `replicas-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
+    nats = await PrivateNats.start();
     db = await createTestDatabase();
     fhir = new EmbeddedFhirServer();
     await fhir.start();
-    stream = await StreamReader.at(SHARED_NATS_URL, "VIRTUAL_CARE");
-    const env = { DATABASE_URL: db.url, NATS_URL: SHARED_NATS_URL, FHIR_BASE_URL: fhir.baseUrl, RELAY_BATCH_SIZE: "25" };
+    stream = await StreamReader.at(nats.url, "VIRTUAL_CARE");
+    const env = { DATABASE_URL: db.url, NATS_URL: nats.url, FHIR_BASE_URL: fhir.baseUrl, RELAY_BATCH_SIZE: "25" };
     // Started one after another: the later ones find the migrations done and the leader lock taken.
     for (let i = 0; i < 3; i++) replicas.push(await ServiceProcess.start(env));
     load = await OutboxLoad.open(db.url);
@@ -30,6 +32,7 @@ describe("three relay replicas on one database (child processes, PostgreSQL, sha
     await stream?.close();
     await fhir?.stop();
     await db?.drop();
+    await nats?.destroy();
   });
 
   it("when 1,000 events on 50 sessions are relayed by three replicas and the leader is killed midway, then each session's events arrive once, in commit order", async () => {

@@ -3,9 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PostgresUnitOfWork } from "../../src/adapters/postgres/unit-of-work.js";
 import { systemClock } from "../../src/main.js";
 import { bootApp, configureTenant, sessionBody, staffToken, type TestApp } from "../support/app.js";
-import { eventually, SHARED_NATS_URL, StreamReader, type StreamRecord } from "../support/nats.js";
+import { eventually, PrivateNats, StreamReader, type StreamRecord } from "../support/nats.js";
 
-describe("outbox relay to NATS JetStream (PostgreSQL, shared NATS)", () => {
+describe("outbox relay to NATS JetStream (PostgreSQL, own nats-server)", () => {
+  let nats: PrivateNats;
   let app: TestApp;
   let events: StreamReader;
   let audit: StreamReader;
@@ -14,16 +15,18 @@ describe("outbox relay to NATS JetStream (PostgreSQL, shared NATS)", () => {
   const mine = (r: StreamRecord) => r.event.tenantid === tenant || r.event.tenantid === otherTenant;
 
   beforeAll(async () => {
-    events = await StreamReader.at(SHARED_NATS_URL, "VIRTUAL_CARE");
-    audit = await StreamReader.at(SHARED_NATS_URL, "AUDIT");
-    app = await bootApp({ env: { NATS_URL: SHARED_NATS_URL, RELAY_POLL_INTERVAL_MS: "200" } });
+    nats = await PrivateNats.start();
+    events = await StreamReader.at(nats.url, "VIRTUAL_CARE");
+    audit = await StreamReader.at(nats.url, "AUDIT");
+    app = await bootApp({ env: { NATS_URL: nats.url, RELAY_POLL_INTERVAL_MS: "200" } });
     await configureTenant(app, tenant);
     await configureTenant(app, otherTenant);
   });
   afterAll(async () => {
-    await app.close();
-    await events.close();
-    await audit.close();
+    await app?.close();
+    await events?.close();
+    await audit?.close();
+    await nats?.destroy();
   });
 
   const published = async (reader: StreamReader, pick: (r: StreamRecord) => boolean, what: string) =>

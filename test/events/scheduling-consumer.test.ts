@@ -1,11 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootApp, configureTenant, type TestApp } from "../support/app.js";
-import { eventually, SHARED_NATS_URL, StreamReader, type StreamRecord } from "../support/nats.js";
+import { eventually, PrivateNats, StreamReader, type StreamRecord } from "../support/nats.js";
 import { appointmentEvent, BOOKED, CANCELLED, consumerIdle, deliver } from "../support/scheduling.js";
 import { StubServer } from "../support/stub-server.js";
 
-describe("scheduling consumer: appointment events create and cancel sessions (PostgreSQL, shared NATS)", () => {
+/**
+ * On a nats-server of its own: on a shared one, any other service consuming SCHEDULING would
+ * handle (and audit, under our tenant) the events this suite publishes.
+ */
+describe("scheduling consumer: appointment events create and cancel sessions (PostgreSQL, own nats-server)", () => {
+  let nats: PrivateNats;
   let app: TestApp;
   let audit: StreamReader;
   let events: StreamReader;
@@ -16,26 +21,28 @@ describe("scheduling consumer: appointment events create and cancel sessions (Po
   const flakyTenant = `sched-flaky-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
-    audit = await StreamReader.at(SHARED_NATS_URL, "AUDIT");
-    events = await StreamReader.at(SHARED_NATS_URL, "VIRTUAL_CARE");
+    nats = await PrivateNats.start();
+    audit = await StreamReader.at(nats.url, "AUDIT");
+    events = await StreamReader.at(nats.url, "VIRTUAL_CARE");
     health = new StubServer((_req, res) => {
       res.writeHead(healthy ? 200 : 503, { "content-type": "application/json" });
       res.end("{}");
     });
     await health.start();
-    app = await bootApp({ env: { NATS_URL: SHARED_NATS_URL, SCHEDULING_CONSUMER_NAME: durable, RELAY_POLL_INTERVAL_MS: "200", LOG_LEVEL: process.env.DEBUG_LOG ?? "silent" } });
+    app = await bootApp({ env: { NATS_URL: nats.url, SCHEDULING_CONSUMER_NAME: durable, RELAY_POLL_INTERVAL_MS: "200", LOG_LEVEL: process.env.DEBUG_LOG ?? "silent" } });
     await configureTenant(app, tenant);
     await configureTenant(app, flakyTenant, { videoBackends: [{ name: "flaky", healthUrl: `${health.url}/about/health` }] });
-    await eventually("the durable consumer to exist", () => consumerIdle(SHARED_NATS_URL, durable).catch(() => false));
+    await eventually("the durable consumer to exist", () => consumerIdle(nats.url, durable).catch(() => false));
   });
   afterAll(async () => {
     await app?.close();
     await health?.stop();
     await audit?.close();
     await events?.close();
+    await nats?.destroy();
   });
 
-  const idle = () => eventually("the consumer to finish", () => consumerIdle(SHARED_NATS_URL, durable), 30_000, 100);
+  const idle = () => eventually("the consumer to finish", () => consumerIdle(nats.url, durable), 30_000, 100);
   const query = async (sql: string, params: unknown[]) => (await app.service.database.pool!.query(sql, params)).rows;
   const sessionsOf = (tenantId: string, appointmentId: string) =>
     query("select id, status, patient_id, provider_id, scheduled_start, cancel_reason from virtual_sessions where tenant_id = $1 and appointment_id = $2", [tenantId, appointmentId]);
@@ -50,7 +57,7 @@ describe("scheduling consumer: appointment events create and cancel sessions (Po
 
   it("when the same booked virtual appointment arrives five times, then exactly one session exists for it", async () => {
     const booked = appointmentEvent({ tenantId: tenant });
-    await deliver(SHARED_NATS_URL, booked, 5);
+    await deliver(nats.url, booked, 5);
     await idle();
     const sessions = await sessionsOf(tenant, booked.appointmentId);
     expect(sessions).toHaveLength(1);
@@ -66,9 +73,9 @@ describe("scheduling consumer: appointment events create and cancel sessions (Po
 
   it("when a cancelled appointment arrives (twice), then its session is cancelled once", async () => {
     const booked = appointmentEvent({ tenantId: tenant });
-    await deliver(SHARED_NATS_URL, booked);
+    await deliver(nats.url, booked);
     const cancelled = appointmentEvent({ tenantId: tenant, type: CANCELLED, appointmentId: booked.appointmentId });
-    await deliver(SHARED_NATS_URL, cancelled, 2);
+    await deliver(nats.url, cancelled, 2);
     await idle();
     const [session] = await sessionsOf(tenant, booked.appointmentId);
     expect(session).toMatchObject({ status: "cancelled", cancel_reason: "appointment cancelled in scheduling" });
@@ -77,7 +84,7 @@ describe("scheduling consumer: appointment events create and cancel sessions (Po
 
   it("when a booked appointment is not virtual, then no session is created and the event is recorded as ignored", async () => {
     const booked = appointmentEvent({ tenantId: tenant, visitMode: "in_person" });
-    await deliver(SHARED_NATS_URL, booked);
+    await deliver(nats.url, booked);
     await idle();
     expect(await sessionsOf(tenant, booked.appointmentId)).toEqual([]);
     expect(await inboxOf(booked.id)).toEqual([{ outcome: "ignored" }]);
@@ -90,7 +97,7 @@ describe("scheduling consumer: appointment events create and cancel sessions (Po
     const missingFields = appointmentEvent({ tenantId: tenant, data: { appointmentId: "x", tenantId: tenant } });
     const notJson = { type: BOOKED, body: "{ this is not json" };
     const behind = appointmentEvent({ tenantId: tenant });
-    for (const e of [unknownTenant, first, secondBooking, missingFields, notJson, behind]) await deliver(SHARED_NATS_URL, e);
+    for (const e of [unknownTenant, first, secondBooking, missingFields, notJson, behind]) await deliver(nats.url, e);
     await idle();
 
     expect(await sessionsOf(tenant, behind.appointmentId)).toHaveLength(1);
@@ -121,7 +128,7 @@ describe("scheduling consumer: appointment events create and cancel sessions (Po
     healthy = false;
     const hitsBefore = health.hits;
     const booked = appointmentEvent({ tenantId: flakyTenant });
-    await deliver(SHARED_NATS_URL, booked);
+    await deliver(nats.url, booked);
     await eventually("two failed attempts", () => health.hits - hitsBefore >= 2, 30_000);
     expect(await sessionsOf(flakyTenant, booked.appointmentId)).toEqual([]);
     expect(await inboxOf(booked.id)).toEqual([]);

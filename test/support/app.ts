@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LightMyRequestResponse } from "fastify";
 import { SignJWT } from "jose";
-import type { Clock } from "../../src/app/ports.js";
+import type { Clock } from "../../src/platform/ports.js";
 import { EmbeddedFhirServer } from "../../src/adapters/fhir/embedded-fhir-server.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import { createService, type Service } from "../../src/main.js";

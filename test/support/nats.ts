@@ -7,9 +7,6 @@ import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import { stopProcess } from "./process.js";
 
-/** The shared server this machine runs; other suites use it at the same time. */
-export const SHARED_NATS_URL = process.env.TEST_NATS_URL ?? "nats://127.0.0.1:4222";
-
 export interface StreamRecord {
   seq: number;
   subject: string;
@@ -36,8 +33,8 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 }
 
 /**
- * Reads a shared stream from the position it had when the reader was made. Streams outlive the
- * suites and others publish into them too: callers pick their own messages (tenant, event ids).
+ * Reads a stream from the position it had when the reader was made (or from a given sequence).
+ * Callers still pick their own messages (tenant, event ids): suites publish more than one test's.
  */
 export class StreamReader {
   private constructor(
@@ -126,8 +123,12 @@ const portOpen = (port: number) =>
   });
 
 /**
- * A nats-server of the suite's own (own port, own store directory), for tests that stop NATS:
- * the shared server is never stopped. The store survives stop/start like a real restart.
+ * A nats-server of the suite's own (free port, own store directory in a temp folder): every suite
+ * that talks to NATS starts one. The stream names are fixed by the contract (VIRTUAL_CARE, AUDIT,
+ * SCHEDULING), and the shared server on 127.0.0.1:4222 carries other developers' services: a suite
+ * there would consume their events and they ours, and its durable consumers would stay behind.
+ * Here the streams and consumers go with the server: destroy() stops it and removes the store.
+ * The store survives stop/start like a real restart.
  */
 export class PrivateNats {
   private proc: ChildProcess | null = null;
@@ -145,9 +146,14 @@ export class PrivateNats {
   }
 
   async start(): Promise<void> {
-    this.proc = spawn("/usr/sbin/nats-server", ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.storeDir], {
+    const proc = spawn("/usr/sbin/nats-server", ["-a", "127.0.0.1", "-p", String(this.port), "-js", "-sd", this.storeDir], {
       stdio: "ignore",
     });
+    this.proc = proc;
+    // A worker that exits without its afterAll (a crash) must not leave a server behind.
+    const killOnExit = () => proc.kill("SIGKILL");
+    process.once("exit", killOnExit);
+    proc.once("exit", () => process.off("exit", killOnExit));
     await eventually("the private nats-server to listen", () => portOpen(this.port), 15_000, 50);
   }
 

@@ -1,4 +1,4 @@
-import type { AiGatewayPort } from "../../app/ports.js";
+import type { AiGatewayPort } from "../../features/ai-summary/ports.js";
 import type { SoapDraft } from "../../domain/ai-summary.js";
 
 export interface OpenAiGatewayOptions {

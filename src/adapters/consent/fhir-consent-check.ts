@@ -1,7 +1,7 @@
-import type { ConsentCheckPort } from "../../app/ports.js";
+import type { ConsentCheckPort } from "../../features/sessions/ports.js";
 
 /**
- * ConsentCheckPort over FHIR R4 search (contract §7): consent is on file when
+ * ConsentCheckPort over FHIR R4 search: consent is on file when
  * `Consent?patient=Patient/{id}&status=active` returns at least one entry.
  */
 export class FhirConsentCheck implements ConsentCheckPort {

@@ -1,11 +1,12 @@
 import type { DocumentReference, Encounter, Resource } from "@medplum/fhirtypes";
-import type { ChartDocumentRequest, EncounterRequest, FhirGatewayPort } from "../../app/ports.js";
+import type { ChartDocumentPort, ChartDocumentRequest } from "../../features/ai-summary/ports.js";
+import type { EncounterPort, EncounterRequest } from "../../features/sessions/ports.js";
 
 export const SESSION_IDENTIFIER_SYSTEM = "urn:virtual-care:session";
 export const SUMMARY_IDENTIFIER_SYSTEM = "urn:virtual-care:ai-summary";
 
-/** FhirGatewayPort over FHIR R4 REST: conditional creates keyed by our own identifiers. */
-export class FhirGateway implements FhirGatewayPort {
+/** The FHIR R4 REST gateway (Encounter and chart document): conditional creates keyed by our own identifiers. */
+export class FhirGateway implements EncounterPort, ChartDocumentPort {
   private readonly base: string;
 
   constructor(
@@ -15,7 +16,7 @@ export class FhirGateway implements FhirGatewayPort {
     this.base = fhirBaseUrl.replace(/\/$/, "");
   }
 
-  /** Contract §9: the Encounter of a finished video visit. */
+  /** The Encounter of a finished video visit. */
   ensureEncounter(r: EncounterRequest): Promise<string> {
     const encounter: Encounter = {
       resourceType: "Encounter",

@@ -1,5 +1,5 @@
 import { fileTypeFromBuffer } from "file-type";
-import type { FileTypeDetector } from "../../app/ports.js";
+import type { FileTypeDetector } from "../../features/async-visits/ports.js";
 
 /** FileTypeDetector by magic numbers (the `file-type` library), never by name or declared type. */
 export class MagicNumberFileTypeDetector implements FileTypeDetector {

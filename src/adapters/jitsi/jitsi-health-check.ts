@@ -1,4 +1,5 @@
-import type { BackendHealth, Clock, VideoProviderHealthPort } from "../../app/ports.js";
+import type { BackendHealth, VideoProviderHealthPort } from "../../features/sessions/ports.js";
+import type { Clock } from "../../platform/ports.js";
 import type { VideoBackend } from "../../domain/tenant-config.js";
 import { resolvesToPublicAddresses } from "./address-guard.js";
 
@@ -8,7 +9,7 @@ type Health = Omit<BackendHealth, "backend">;
 
 /**
  * VideoProviderHealthPort: `GET healthUrl` (jicofo or videobridge `/about/health`) answering 2xx
- * within 2 s is healthy (contract §7); no `healthUrl` counts as healthy. Answers are reused for
+ * within 2 s is healthy; no `healthUrl` counts as healthy. Answers are reused for
  * `cacheMs`, so a burst of creates does not hammer the bridge; and at most one probe per health
  * URL is in flight: callers arriving while it runs wait for its answer (a hung bridge would
  * otherwise collect one probe per create for the whole 2 s).

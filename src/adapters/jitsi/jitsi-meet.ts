@@ -1,14 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
-import type { SecretStorePort, VideoJoinInput, VideoProviderPort } from "../../app/ports.js";
+import type { SecretStorePort } from "../../features/tenant-config/ports.js";
+import type { VideoJoinInput, VideoLinkSigner } from "../../features/join/ports.js";
+import type { RoomProvisioner } from "../../features/sessions/ports.js";
 import type { VideoBackend } from "../../domain/tenant-config.js";
 
 /**
- * VideoProviderPort for Jitsi Meet with token authentication (prosody `mod_auth_token`). Jitsi
+ * The spec's VideoProviderPort for Jitsi Meet with token authentication (prosody `mod_auth_token`). Jitsi
  * creates a room when its first participant joins, so "provisioning" is choosing an unguessable
  * room name; what guards the room is the HS256 JWT signed with the backend's app secret.
  */
-export class JitsiMeetAdapter implements VideoProviderPort {
+export class JitsiMeetAdapter implements RoomProvisioner, VideoLinkSigner {
   constructor(private readonly secrets: SecretStorePort) {}
 
   async createRoom(_backend: VideoBackend): Promise<{ roomName: string }> {

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import type { SecretStorePort } from "../../app/ports.js";
+import type { SecretStorePort } from "../../features/tenant-config/ports.js";
 
 /**
  * SecretStorePort with envelope encryption done locally: each secret gets its own random data key

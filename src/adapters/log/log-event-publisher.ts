@@ -1,7 +1,7 @@
-import type { EventPublisherPort, OutboxMessage } from "../../app/ports.js";
+import type { EventPublisherPort, OutboxMessage } from "../../workers/ports.js";
 
 /**
- * The dev sink used without NATS_URL (contract §1): it "publishes" by logging the event's type
+ * The dev sink used without NATS_URL: it "publishes" by logging the event's type
  * and id only — never `data`, which may name patients — so the embedded default drains its outbox.
  */
 export class LogEventPublisher implements EventPublisherPort {

@@ -1,7 +1,7 @@
 import { CloudEvent, HTTP } from "cloudevents";
-import type { OutboxMessage } from "../../app/ports.js";
+import type { OutboxMessage } from "../../workers/ports.js";
 
-/** Contract §8: every event this service publishes names itself with this source. */
+/** Every event this service publishes names itself with this source. */
 export const EVENT_SOURCE = "/virtual-care";
 
 /**

@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 
-/** Contract §8: the streams this service publishes to, created when missing. */
+/** The streams (docs/asyncapi.yaml) this service publishes to, created when missing. */
 export const STREAMS = {
   virtualCare: { name: "VIRTUAL_CARE", subjects: ["virtualcare.>"] },
   audit: { name: "AUDIT", subjects: ["audit.virtualcare.>"] },

@@ -1,10 +1,10 @@
 import { NoRespondersError, headers } from "@nats-io/transport-node";
-import type { EventPublisherPort, OutboxMessage } from "../../app/ports.js";
+import type { EventPublisherPort, OutboxMessage } from "../../workers/ports.js";
 import { toCloudEvent } from "./cloud-event.js";
 import { ensureStream, STREAMS, type NatsClient } from "./nats-client.js";
 
 /**
- * EventPublisherPort on NATS JetStream (spec §3 nats-event-publisher): the CloudEvent goes to the
+ * EventPublisherPort on NATS JetStream (the spec's nats-event-publisher adapter): the CloudEvent goes to the
  * subject named by its type, with `Nats-Msg-Id` = event id so the stream drops a re-relay.
  */
 export class NatsEventPublisher implements EventPublisherPort {

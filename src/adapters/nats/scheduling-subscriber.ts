@@ -1,6 +1,6 @@
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, type ConsumerMessages, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
-import type { EventOutcome, IncomingEvent } from "../../app/handle-appointment-event.js";
+import type { EventOutcome, IncomingEvent } from "../../features/scheduling/ports.js";
 import { backoffMs, errorSummary, pause, type WorkerLog } from "../../workers/backoff.js";
 import { parseCloudEvent } from "./cloud-event.js";
 import { ensureStream, isApiError, STREAMS, type NatsClient } from "./nats-client.js";

@@ -1,5 +1,6 @@
 import { and, asc, eq, getTableColumns, inArray, isNull, lte, notInArray, or, sql, type SQL } from "drizzle-orm";
-import type { AiSummaryRepository, OutboxWriter } from "../../app/ports.js";
+import type { AiSummaryRepository } from "../../features/ai-summary/ports.js";
+import type { OutboxWriter } from "../../platform/ports.js";
 import { AiSummary, type AiSummaryState } from "../../domain/ai-summary.js";
 import { DomainError } from "../../domain/errors.js";
 import type { Db } from "./database.js";

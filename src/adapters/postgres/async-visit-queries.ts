@@ -1,5 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
-import type { AsyncVisitQueries } from "../../app/ports.js";
+import type { AsyncVisitQueries } from "../../features/async-visits/ports.js";
 import type { AsyncVisitState } from "../../domain/async-visit.js";
 import { loadAsyncVisit } from "./async-visit-repository.js";
 import type { Db } from "./database.js";

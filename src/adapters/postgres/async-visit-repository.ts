@@ -1,5 +1,6 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { AsyncVisitRepository, NewAttachment, OutboxWriter } from "../../app/ports.js";
+import type { AsyncVisitRepository, NewAttachment } from "../../features/async-visits/ports.js";
+import type { OutboxWriter } from "../../platform/ports.js";
 import { AsyncVisit, type AsyncVisitState } from "../../domain/async-visit.js";
 import { DomainError } from "../../domain/errors.js";
 import { createHash } from "node:crypto";

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import type { IdempotencyStore, IdempotentResponse } from "../../app/ports.js";
+import type { IdempotencyStore, IdempotentResponse } from "../../features/sessions/ports.js";
 import type { Db } from "./database.js";
 import { idempotencyKeys } from "./schema.js";
 

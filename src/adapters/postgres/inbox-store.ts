@@ -1,15 +1,17 @@
 import { and, eq } from "drizzle-orm";
-import { InboxDuplicateError, type Clock, type InboxEntry, type InboxPort, type UnitOfWork } from "../../app/ports.js";
+import { InboxDuplicateError, type InboxEntry, type InboxPort } from "../../features/scheduling/ports.js";
+import type { Clock } from "../../platform/ports.js";
 import type { Db } from "./database.js";
 import { inbox } from "./schema.js";
-import { transactionContext } from "./unit-of-work.js";
+import { transactionContext, type TransactionContext } from "./unit-of-work.js";
+import type { UnitOfWork } from "../../platform/ports.js";
 
 /**
  * The consumer half of exactly-once: the inbox row is inserted first in the same transaction as
  * the event's effect. A concurrent delivery of the same event blocks on the primary key until the
  * first commits, then inserts nothing and rolls its own effect back.
  */
-export class PostgresInbox implements InboxPort {
+export class PostgresInbox implements InboxPort<UnitOfWork<TransactionContext>> {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -23,7 +25,7 @@ export class PostgresInbox implements InboxPort {
     return rows.length > 0;
   }
 
-  unitOfWork(entry: InboxEntry): UnitOfWork {
+  unitOfWork(entry: InboxEntry): UnitOfWork<TransactionContext> {
     return {
       run: (work) =>
         this.db.transaction(async (tx) => {

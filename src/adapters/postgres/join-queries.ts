@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import type { JoinQueries, JoinState } from "../../app/ports.js";
+import type { JoinQueries, JoinState } from "../../features/join/ports.js";
 import type { Participant } from "../../domain/participant.js";
 import type { SessionStatus } from "../../domain/session.js";
 import type { TenantConfig } from "../../domain/tenant-config.js";

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, or, type SQL } from "drizzle-orm";
-import type { OfflineQueuePort, QueuedAsyncVisit } from "../../app/ports.js";
+import type { OfflineQueuePort, QueuedAsyncVisit } from "../../features/async-visits/ports.js";
 import type { Db } from "./database.js";
 import { asyncVisitQueue } from "./schema.js";
 

@@ -1,7 +1,7 @@
 import { asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import pg from "pg";
-import type { OutboxMessage, OutboxRelayStore } from "../../app/ports.js";
+import type { OutboxMessage, OutboxRelayStore } from "../../workers/ports.js";
 import { pause } from "../../workers/backoff.js";
 import { clientConfig, DEFAULT_TUNING, endClient, GuardedClient, type ConnectionTuning } from "./connection.js";
 import type { Db } from "./database.js";

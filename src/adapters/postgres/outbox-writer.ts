@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Clock, OutboxWriter } from "../../app/ports.js";
+import type { Clock, OutboxWriter } from "../../platform/ports.js";
 import type { DomainEvent } from "../../domain/events.js";
 import type { Db } from "./database.js";
 import { placeholders, StatementCache, suffixed } from "./built-statement.js";

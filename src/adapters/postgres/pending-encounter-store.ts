@@ -1,5 +1,5 @@
 import { and, asc, eq, isNull, notInArray, type SQL } from "drizzle-orm";
-import type { PendingEncounterStore } from "../../app/ports.js";
+import type { PendingEncounterStore } from "../../features/sessions/ports.js";
 import type { Db } from "./database.js";
 import { sessions } from "./schema.js";
 import { isUuid } from "./session-repository.js";

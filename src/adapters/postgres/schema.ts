@@ -46,7 +46,7 @@ export const sessions = pgTable(
     index("virtual_sessions_tenant_start_idx").on(t.tenantId, t.scheduledStart.desc(), t.id.desc()),
     index("virtual_sessions_tenant_patient_idx").on(t.tenantId, t.patientId, t.scheduledStart.desc()),
     index("virtual_sessions_tenant_provider_idx").on(t.tenantId, t.providerId, t.scheduledStart.desc()),
-    // Contract §3: one appointment yields at most one session per tenant.
+    // One appointment yields at most one session per tenant.
     uniqueIndex("virtual_sessions_tenant_appointment_uq")
       .on(t.tenantId, t.appointmentId)
       .where(sql`${t.appointmentId} is not null`),

@@ -1,14 +1,11 @@
 import { and, desc, eq, getTableColumns, gte, inArray, lt, or, sql, type SQL } from "drizzle-orm";
-import type { SessionListFilter, SessionQueries } from "../../app/ports.js";
+import type { SessionListFilter, SessionQueries } from "../../features/sessions/ports.js";
 import type { Participant } from "../../domain/participant.js";
 import type { SessionState } from "../../domain/session.js";
 import type { Db } from "./database.js";
 import { sessions } from "./schema.js";
 import { isUuid } from "./session-repository.js";
-import { toSessionState, type SessionRow } from "./session-rows.js";
-
-/** A participant as the read statement returns it: one JSON array per participant, in this order. */
-type ParticipantTuple = [string, string, string, string | null, string, string | null, string | null, string | null];
+import { participantFromJson, toSessionState, type SessionRow } from "./session-rows.js";
 
 /**
  * The session's participants as one JSON column of the session row, in invitation order: a
@@ -18,31 +15,16 @@ type ParticipantTuple = [string, string, string, string | null, string, string |
  */
 // Written out (not drizzle column references): drizzle prints columns of a single-table select
 // unqualified, which inside this subquery would bind to session_participants on both sides.
-const participantsJson = sql<ParticipantTuple[]>`coalesce((${sql.raw(
-  'select json_agg(json_build_array(p."id", p."role", p."display_name", p."external_id", p."status", p."waiting_since", p."admitted_at", p."removed_at") order by p."position") ' +
+const participantsJson = sql<Record<string, unknown>[]>`coalesce((${sql.raw(
+  'select json_agg(p order by p."position") ' +
     'from "session_participants" p where p."session_id" = "virtual_sessions"."id" and p."tenant_id" = "virtual_sessions"."tenant_id"',
 )}), '[]'::json)`;
 
 const withParticipants = { ...getTableColumns(sessions), participants: participantsJson };
-type ReadRow = SessionRow & { participants: ParticipantTuple[] };
-
-const date = (value: string | null): Date | null => (value === null ? null : new Date(value));
+type ReadRow = SessionRow & { participants: Record<string, unknown>[] };
 
 function toState(row: ReadRow): SessionState {
-  const state = toSessionState(row, []);
-  state.participants = row.participants.map(
-    ([id, role, displayName, externalId, status, waitingSince, admittedAt, removedAt]): Participant => ({
-      id,
-      role: role as Participant["role"],
-      displayName,
-      externalId,
-      status: status as Participant["status"],
-      waitingSince: date(waitingSince),
-      admittedAt: date(admittedAt),
-      removedAt: date(removedAt),
-    }),
-  );
-  return state;
+  return { ...toSessionState(row, []), participants: row.participants.map(participantFromJson) };
 }
 
 /**

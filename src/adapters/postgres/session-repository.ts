@@ -1,11 +1,11 @@
 import { and, count, eq, gt, inArray, lt, sql } from "drizzle-orm";
-import type { VirtualSessionRepository, OutboxWriter } from "../../app/ports.js";
+import type { VirtualSessionRepository, OutboxWriter } from "../../platform/ports.js";
 import { DomainError } from "../../domain/errors.js";
 import { VirtualSession } from "../../domain/session.js";
 import { placeholders, StatementCache, suffixed } from "./built-statement.js";
 import { pgErrorCode, type Db } from "./database.js";
 import { participants, sessions } from "./schema.js";
-import { loadParticipants, participantRows, sessionColumns, toSessionState, type SessionRow } from "./session-rows.js";
+import { loadParticipants, mutableParticipantColumns, participantRows, sessionColumns, toSessionState, type SessionRow } from "./session-rows.js";
 
 /** The create path's INSERTs, built once per shape (built-statement.ts). */
 const statements = new StatementCache();
@@ -81,13 +81,7 @@ export class PostgresSessionRepository implements VirtualSessionRepository {
         .values(rows)
         .onConflictDoUpdate({
           target: participants.id,
-          set: {
-            status: sql`excluded.status`,
-            displayName: sql`excluded.display_name`,
-            waitingSince: sql`excluded.waiting_since`,
-            admittedAt: sql`excluded.admitted_at`,
-            removedAt: sql`excluded.removed_at`,
-          },
+          set: mutableParticipantColumns,
         });
     }
     await this.outbox.add(session.pullEvents());

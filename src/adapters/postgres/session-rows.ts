@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, inArray, sql } from "drizzle-orm";
 import type { Participant } from "../../domain/participant.js";
 import type { SessionState, SessionStatus } from "../../domain/session.js";
 import type { Db } from "./database.js";
@@ -33,18 +33,36 @@ export function toSessionState(row: SessionRow, people: ParticipantRow[]): Sessi
   };
 }
 
+/** The row's own columns are the participant's fields: adding one to both needs no mapping here. */
 export function toParticipant(row: ParticipantRow): Participant {
-  return {
-    id: row.id,
-    role: row.role as Participant["role"],
-    displayName: row.displayName,
-    externalId: row.externalId,
-    status: row.status as Participant["status"],
-    waitingSince: row.waitingSince,
-    admittedAt: row.admittedAt,
-    removedAt: row.removedAt,
-  };
+  const { sessionId: _session, tenantId: _tenant, position: _position, ...participant } = row;
+  return participant as Participant;
 }
+
+/**
+ * A participant as `json_agg` of its row returns it (snake_case keys, times as strings), read
+ * through the table's own column list, so a new column needs no change here either.
+ */
+export function participantFromJson(json: Record<string, unknown>): Participant {
+  const row: Record<string, unknown> = {};
+  for (const [key, name, isDate] of participantJsonColumns) {
+    const value = json[name] ?? null;
+    row[key] = isDate && value !== null ? new Date(value as string) : value;
+  }
+  return toParticipant(row as ParticipantRow);
+}
+
+/** [field, column name, is a timestamp], read once: the list is walked for every participant read. */
+const participantJsonColumns: ReadonlyArray<readonly [string, string, boolean]> = Object.entries(getTableColumns(participants)).map(
+  ([key, column]) => [key, column.name, column.dataType === "date"] as const,
+);
+
+/** Participant columns a later save may change (the rest is fixed when the participant is invited). */
+export const mutableParticipantColumns = Object.fromEntries(
+  Object.entries(getTableColumns(participants))
+    .filter(([key]) => !["id", "sessionId", "tenantId", "position", "role", "externalId"].includes(key))
+    .map(([key, column]) => [key, sql.raw(`excluded."${column.name}"`)]),
+);
 
 /** Columns written on insert and on every save (everything but the key and tenant). */
 export function sessionColumns(s: SessionState) {
@@ -71,19 +89,7 @@ export function sessionColumns(s: SessionState) {
 }
 
 export function participantRows(s: SessionState): Array<typeof participants.$inferInsert> {
-  return s.participants.map((p, position) => ({
-    id: p.id,
-    sessionId: s.id,
-    tenantId: s.tenantId,
-    position,
-    role: p.role,
-    displayName: p.displayName,
-    externalId: p.externalId,
-    status: p.status,
-    waitingSince: p.waitingSince,
-    admittedAt: p.admittedAt,
-    removedAt: p.removedAt,
-  }));
+  return s.participants.map((p, position) => ({ ...p, sessionId: s.id, tenantId: s.tenantId, position }));
 }
 
 /** Participants of several sessions in one query, grouped by session id, in invitation order. */

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import type { TenantConfigRepository } from "../../app/ports.js";
+import type { TenantConfigRepository } from "../../platform/ports.js";
 import { DomainError } from "../../domain/errors.js";
 import type { TenantConfig } from "../../domain/tenant-config.js";
 import type { Db } from "./database.js";

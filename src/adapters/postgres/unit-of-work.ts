@@ -1,25 +1,40 @@
-import { sql } from "drizzle-orm";
-import type { AuditEntry, AuditPort, Clock, TransactionContext, UnitOfWork } from "../../app/ports.js";
-import { auditEvent } from "../../app/audit.js";
+import type { AiSummaryTx } from "../../features/ai-summary/ports.js";
+import type { AsyncVisitTx } from "../../features/async-visits/ports.js";
+import type { SessionsTx } from "../../features/sessions/ports.js";
+import { auditEvent } from "../../platform/audit.js";
+import type { AuditEntry, AuditPort, Clock, UnitOfWork } from "../../platform/ports.js";
+import { PostgresAiSummaryRepository } from "./ai-summary-repository.js";
+import { PostgresAsyncVisitRepository } from "./async-visit-repository.js";
+import { placeholders, StatementCache } from "./built-statement.js";
 import type { Db } from "./database.js";
 import { PostgresIdempotencyStore } from "./idempotency-store.js";
+import { PostgresOfflineQueue } from "./offline-queue.js";
 import { outboxRow, PostgresOutboxWriter } from "./outbox-writer.js";
+import { PostgresPendingEncounterStore } from "./pending-encounter-store.js";
 import { outbox } from "./schema.js";
 import { PostgresSessionRepository } from "./session-repository.js";
 import { PostgresTenantConfigRepository } from "./tenant-config-repository.js";
 
-/** Builds the transaction-scoped repositories, all on one transaction. */
+/** Every feature's stores on one transaction: each use case sees the part its `…Tx` port names. */
+export type TransactionContext = SessionsTx & AiSummaryTx & AsyncVisitTx;
+
+/** Builds the transaction-scoped stores, all on the transaction `db`. */
 export function transactionContext(db: Db, clock: Clock): TransactionContext {
   const outbox = new PostgresOutboxWriter(db, clock);
   return {
     sessions: new PostgresSessionRepository(db, outbox),
     tenantConfigs: new PostgresTenantConfigRepository(db),
     outbox,
+    audit: new OutboxAudit(db, clock),
     idempotency: new PostgresIdempotencyStore(db),
+    pendingEncounters: new PostgresPendingEncounterStore(db),
+    aiSummaries: new PostgresAiSummaryRepository(db, outbox),
+    asyncVisits: new PostgresAsyncVisitRepository(db, outbox),
+    offlineQueue: new PostgresOfflineQueue(db),
   };
 }
 
-export class PostgresUnitOfWork implements UnitOfWork {
+export class PostgresUnitOfWork implements UnitOfWork<TransactionContext> {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -31,28 +46,22 @@ export class PostgresUnitOfWork implements UnitOfWork {
 }
 
 /**
- * AuditPort for entries outside a command's transaction (reads, refusals): written to the outbox
- * table, so they are as durable as any event and reach the AUDIT stream through the relay.
+ * The one AuditPort: an audit entry as an outbox row, so it is as durable as any event and reaches
+ * the AUDIT stream through the relay. On the pool (reads, refusals at the edge) it commits on its
+ * own; on a transaction (`transactionContext`) it commits with the change it records.
  */
 export class OutboxAudit implements AuditPort {
-  // Every read of patient data writes one of these, so it is prepared once (as the hot reads in
-  // session-queries.ts are): the same INSERT the outbox writer builds, without rebuilding it.
-  private readonly insert;
-
   constructor(
-    db: Db,
+    private readonly db: Db,
     private readonly clock: Clock,
-  ) {
-    const p = (name: string) => sql.placeholder(name);
-    this.insert = db
-      .insert(outbox)
-      .values({ id: p("id"), tenantId: p("tenantId"), aggregateType: p("aggregateType"), aggregateId: p("aggregateId"), type: p("type"), data: p("data"), occurredAt: p("occurredAt") })
-      .onConflictDoNothing({ target: outbox.id })
-      .prepare("vcs_audit_insert");
-  }
+  ) {}
 
   async record(entry: AuditEntry): Promise<void> {
     const now = this.clock.now();
-    await this.insert.execute(outboxRow(auditEvent(entry, now), now));
+    const row = outboxRow(auditEvent(entry, now), now);
+    // Every read of patient data writes one of these: one named statement, its text built once.
+    await auditStatements.run(this.db, "vcs_audit_insert", (db) => db.insert(outbox).values(placeholders(row)).onConflictDoNothing({ target: outbox.id }), row);
   }
 }
+
+const auditStatements = new StatementCache();

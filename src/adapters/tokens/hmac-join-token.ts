@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { JoinTokenClaims, JoinTokenSignerPort } from "../../app/ports.js";
+import type { JoinTokenClaims, JoinTokenSignerPort } from "../../features/join/ports.js";
 import { DomainError } from "../../domain/errors.js";
 
 export interface JoinTokenKey {
@@ -19,7 +19,7 @@ const VERSION = 1;
 const LABEL = "vcs-join-token";
 
 /**
- * `kid:base64key[,kid:base64key…]` (contract §1), read strictly: a typo in a production key list
+ * `kid:base64key[,kid:base64key…]` (JOIN_TOKEN_KEYS), read strictly: a typo in a production key list
  * must stop the service at start, not surface later as every patient's link failing.
  */
 export function parseJoinTokenKeys(raw: string): JoinTokenKey[] {

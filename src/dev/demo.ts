@@ -1,0 +1,40 @@
+import { randomUUID } from "node:crypto";
+import { SignJWT } from "jose";
+import { LocalKmsSecretStore } from "../adapters/kms/local-kms-secret-store.js";
+import { PostgresTenantConfigRepository } from "../adapters/postgres/tenant-config-repository.js";
+import { OutboxAudit, PostgresUnitOfWork } from "../adapters/postgres/unit-of-work.js";
+import { UpdateTenantConfig } from "../features/tenant-config/update-tenant-config.js";
+import type { Clock } from "../platform/ports.js";
+import { devSecret } from "./dev-secrets.js";
+
+/**
+ * The embedded quick start only (no DATABASE_URL, no auth setting): a demo tenant and a bearer
+ * token to try the API with. Never used when the service is configured for real.
+ */
+export const DEMO_TENANT = "demo-clinic";
+
+/** The demo tenant: licensed, no consent needed, one public Jitsi backend. Created once. */
+export async function seedDemoTenant(db: ConstructorParameters<typeof PostgresUnitOfWork>[0], dataDir: string, clock: Clock): Promise<void> {
+  if (await new PostgresTenantConfigRepository(db).get(DEMO_TENANT)) return;
+  const secrets = new LocalKmsSecretStore(devSecret(dataDir, "kms-master-key"));
+  await new UpdateTenantConfig({ uow: new PostgresUnitOfWork(db, clock), secrets, audit: new OutboxAudit(db, clock), clock }).execute(
+    { kind: "system", tenantId: DEMO_TENANT, name: "demo-seed" },
+    {
+      licensed: true,
+      consentRequired: false,
+      videoBackends: [
+        { name: "public-jitsi", provider: "jitsi", domain: "meet.jit.si", appId: "demo", secret: randomUUID() + randomUUID() },
+      ],
+    },
+  );
+}
+
+/** A staff bearer token signed with the dev HS256 secret (printed by `npm start`, used by tests). */
+export async function devToken(secret: string, tenantId: string, roles: string[], days = 30): Promise<string> {
+  return new SignJWT({ tenant_id: tenantId, roles })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject("dev-user")
+    .setIssuedAt()
+    .setExpirationTime(`${days}d`)
+    .sign(new TextEncoder().encode(secret));
+}

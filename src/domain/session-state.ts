@@ -1,0 +1,66 @@
+import type { NewParticipant, Participant } from "./participant.js";
+
+/** The session's state and its state machine, apart from the aggregate that enforces them. */
+export type SessionStatus = "scheduled" | "in_progress" | "fallback" | "ended" | "cancelled";
+export const sessionStatuses: readonly SessionStatus[] = ["scheduled", "in_progress", "fallback", "ended", "cancelled"];
+
+/** The session state machine (docs/architecture.md). `ended` and `cancelled` are final. */
+const transitions: Record<SessionStatus, readonly SessionStatus[]> = {
+  scheduled: ["in_progress", "fallback", "cancelled"],
+  in_progress: ["fallback", "ended"],
+  fallback: ["ended"],
+  ended: [],
+  cancelled: [],
+};
+
+export const canTransition = (from: SessionStatus, to: SessionStatus): boolean => transitions[from].includes(to);
+export const isFinal = (s: SessionStatus): boolean => transitions[s].length === 0;
+
+export interface VideoRoom {
+  backend: string;
+  provider: "jitsi";
+  domain: string;
+  roomName: string;
+}
+
+export interface Fallback {
+  reason: string;
+  measuredKbps: number | null;
+  initiatedAt: Date;
+}
+
+export interface SessionState {
+  id: string;
+  tenantId: string;
+  status: SessionStatus;
+  patientId: string;
+  providerId: string;
+  appointmentId: string | null;
+  scheduledStart: Date;
+  scheduledEnd: Date;
+  video: VideoRoom;
+  encounterId: string | null;
+  cancelReason: string | null;
+  fallback: Fallback | null;
+  startedAt: Date | null;
+  endedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+  participants: Participant[];
+}
+
+export interface ScheduleInput {
+  id: string;
+  tenantId: string;
+  patientId: string;
+  providerId: string;
+  appointmentId: string | null;
+  scheduledStart: Date;
+  scheduledEnd: Date;
+  video: VideoRoom;
+  participants: Array<NewParticipant & { id: string }>;
+  maxParticipants: number;
+  now: Date;
+}
+

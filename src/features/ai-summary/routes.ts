@@ -1,0 +1,134 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import type { AcceptAiSummary } from "./accept-ai-summary.js";
+import type { GetAiSummary } from "./get-ai-summary.js";
+import type { RejectAiSummary } from "./reject-ai-summary.js";
+import type { RequestAiSummary } from "./request-ai-summary.js";
+import { DomainError, validationFailed } from "../../domain/errors.js";
+import { AcceptBody, AiSummary, RejectBody, TranscriptBody } from "./schemas.js";
+import { errorResponses } from "../../platform/schemas.js";
+import { SessionIdParams } from "../../platform/session-view.js";
+import type { HttpFeature } from "../../http/app.js";
+
+export interface AiSummaryServices {
+  requestAiSummary: RequestAiSummary;
+  getAiSummary: GetAiSummary;
+  acceptAiSummary: AcceptAiSummary;
+  rejectAiSummary: RejectAiSummary;
+}
+
+/** Recordings may be larger than JSON bodies: OpenAI's transcription endpoint takes up to 25 MB. */
+export const AUDIO_LIMIT_BYTES = 25 * 1024 * 1024;
+
+const tags = ["ai-summary"];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const checkSessionId = (data: unknown) =>
+  UUID.test(String((data as { id?: unknown }).id)) ? true : { error: validationFailed("the session id must be a UUID", [{ path: "/id", message: "must be a uuid" }]) };
+const security = [{ bearerAuth: [] }];
+
+/** Registered through `HttpOptions.plugins` (prefix /v1). */
+export function aiSummaryRoutes(services: AiSummaryServices): HttpFeature {
+  return {
+    routes: async (instance) => {
+      const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+      // onRequest: the token is checked before any body is read or validated.
+      app.addHook("onRequest", app.authenticateStaff);
+      // Raw audio bodies, in this plugin only (the rest of the API stays JSON with its 1 MiB limit).
+      app.addContentTypeParser(/^audio\/[a-z0-9.+-]+$/i, { parseAs: "buffer", bodyLimit: AUDIO_LIMIT_BYTES }, (_req, body, done) => done(null, body));
+      app.setErrorHandler((err, _req, reply) => {
+        // Rethrown to the app's handler, with the limit of this route rather than the global one.
+        if ((err as { code?: string }).code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+          throw new DomainError("PAYLOAD_TOO_LARGE", "the recording is larger than 25 MB");
+        }
+        throw err;
+      });
+      const view = { 200: AiSummary, 202: AiSummary };
+
+      app.post(
+        "/sessions/:id/ai-summary/transcript",
+        {
+          schema: {
+            tags,
+            security,
+            summary: "Hand in the visit transcript as text (drafting starts once the visit has ended)",
+            params: SessionIdParams,
+            body: TranscriptBody,
+            response: { 202: view[202], ...errorResponses(400, 401, 403, 404, 409) },
+          },
+        },
+        async (req, reply) => reply.code(202).send(await services.requestAiSummary.execute(req.actor, req.params.id, { kind: "text", text: req.body.text })),
+      );
+
+      app.post(
+        "/sessions/:id/ai-summary/audio",
+        {
+          bodyLimit: AUDIO_LIMIT_BYTES,
+          // The binary body below documents the upload; the parser above already bounds it.
+          validatorCompiler: ({ httpPart }) => (httpPart === "params" ? checkSessionId : () => true),
+          schema: {
+            tags,
+            security,
+            summary: "Hand in the visit recording (audio/*, up to 25 MB) for transcription",
+            params: SessionIdParams,
+            consumes: ["audio/mpeg", "audio/wav", "audio/webm", "audio/mp4", "audio/ogg"],
+            body: Type.Unsafe<Buffer>({ type: "string", format: "binary", description: "the recording, up to 25 MB" }),
+            response: { 202: view[202], ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+          },
+        },
+        async (req, reply) => {
+          const data = req.body as unknown;
+          if (!Buffer.isBuffer(data) || data.length === 0) {
+            throw new DomainError("VALIDATION_FAILED", "send the recording as the body with an audio/* content type");
+          }
+          const contentType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+          return reply.code(202).send(await services.requestAiSummary.execute(req.actor, req.params.id, { kind: "audio", data, contentType }));
+        },
+      );
+
+      app.get(
+        "/sessions/:id/ai-summary",
+        {
+          schema: {
+            tags,
+            security,
+            summary: "Read the visit's AI summary draft and its status",
+            params: SessionIdParams,
+            response: { 200: view[200], ...errorResponses(400, 401, 403, 404) },
+          },
+        },
+        (req) => services.getAiSummary.execute(req.actor, req.params.id),
+      );
+
+      app.post(
+        "/sessions/:id/ai-summary/accept",
+        {
+          schema: {
+            tags,
+            security,
+            summary: "Accept the draft, optionally edited (AcceptAiSummary; clinicians only)",
+            description: "The accepted text becomes a FHIR DocumentReference in the patient's chart. Accepting twice answers 409.",
+            params: SessionIdParams,
+            body: Type.Optional(AcceptBody),
+            response: { 200: view[200], ...errorResponses(400, 401, 403, 404, 409) },
+          },
+        },
+        (req) => services.acceptAiSummary.execute(req.actor, req.params.id, req.body?.text),
+      );
+
+      app.post(
+        "/sessions/:id/ai-summary/reject",
+        {
+          schema: {
+            tags,
+            security,
+            summary: "Reject the draft: nothing reaches the chart",
+            params: SessionIdParams,
+            body: Type.Optional(RejectBody),
+            response: { 200: view[200], ...errorResponses(400, 401, 403, 404, 409) },
+          },
+        },
+        (req) => services.rejectAiSummary.execute(req.actor, req.params.id, req.body?.reason),
+      );
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { HttpFeature } from "../../http/app.js";
+import type { UnitOfWork } from "../../platform/ports.js";
+import type { SharedDeps } from "../../platform/wiring.js";
+import { AcceptAiSummary } from "./accept-ai-summary.js";
+import { AiSummaryPipeline } from "./ai-summary-pipeline.js";
+import { GetAiSummary } from "./get-ai-summary.js";
+import type { AiGatewayPort, AiSummaryTx, ChartDocumentPort } from "./ports.js";
+import { RejectAiSummary } from "./reject-ai-summary.js";
+import { RequestAiSummary } from "./request-ai-summary.js";
+import { aiSummaryRoutes } from "./routes.js";
+
+export interface AiSummaryDeps extends SharedDeps {
+  uow: UnitOfWork<AiSummaryTx>;
+  /** Null when no AI gateway is configured (AI_GATEWAY_URL unset): the routes answer 403. */
+  gateway: AiGatewayPort | null;
+  chart: ChartDocumentPort;
+  /** Starts drafting soon, off the request path (the worker that runs the pipeline). */
+  kick: () => void;
+}
+
+/** The AI summary feature: its routes, and the pipeline the background worker runs. */
+export function aiSummaryFeature(d: AiSummaryDeps): { http: HttpFeature; pipeline: AiSummaryPipeline } {
+  const pipeline = new AiSummaryPipeline({
+    uow: d.uow,
+    ai: d.gateway,
+    chart: d.chart,
+    clock: d.clock,
+    onFailure: (summaryId, step, err) => d.report("AI summary step failed; it is retried", { summaryId, step }, err),
+  });
+  const http = aiSummaryRoutes({
+    requestAiSummary: new RequestAiSummary({ ...d, gatewayConfigured: d.gateway !== null }),
+    getAiSummary: new GetAiSummary(d),
+    acceptAiSummary: new AcceptAiSummary({ ...d, pipeline }),
+    rejectAiSummary: new RejectAiSummary(d),
+  });
+  return { http, pipeline };
+}

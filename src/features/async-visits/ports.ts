@@ -1,0 +1,48 @@
+/** Ports of store-and-forward (async) visits. */
+import type { AsyncVisit, AsyncVisitState } from "../../domain/async-visit.js";
+import type { CommandTx } from "../../platform/ports.js";
+
+/** Recognises a file by its bytes (never by its declared type or name). */
+export interface FileTypeDetector {
+  /** The MIME type the content really has, or null when unrecognised. */
+  detect(data: Uint8Array): Promise<string | null>;
+}
+
+export interface NewAttachment {
+  id: string;
+  position: number;
+  contentType: string;
+  filename: string;
+  data: Uint8Array;
+}
+
+export interface AsyncVisitRepository {
+  insert(visit: AsyncVisit, attachments: NewAttachment[]): Promise<void>;
+  findById(tenantId: string, id: string): Promise<AsyncVisit | null>;
+  save(visit: AsyncVisit, expectedVersion: number): Promise<void>;
+}
+
+export interface QueuedAsyncVisit {
+  visitId: string;
+  providerId: string;
+  enqueuedAt: Date;
+}
+
+/** Store-and-forward work waiting for a provider (the spec's OfflineQueuePort). */
+export interface OfflineQueuePort {
+  enqueue(tenantId: string, item: QueuedAsyncVisit): Promise<void>;
+  /** Oldest first; `after` is the last item of the previous page. */
+  pending(tenantId: string, filter: { providerId?: string; limit: number; after?: { enqueuedAt: Date; visitId: string } }): Promise<QueuedAsyncVisit[]>;
+  remove(tenantId: string, visitId: string): Promise<void>;
+}
+
+export interface AsyncVisitTx extends CommandTx {
+  asyncVisits: AsyncVisitRepository;
+  offlineQueue: OfflineQueuePort;
+}
+
+/** Read side of async visits: metadata and text, attachment bytes only on request. */
+export interface AsyncVisitQueries {
+  getMany(tenantId: string, ids: readonly string[]): Promise<AsyncVisitState[]>;
+  attachment(tenantId: string, visitId: string, attachmentId: string): Promise<{ contentType: string; filename: string; data: Uint8Array } | null>;
+}

@@ -1,0 +1,176 @@
+import multipart from "@fastify/multipart";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import type { Actor } from "../../platform/ports.js";
+import type { FastifyRequest } from "fastify";
+import type { GetAsyncVisitAttachment, ListPendingAsyncVisits } from "./list-pending-async-visits.js";
+import type { ReviewAsyncVisit } from "./review-async-visit.js";
+import type { AsyncVisitCommand, SubmitAsyncVisit } from "./submit-async-visit.js";
+import { ASYNC_VISIT_LIMITS } from "../../domain/async-visit.js";
+import { DomainError, validationFailed } from "../../domain/errors.js";
+import { AsyncVisit, AsyncVisitForm, AsyncVisitListQuery } from "./schemas.js";
+import { errorResponses } from "../../platform/schemas.js";
+import type { HttpFeature } from "../../http/app.js";
+
+export interface AsyncVisitServices {
+  submitAsyncVisit: SubmitAsyncVisit;
+  listPendingAsyncVisits: ListPendingAsyncVisits;
+  reviewAsyncVisit: ReviewAsyncVisit;
+  getAsyncVisitAttachment: GetAsyncVisitAttachment;
+}
+
+export interface AsyncVisitRouteOptions {
+  /**
+   * The patient path: a join token (X-Join-Token) read into a participant actor. Without the
+   * header, or without this option, the submitter must be staff with a bearer token.
+   */
+  participantFromJoinToken?: (token: string) => Actor;
+}
+
+/**
+ * This route's own size limit, instead of the global 1 MiB JSON limit: 5 attachments of 5 MB plus
+ * the text and multipart framing. Each part is limited as it streams in.
+ */
+export const ASYNC_VISIT_BODY_LIMIT = ASYNC_VISIT_LIMITS.maxAttachments * ASYNC_VISIT_LIMITS.maxAttachmentBytes + 1024 * 1024;
+const FIELDS = new Set(["patientId", "providerId", "sessionId", "text"]);
+
+const tags = ["async-visits"];
+const security = [{ bearerAuth: [] }];
+const VisitIdParams = Type.Object({ id: Type.String({ format: "uuid" }) });
+
+export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVisitRouteOptions = {}): HttpFeature {
+  return {
+    routes: async (instance) => {
+      const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+      await app.register(multipart, { throwFileSizeLimit: true });
+      const fromJoinToken = options.participantFromJoinToken;
+      const authenticateSubmitter = async (req: FastifyRequest) => {
+        const token = req.headers["x-join-token"];
+        if (fromJoinToken && typeof token === "string") req.actor = fromJoinToken(token);
+        else await app.authenticateStaff(req);
+      };
+
+      app.post(
+        "/async-visits",
+        {
+          onRequest: authenticateSubmitter,
+          bodyLimit: ASYNC_VISIT_BODY_LIMIT,
+          // The form below documents the request; the handler validates the stream part by part.
+          validatorCompiler: () => () => true,
+          schema: {
+            tags,
+            security: [{ bearerAuth: [] }, { joinToken: [] }],
+            summary: "Submit a store-and-forward visit (SubmitAsyncVisit)",
+            description:
+              "multipart/form-data: `text` (≤ 10,000 characters) and up to 5 `attachments` (JPEG, PNG or PDF, ≤ 5 MB each). " +
+              "Types are recognised by their bytes; a declared type or file name that disagrees is refused. Body limit: 26 MiB.",
+            consumes: ["multipart/form-data"],
+            body: AsyncVisitForm,
+            response: { 201: Type.Object({ id: Type.String({ format: "uuid" }), status: Type.String() }), ...errorResponses(400, 401, 403, 404, 409, 413) },
+          },
+        },
+        async (req, reply) => {
+          const command = await readForm(req);
+          return reply.code(201).send(await services.submitAsyncVisit.execute(req.actor, command));
+        },
+      );
+
+      app.get(
+        "/async-visits",
+        {
+          onRequest: app.authenticateStaff,
+          schema: {
+            tags,
+            security,
+            summary: "Async visits waiting for review, oldest first",
+            querystring: AsyncVisitListQuery,
+            response: { 200: Type.Object({ items: Type.Array(AsyncVisit), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses(400, 401, 403) },
+          },
+        },
+        (req) => services.listPendingAsyncVisits.execute(req.actor, req.query),
+      );
+
+      app.post(
+        "/async-visits/:id/review",
+        {
+          onRequest: app.authenticateStaff,
+          schema: { tags, security, summary: "Mark an async visit reviewed", params: VisitIdParams, response: { 200: AsyncVisit, ...errorResponses(400, 401, 403, 404, 409) } },
+        },
+        (req) => services.reviewAsyncVisit.execute(req.actor, req.params.id),
+      );
+
+      app.get(
+        "/async-visits/:id/attachments/:attachmentId",
+        {
+          onRequest: app.authenticateStaff,
+          schema: {
+            tags,
+            security,
+            summary: "Download one attachment",
+            params: Type.Object({ id: Type.String({ format: "uuid" }), attachmentId: Type.String({ format: "uuid" }) }),
+            response: errorResponses(400, 401, 403, 404),
+          },
+        },
+        async (req, reply) => {
+          const file = await services.getAsyncVisitAttachment.execute(req.actor, req.params.id, req.params.attachmentId);
+          return reply
+            .type(file.contentType)
+            .header("content-disposition", `attachment; filename="${file.filename.replace(/[^A-Za-z0-9._-]/g, "_")}"`)
+            .header("x-content-type-options", "nosniff")
+            .send(Buffer.from(file.data));
+        },
+      );
+    },
+  };
+}
+
+/** Reads the whole form into memory within the limits; any refusal happens before anything is stored. */
+async function readForm(req: FastifyRequest): Promise<AsyncVisitCommand> {
+  if (!req.isMultipart()) throw validationFailed("send the visit as multipart/form-data");
+  if (Number(req.headers["content-length"] ?? 0) > ASYNC_VISIT_BODY_LIMIT) {
+    throw new DomainError("PAYLOAD_TOO_LARGE", "an async visit may be at most 26 MiB");
+  }
+  const fields: Record<string, string> = {};
+  const attachments: AsyncVisitCommand["attachments"] = [];
+  try {
+    const parts = req.parts({
+      limits: { files: ASYNC_VISIT_LIMITS.maxAttachments, fileSize: ASYNC_VISIT_LIMITS.maxAttachmentBytes, fields: 8, fieldSize: 64 * 1024, parts: 16 },
+    });
+    for await (const part of parts) {
+      if (part.type === "file") {
+        const data = await part.toBuffer();
+        if (part.fieldname !== "attachments") throw validationFailed(`unexpected file field ${part.fieldname.slice(0, 40)}`);
+        attachments.push({ filename: safeName(part.filename), declaredType: part.mimetype || null, data });
+      } else {
+        if (!FIELDS.has(part.fieldname)) throw validationFailed(`unexpected field ${part.fieldname.slice(0, 40)}`);
+        if (part.valueTruncated) throw validationFailed(`${part.fieldname} is too long`, [{ path: `/${part.fieldname}`, message: "is too long" }]);
+        fields[part.fieldname] = String(part.value);
+      }
+    }
+  } catch (err) {
+    throw multipartProblem(err);
+  }
+  return { patientId: fields.patientId, providerId: fields.providerId, sessionId: fields.sessionId, text: fields.text ?? "", attachments };
+}
+
+function multipartProblem(err: unknown): unknown {
+  switch ((err as { code?: string }).code) {
+    case "FST_REQ_FILE_TOO_LARGE":
+      return new DomainError("PAYLOAD_TOO_LARGE", "each attachment may be at most 5 MB");
+    case "FST_FILES_LIMIT":
+      return validationFailed("at most 5 attachments", [{ path: "/attachments", message: "has more than 5 files" }]);
+    case "FST_PARTS_LIMIT":
+    case "FST_FIELDS_LIMIT":
+    case "FST_PROTO_VIOLATION":
+    case "FST_MP_PREMATURE_CLOSE":
+      return validationFailed("the form has unexpected or too many parts");
+    default:
+      return err;
+  }
+}
+
+/** The sender's file name without any path, control characters or excess length. */
+function safeName(name: string | undefined): string {
+  const base = (name ?? "").split(/[\\/]/).pop() ?? "";
+  return base.replace(/[\u0000-\u001f\u007f"]/g, "").slice(0, 200) || "attachment";
+}

@@ -1,0 +1,128 @@
+import { isExternalId } from "../../domain/identifiers.js";
+import { AsyncVisit, type IncomingAttachment } from "../../domain/async-visit.js";
+import { DomainError, notFound, validationFailed } from "../../domain/errors.js";
+import type { SessionState } from "../../domain/session.js";
+import { actorId } from "../../platform/authorization.js";
+import { runCommand, type CommandDeps, type CommandHead } from "../../platform/command.js";
+import type { Actor, IdGenerator } from "../../platform/ports.js";
+import type { AsyncVisitTx, FileTypeDetector, NewAttachment } from "./ports.js";
+import { loadLicensedConfig } from "../../platform/tenant-access.js";
+
+export interface AsyncVisitCommand {
+  patientId?: string;
+  providerId?: string;
+  sessionId?: string;
+  text: string;
+  attachments: Array<{ filename: string; declaredType: string | null; data: Uint8Array }>;
+}
+
+export interface SubmitAsyncVisitDeps extends CommandDeps<AsyncVisitTx> {
+  ids: IdGenerator;
+  files: FileTypeDetector;
+}
+
+/** Participants who may send store-and-forward content about the patient of their session. */
+const SUBMITTING_ROLES = new Set(["patient", "caregiver"]);
+
+/**
+ * Spec SubmitAsyncVisit: validate the offline content (text and attachments, recognised by their
+ * bytes), persist it, queue it for the provider and announce it, all in one transaction; a refused
+ * submission stores nothing. Staff name the patient and provider; a participant (join token) submits
+ * for the patient and provider of their own session.
+ */
+export class SubmitAsyncVisit {
+  constructor(private readonly deps: SubmitAsyncVisitDeps) {}
+
+  async execute(actor: Actor, command: AsyncVisitCommand): Promise<{ id: string; status: string }> {
+    const head: CommandHead = {
+      actor,
+      // A participant's verified join token is its permission; staff need the role.
+      permission: actor.kind === "participant" ? undefined : "async_visit.submit",
+      action: "async_visit.submit",
+      targets: actor.kind === "participant" ? { sessionId: actor.sessionId } : {},
+    };
+    const { id } = await runCommand(
+      this.deps,
+      head,
+      async (tx, now) => {
+        const incoming: IncomingAttachment[] = await Promise.all(
+          command.attachments.map(async (a) => ({
+            filename: a.filename,
+            declaredType: a.declaredType,
+            sizeBytes: a.data.byteLength,
+            detectedType: await this.deps.files.detect(a.data),
+          })),
+        );
+        await loadLicensedConfig(tx.tenantConfigs, actor.tenantId);
+        const who = await this.resolveParties(tx, actor, command);
+        const id = this.deps.ids.uuid();
+        const files: NewAttachment[] = command.attachments.map((a, position) => ({
+          id: this.deps.ids.uuid(),
+          position,
+          contentType: incoming[position]!.detectedType ?? "application/octet-stream",
+          filename: a.filename,
+          data: a.data,
+        }));
+        const visit = AsyncVisit.submit(
+          {
+            id,
+            tenantId: actor.tenantId,
+            ...who,
+            submittedBy: { kind: actor.kind === "participant" ? "participant" : "staff", id: actorId(actor) },
+            text: command.text,
+            attachments: files.map((f) => ({ id: f.id, position: f.position, contentType: f.contentType, filename: f.filename, sizeBytes: f.data.byteLength })),
+            submittedAt: now,
+          },
+          incoming,
+        );
+        await tx.asyncVisits.insert(visit, files);
+        await tx.offlineQueue.enqueue(actor.tenantId, { visitId: id, providerId: who.providerId, enqueuedAt: now });
+        return { id, sessionId: who.sessionId };
+      },
+      { auditTargets: (r) => ({ asyncVisitId: r.id, ...(r.sessionId ? { sessionId: r.sessionId } : {}) }) },
+    );
+    return { id, status: "submitted" };
+  }
+
+  private async resolveParties(tx: AsyncVisitTx, actor: Actor, c: AsyncVisitCommand) {
+    if (actor.kind === "participant") {
+      const session = await this.session(tx, actor.tenantId, actor.sessionId);
+      // Store-and-forward is what a fallback visit turns into, and a follow-up photo after the end
+      // is expected; only a cancelled visit takes no more submissions.
+      if (session.status === "cancelled") {
+        throw new DomainError("INVALID_STATUS_TRANSITION", "the visit was cancelled", { currentStatus: session.status });
+      }
+      const participant = session.participants.find((p) => p.id === actor.participantId);
+      if (!participant) throw notFound("participant");
+      if (participant.status === "removed") throw new DomainError("PARTICIPANT_REMOVED", "you were removed from this visit");
+      if (!SUBMITTING_ROLES.has(participant.role)) throw new DomainError("FORBIDDEN", "only the patient or a caregiver can send an async visit");
+      return { patientId: session.patientId, providerId: session.providerId, sessionId: session.id };
+    }
+    if (c.sessionId) {
+      const session = await this.session(tx, actor.tenantId, c.sessionId);
+      if ((c.patientId && c.patientId !== session.patientId) || (c.providerId && c.providerId !== session.providerId)) {
+        throw validationFailed("patientId and providerId must match the session", [{ path: "/sessionId", message: "belongs to another patient or provider" }]);
+      }
+      return { patientId: session.patientId, providerId: session.providerId, sessionId: session.id };
+    }
+    if (!c.patientId || !c.providerId) {
+      throw validationFailed("patientId and providerId are required without a sessionId", [
+        ...(c.patientId ? [] : [{ path: "/patientId", message: "is required" }]),
+        ...(c.providerId ? [] : [{ path: "/providerId", message: "is required" }]),
+      ]);
+    }
+    const malformed = (["patientId", "providerId"] as const).filter((k) => !isExternalId(c[k]));
+    if (malformed.length > 0) {
+      throw validationFailed("ids must be 1–128 characters of A–Z, a–z, 0–9, '.', '_', ':' or '-'", malformed.map((k) => ({ path: `/${k}`, message: "is not a valid id" })));
+    }
+    return { patientId: c.patientId, providerId: c.providerId, sessionId: null };
+  }
+
+  private async session(tx: AsyncVisitTx, tenantId: string, sessionId: string): Promise<SessionState> {
+    const session = await tx.sessions.findById(tenantId, sessionId);
+    if (!session) throw notFound("session");
+    const s = session.snapshot();
+    if (s.status === "cancelled") throw new DomainError("INVALID_STATUS_TRANSITION", "the visit was cancelled", { currentStatus: s.status });
+    return s;
+  }
+}

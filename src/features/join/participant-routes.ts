@@ -1,0 +1,120 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import type { GetParticipantList } from "./get-participant-list.js";
+import type { AddParticipant } from "./add-participant.js";
+import type { AdmitParticipant } from "./admit-participant.js";
+import type { RemoveParticipant } from "./remove-participant.js";
+import { etag, parseIfMatch } from "../../http/preconditions.js";
+import { AdmissionResponse } from "./schemas.js";
+import { errorResponses } from "../../platform/schemas.js";
+import { MutationHeaders, NewParticipantBody, Participant, ParticipantParams, SessionIdParams } from "../../platform/session-view.js";
+import type { HttpFeature } from "../../http/app.js";
+
+const tags = ["participants"];
+const security = [{ bearerAuth: [] }];
+
+export interface ParticipantServices {
+  getParticipantList: GetParticipantList;
+  addParticipant: AddParticipant;
+  admitParticipant: AdmitParticipant;
+  removeParticipant: RemoveParticipant;
+}
+
+export function participantRoutes(services: ParticipantServices): HttpFeature {
+  return {
+    routes: async (instance) => {
+      const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+      // onRequest: the token is checked before any body is read or validated.
+      app.addHook("onRequest", app.authenticateStaff);
+
+      app.get(
+        "/sessions/:id/participants",
+        {
+          schema: {
+            tags,
+            security,
+            summary: "List the participants of a session (GetParticipantList)",
+            params: SessionIdParams,
+            response: { 200: Type.Object({ items: Type.Array(Type.Ref(Participant)) }), ...errorResponses(400, 401, 403, 404) },
+          },
+        },
+        (req) => services.getParticipantList.execute(req.actor, req.params.id),
+      );
+
+      app.post(
+        "/sessions/:id/participants",
+        {
+          schema: {
+            tags,
+            security,
+            summary: "Invite a participant",
+            description: "Within the tenant's `maxParticipants` (non-removed participants).",
+            params: SessionIdParams,
+            headers: MutationHeaders,
+            body: NewParticipantBody,
+            response: { 201: Type.Ref(Participant), ...errorResponses(400, 401, 403, 404, 409, 422) },
+          },
+        },
+        async (req, reply) => {
+          const { participant, version } = await services.addParticipant.execute(
+            req.actor,
+            req.params.id,
+            req.body,
+            parseIfMatch(req.headers["if-match"]),
+          );
+          return reply.code(201).header("etag", etag(version)).send(participant);
+        },
+      );
+
+      app.post(
+        "/sessions/:id/participants/:pid/admit",
+        {
+          schema: {
+            tags,
+            security,
+            summary: "Admit a participant from the waiting room (AdmitParticipant)",
+            description:
+              "waiting → admitted; the first admission starts the visit. Returns the participant's video join URL " +
+              "(Jitsi JWT). Anyone not waiting: 409 PARTICIPANT_NOT_IN_WAITING_ROOM.",
+            params: ParticipantParams,
+            headers: MutationHeaders,
+            response: { 200: AdmissionResponse, ...errorResponses(400, 401, 403, 404, 409, 503) },
+          },
+        },
+        async (req, reply) => {
+          const { version, ...admission } = await services.admitParticipant.execute(
+            req.actor,
+            req.params.id,
+            req.params.pid,
+            parseIfMatch(req.headers["if-match"]),
+          );
+          return reply.header("etag", etag(version)).send(admission);
+        },
+      );
+
+      app.delete(
+        "/sessions/:id/participants/:pid",
+        {
+          schema: {
+            tags,
+            security,
+            summary: "Remove a participant (RemoveParticipant)",
+            description: "From then on the participant's join tokens answer 403 PARTICIPANT_REMOVED.",
+            params: ParticipantParams,
+            headers: MutationHeaders,
+            response: { 200: Type.Ref(Participant), ...errorResponses(400, 401, 403, 404, 409) },
+          },
+        },
+        async (req, reply) => {
+          const { participant, version } = await services.removeParticipant.execute(
+            req.actor,
+            req.params.id,
+            req.params.pid,
+            parseIfMatch(req.headers["if-match"]),
+          );
+          return reply.header("etag", etag(version)).send(participant);
+        },
+      );
+    },
+  };
+}

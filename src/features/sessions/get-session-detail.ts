@@ -1,0 +1,25 @@
+import { notFound } from "../../domain/errors.js";
+import { audited } from "../../platform/audit.js";
+import { assertPermission } from "../../platform/authorization.js";
+import type { Actor, AuditPort } from "../../platform/ports.js";
+import type { SessionQueries } from "./ports.js";
+import { sessionView, type SessionView } from "../../platform/session-view.js";
+
+/** Spec: GetSessionDetail — the full session with its participants. */
+export class GetSessionDetail {
+  constructor(private readonly deps: { queries: SessionQueries; audit: AuditPort }) {}
+
+  execute(actor: Actor, sessionId: string): Promise<SessionView> {
+    return audited(
+      this.deps.audit,
+      { actor, action: "session.read", targets: { sessionId } },
+      async () => {
+        assertPermission(actor, "session.read");
+        const session = await this.deps.queries.get(actor.tenantId, sessionId);
+        if (!session) throw notFound("session");
+        return sessionView(session);
+      },
+      { auditSuccess: true },
+    );
+  }
+}

@@ -1,0 +1,88 @@
+/** Ports of the sessions feature: the read side, idempotent create, room provisioning, the Encounter saga. */
+import type { SessionState, SessionStatus } from "../../domain/session.js";
+import type { VideoBackend } from "../../domain/tenant-config.js";
+import type { CommandTx } from "../../platform/ports.js";
+
+export interface SessionListFilter {
+  tenantId: string;
+  statuses?: SessionStatus[];
+  patientId?: string;
+  providerId?: string;
+  from?: Date;
+  to?: Date;
+  limit: number;
+  after?: { scheduledStart: Date; id: string };
+}
+
+/** Plain reads for the read routes: no aggregate, always inside the caller's tenant. */
+export interface SessionQueries {
+  list(filter: SessionListFilter): Promise<SessionState[]>;
+  get(tenantId: string, sessionId: string): Promise<SessionState | null>;
+}
+
+export interface IdempotentResponse {
+  tenantId: string;
+  key: string;
+  requestHash: string;
+  statusCode: number;
+  body: unknown;
+}
+
+export interface IdempotencyStore {
+  find(tenantId: string, key: string): Promise<IdempotentResponse | null>;
+  /** Returns false when another request already stored this key (the caller then rolls back). */
+  save(record: IdempotentResponse): Promise<boolean>;
+}
+
+/** Ended sessions still waiting for their Encounter; rows are locked for the rest of the transaction. */
+export interface PendingEncounterStore {
+  /** Locks the oldest pending session no other worker holds, skipping `excludeIds`; null when none. */
+  claimNext(excludeIds: readonly string[]): Promise<{ tenantId: string; sessionId: string } | null>;
+  /** Locks this session (waiting for another holder) when it is still pending; false otherwise. */
+  claim(tenantId: string, sessionId: string): Promise<boolean>;
+}
+
+export interface SessionsTx extends CommandTx {
+  idempotency: IdempotencyStore;
+  pendingEncounters: PendingEncounterStore;
+}
+
+/** Reserves video rooms (the spec's VideoProviderPort, create side). */
+export interface RoomProvisioner {
+  /** Reserves a room on the backend; room names carry at least 128 bits of randomness. */
+  createRoom(backend: VideoBackend): Promise<{ roomName: string }>;
+}
+
+export interface BackendHealth {
+  backend: string;
+  healthy: boolean;
+  detail: string;
+}
+
+export interface VideoProviderHealthPort {
+  check(backend: VideoBackend): Promise<BackendHealth>;
+}
+
+export interface ConsentCheckPort {
+  /** True when an active Consent for the patient is on file. Throws when the source cannot answer. */
+  hasActiveConsent(tenantId: string, patientId: string): Promise<boolean>;
+}
+
+export interface EncounterRequest {
+  sessionId: string;
+  patientId: string;
+  providerId: string;
+  start: Date;
+  end: Date;
+}
+
+/**
+ * The FHIR Encounter of an ended visit, created conditionally on the session's identifier, so a
+ * retry, a second replica or a crash between create and commit never yields a second one.
+ * Throws when FHIR cannot be reached or refuses the write.
+ */
+export interface EncounterPort {
+  /** The id of the one Encounter of the session (created now, or found). */
+  ensureEncounter(request: EncounterRequest): Promise<string>;
+}
+

@@ -1,0 +1,181 @@
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import { Type } from "@sinclair/typebox";
+import type { CreateVirtualSession } from "./create-session.js";
+import type { GetSessionList } from "./get-session-list.js";
+import type { GetSessionDetail } from "./get-session-detail.js";
+import type { EndSession } from "./end-session.js";
+import type { CancelSession } from "./cancel-session.js";
+import type { InitiateFallback } from "./initiate-fallback.js";
+import { etag, parseIfMatch } from "../../http/preconditions.js";
+import { CancelBody, CreateHeaders, CreateSessionBody, FallbackBody, SessionListQuery } from "./schemas.js";
+import { errorResponses } from "../../platform/schemas.js";
+import { MutationHeaders, Session, SessionIdParams } from "../../platform/session-view.js";
+import type { HttpFeature } from "../../http/app.js";
+
+const tags = ["sessions"];
+const security = [{ bearerAuth: [] }];
+
+export interface SessionServices {
+  createSession: CreateVirtualSession;
+  getSessionList: GetSessionList;
+  getSessionDetail: GetSessionDetail;
+  endSession: EndSession;
+  cancelSession: CancelSession;
+  initiateFallback: InitiateFallback;
+}
+
+export function sessionRoutes(services: SessionServices): HttpFeature {
+  return {
+    routes: async (instance) => {
+      const app = instance.withTypeProvider<TypeBoxTypeProvider>();
+      // onRequest: the token is checked before any body is read or validated.
+      app.addHook("onRequest", app.authenticateStaff);
+
+      app.post(
+        "/sessions",
+        {
+          schema: {
+            tags,
+            security,
+            summary: "Create a virtual session (CreateVirtualSession)",
+            description:
+              "Checks licence, consent, video backend health and room capacity in that order. " +
+              "An `Idempotency-Key` makes a retried create return the first answer.",
+            headers: CreateHeaders,
+            body: CreateSessionBody,
+            response: { 201: Type.Ref(Session), 200: Type.Ref(Session), ...errorResponses(400, 401, 403, 409, 422, 503) },
+          },
+        },
+        async (req, reply) => {
+          const b = req.body;
+          const { session, replayed } = await services.createSession.execute(
+            req.actor,
+            {
+              patientId: b.patientId,
+              providerId: b.providerId,
+              scheduledStart: new Date(b.scheduledStart),
+              scheduledEnd: b.scheduledEnd ? new Date(b.scheduledEnd) : undefined,
+              appointmentId: b.appointmentId,
+              participants: b.participants,
+            },
+            req.headers["idempotency-key"],
+          );
+          if (replayed) reply.header("idempotent-replayed", "true");
+          return reply.code(201).header("etag", etag(session.version)).header("location", `/v1/sessions/${session.id}`).send(session);
+        },
+      );
+
+      app.get(
+        "/sessions",
+        {
+          schema: {
+            tags,
+            security,
+            summary: "List sessions (GetSessionList)",
+            description: "Newest `scheduledStart` first; `status` may repeat; pass `nextCursor` back as `cursor`.",
+            querystring: SessionListQuery,
+            response: {
+              200: Type.Object({ items: Type.Array(Type.Ref(Session)), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+              ...errorResponses(400, 401, 403),
+            },
+          },
+        },
+        async (req) => {
+          const q = req.query;
+          return services.getSessionList.execute(req.actor, {
+            statuses: q.status,
+            patientId: q.patientId,
+            providerId: q.providerId,
+            from: q.from ? new Date(q.from) : undefined,
+            to: q.to ? new Date(q.to) : undefined,
+            limit: q.limit,
+            cursor: q.cursor,
+          });
+        },
+      );
+
+      app.get(
+        "/sessions/:id",
+        {
+          schema: {
+            tags,
+            security,
+            summary: "Read a session with its participants (GetSessionDetail)",
+            params: SessionIdParams,
+            response: { 200: Type.Ref(Session), ...errorResponses(400, 401, 403, 404) },
+          },
+        },
+        async (req, reply) => {
+          const session = await services.getSessionDetail.execute(req.actor, req.params.id);
+          return reply.header("etag", etag(session.version)).send(session);
+        },
+      );
+
+      app.post(
+        "/sessions/:id/end",
+        {
+          schema: {
+            tags,
+            security,
+            summary: "End the visit (EndSession)",
+            params: SessionIdParams,
+            headers: MutationHeaders,
+            response: { 200: Type.Ref(Session), ...errorResponses(400, 401, 403, 404, 409) },
+          },
+        },
+        async (req, reply) => {
+          const session = await services.endSession.execute(req.actor, req.params.id, parseIfMatch(req.headers["if-match"]));
+          return reply.header("etag", etag(session.version)).send(session);
+        },
+      );
+
+      app.post(
+        "/sessions/:id/cancel",
+        {
+          schema: {
+            tags,
+            security,
+            summary: "Cancel a scheduled session (CancelSession)",
+            params: SessionIdParams,
+            headers: MutationHeaders,
+            body: CancelBody,
+            response: { 200: Type.Ref(Session), ...errorResponses(400, 401, 403, 404, 409) },
+          },
+        },
+        async (req, reply) => {
+          const session = await services.cancelSession.execute(
+            req.actor,
+            req.params.id,
+            req.body.reason,
+            parseIfMatch(req.headers["if-match"]),
+          );
+          return reply.header("etag", etag(session.version)).send(session);
+        },
+      );
+
+      app.post(
+        "/sessions/:id/fallback",
+        {
+          schema: {
+            tags,
+            security,
+            summary: "Move the visit to async messaging (InitiateFallback)",
+            params: SessionIdParams,
+            headers: MutationHeaders,
+            body: FallbackBody,
+            response: { 200: Type.Ref(Session), ...errorResponses(400, 401, 403, 404, 409) },
+          },
+        },
+        async (req, reply) => {
+          const session = await services.initiateFallback.execute(
+            req.actor,
+            req.params.id,
+            { reason: req.body.reason, measuredKbps: req.body.measuredKbps },
+            parseIfMatch(req.headers["if-match"]),
+          );
+          return reply.header("etag", etag(session.version)).send(session);
+        },
+      );
+    },
+  };
+}

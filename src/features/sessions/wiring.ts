@@ -1,0 +1,49 @@
+import type { HttpFeature } from "../../http/app.js";
+import type { TenantConfigRepository, UnitOfWork } from "../../platform/ports.js";
+import type { SharedDeps } from "../../platform/wiring.js";
+import { CancelSession } from "./cancel-session.js";
+import { CreateVirtualSession } from "./create-session.js";
+import { EncounterSaga } from "./encounter-saga.js";
+import { EndSession, type AfterSessionEnded } from "./end-session.js";
+import { GetSessionDetail } from "./get-session-detail.js";
+import { GetSessionList } from "./get-session-list.js";
+import { InitiateFallback } from "./initiate-fallback.js";
+import type { ConsentCheckPort, EncounterPort, RoomProvisioner, SessionQueries, SessionsTx, VideoProviderHealthPort } from "./ports.js";
+import { sessionRoutes } from "./routes.js";
+
+export interface SessionsDeps extends SharedDeps {
+  uow: UnitOfWork<SessionsTx>;
+  queries: SessionQueries;
+  tenantConfigs: TenantConfigRepository;
+  consent: ConsentCheckPort;
+  videoHealth: VideoProviderHealthPort;
+  rooms: RoomProvisioner;
+  encounters: EncounterPort;
+  /** Further steps after a committed end (the Encounter saga always runs first). */
+  afterEnded: AfterSessionEnded[];
+}
+
+/** The sessions feature: its routes, the Encounter saga (for the reconciler) and its commands on another unit of work. */
+export function sessionsFeature(d: SessionsDeps) {
+  const encounterSaga = new EncounterSaga({
+    uow: d.uow,
+    fhir: d.encounters,
+    clock: d.clock,
+    onFailure: (sessionId, err) => d.report("FHIR Encounter not created yet; the reconciler retries", { sessionId }, err),
+  });
+  const commandsOn = <Tx extends SessionsTx>(uow: UnitOfWork<Tx>) => ({
+    create: new CreateVirtualSession({ ...d, uow, video: d.rooms }),
+    cancel: new CancelSession({ uow, audit: d.audit, clock: d.clock }),
+  });
+  const own = commandsOn(d.uow);
+  const command = { uow: d.uow, audit: d.audit, clock: d.clock };
+  const http: HttpFeature = sessionRoutes({
+    createSession: own.create,
+    getSessionList: new GetSessionList(d),
+    getSessionDetail: new GetSessionDetail(d),
+    endSession: new EndSession(command, [encounterSaga.afterEnded, ...d.afterEnded]),
+    cancelSession: own.cancel,
+    initiateFallback: new InitiateFallback(command),
+  });
+  return { http, encounterSaga, commandsOn };
+}

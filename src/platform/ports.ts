@@ -1,0 +1,92 @@
+/**
+ * The ports every feature shares: time, ids, who is acting, audit, the outbox, the two shared
+ * aggregates (sessions with their participants, tenant configs) and the unit of work. A feature
+ * declares its own ports in its own `ports.ts`; adapters implement both; `main.ts` wires them.
+ */
+import type { DomainEvent } from "../domain/events.js";
+import type { VirtualSession } from "../domain/session.js";
+import type { TenantConfig } from "../domain/tenant-config.js";
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdGenerator {
+  uuid(): string;
+}
+
+export type StaffRole = "clinician" | "scheduler" | "admin" | "platform_admin";
+
+/**
+ * Who is acting. `anonymous` is a request refused at the edge before any identity was verified;
+ * it is filed under a pseudo-tenant (see audit.ts), never under the tenant a token claimed.
+ */
+export type Actor =
+  | { kind: "staff"; userId: string; tenantId: string; roles: readonly StaffRole[] }
+  | { kind: "participant"; tenantId: string; sessionId: string; participantId: string }
+  | { kind: "system"; tenantId: string; name: string }
+  | { kind: "anonymous"; tenantId: string };
+
+export interface AuditEntry {
+  actor: Actor;
+  action: string;
+  outcome: "success" | "denied" | "failed";
+  /** Ids only: never clinical content, names or free text. */
+  targets: Record<string, string>;
+  reason?: string;
+}
+
+/**
+ * Durable audit: entries go to the outbox table and reach the AUDIT stream through the relay.
+ * Inside a command the transaction's own AuditPort writes the entry with the change it records.
+ */
+export interface AuditPort {
+  record(entry: AuditEntry): Promise<void>;
+}
+
+/** Appends events to the transactional outbox (same transaction as the change they record). */
+export interface OutboxWriter {
+  add(events: DomainEvent[]): Promise<void>;
+}
+
+export interface VirtualSessionRepository {
+  findById(tenantId: string, sessionId: string): Promise<VirtualSession | null>;
+  findByAppointment(tenantId: string, appointmentId: string): Promise<VirtualSession | null>;
+  /** Inserts a new session with its participants and recorded events. */
+  insert(session: VirtualSession): Promise<void>;
+  /**
+   * Saves state, participants and recorded events when the stored version still equals
+   * `expectedVersion`; otherwise throws OPTIMISTIC_LOCK_CONFLICT with the current version.
+   */
+  save(session: VirtualSession, expectedVersion: number): Promise<void>;
+  /**
+   * Serialises room allocation on one backend of a tenant until the transaction ends, so two
+   * concurrent creates cannot both take the last free room.
+   */
+  lockBackend(tenantId: string, backendName: string): Promise<void>;
+  /** Rooms of non-final sessions on the backend whose scheduled time overlaps [start, end). */
+  countRoomsInUse(tenantId: string, backendName: string, start: Date, end: Date): Promise<number>;
+}
+
+export interface TenantConfigRepository {
+  get(tenantId: string): Promise<TenantConfig | null>;
+  /** Insert (expectedVersion 0) or replace; throws OPTIMISTIC_LOCK_CONFLICT when the version moved. */
+  save(config: TenantConfig, expectedVersion: number): Promise<TenantConfig>;
+}
+
+/** What every transaction offers; a feature's `ports.ts` adds the stores only it uses. */
+export interface CommandTx {
+  sessions: VirtualSessionRepository;
+  tenantConfigs: TenantConfigRepository;
+  outbox: OutboxWriter;
+  /** Audit entries written in this transaction: they commit (or roll back) with the change. */
+  audit: AuditPort;
+}
+
+/**
+ * One database transaction: a throw rolls everything back, outbox and audit rows included. The
+ * single implementation offers every feature's stores; each use case names the part it needs.
+ */
+export interface UnitOfWork<Tx extends CommandTx = CommandTx> {
+  run<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+}

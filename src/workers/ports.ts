@@ -1,0 +1,38 @@
+/** Ports of the outbox relay: the outbox table as the relay sees it, and the broker. */
+
+/** A committed outbox row on its way to the broker; `id` is the CloudEvent id. */
+export interface OutboxMessage {
+  id: string;
+  /** Position in the outbox table: the relay publishes in this order. */
+  seq: number;
+  tenantId: string;
+  aggregateType: string;
+  aggregateId: string;
+  /** The CloudEvent type, which is also the subject it is published on. */
+  type: string;
+  data: Record<string, unknown>;
+  occurredAt: Date;
+}
+
+/** Publishes outbox events (NATS JetStream, or the dev log sink without NATS). */
+export interface EventPublisherPort {
+  /**
+   * Resolves once the broker has stored the event; a re-publish of the same id is dropped by the
+   * broker as a duplicate and also resolves. Rejects when the event was not (known to be) stored.
+   */
+  publish(message: OutboxMessage): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The relay's view of the outbox table. */
+export interface OutboxRelayStore {
+  /** True while this process may relay; at most one replica holds it at a time. */
+  acquire(): Promise<boolean>;
+  /** The oldest unpublished rows, in commit (seq) order. */
+  pending(limit: number): Promise<OutboxMessage[]>;
+  markPublished(ids: string[], at: Date): Promise<void>;
+  markFailed(id: string, error: string): Promise<void>;
+  /** Resolves when new rows were committed (where the database can tell) or after `ms`. */
+  waitForWork(ms: number, signal: AbortSignal): Promise<void>;
+  release(): Promise<void>;
+}

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { TSchema } from "@sinclair/typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest, type RawServerDefault } from "fastify";
 import { pino } from "pino";
-import { describeFailure } from "../database-failure.js";
+import { describeFailure } from "../platform/database-failure.js";
 import { edgeDenialEntry } from "../platform/audit.js";
 import type { Actor, AuditPort } from "../platform/ports.js";
 import { Participant, Session } from "../platform/session-view.js";

@@ -1,5 +1,5 @@
 import type { FastifyError } from "fastify";
-import { isDatabaseUnavailable } from "../database-failure.js";
+import { isDatabaseUnavailable } from "../platform/database-failure.js";
 import { DomainError, type ErrorCode, type ErrorDetails } from "../domain/errors.js";
 
 /** The one mapping from outcome to HTTP status (every code in domain/errors.ts, as application/problem+json). */

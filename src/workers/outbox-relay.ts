@@ -1,4 +1,4 @@
-import { describeFailure } from "../database-failure.js";
+import { describeFailure } from "../platform/database-failure.js";
 import type { Clock } from "../platform/ports.js";
 import type { EventPublisherPort, OutboxMessage, OutboxRelayStore } from "./ports.js";
 import { backoffMs, errorSummary, pause, type WorkerLog } from "./backoff.js";

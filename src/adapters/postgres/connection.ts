@@ -1,5 +1,5 @@
 import pg from "pg";
-import { describeFailure } from "../../database-failure.js";
+import { describeFailure } from "../../platform/database-failure.js";
 import type { WorkerLog } from "../../workers/backoff.js";
 
 /** Bounds on every wait for PostgreSQL (config: DB_*; see docs/operations.md). */

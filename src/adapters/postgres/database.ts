@@ -8,7 +8,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
-import { describeFailure } from "../../database-failure.js";
+import { describeFailure } from "../../platform/database-failure.js";
 import { backoffMs, type WorkerLog } from "../../workers/backoff.js";
 import { clientConfig, databaseTarget, DEFAULT_TUNING, endClient, resilientPool, type ConnectionTuning } from "./connection.js";
 import { schema } from "./schema.js";

@@ -31,10 +31,28 @@ export async function runCli(create: typeof createService): Promise<void> {
         `  bearer token:  ${token}\n\n`,
     );
   }
-  const shutdown = async () => {
-    await service.close();
-    process.exit(0);
-  };
-  process.once("SIGINT", shutdown);
-  process.once("SIGTERM", shutdown);
+  process.once("SIGTERM", () => void shutdown(service, config.shutdown.drainMs, config.shutdown.timeoutMs, "SIGTERM"));
+  // Ctrl-C at a terminal: nobody routes traffic here, so no drain period.
+  process.once("SIGINT", () => void shutdown(service, 0, config.shutdown.timeoutMs, "SIGINT"));
+}
+
+/**
+ * Readiness 503 at once (load balancers stop sending new work), keep serving for the drain period,
+ * then close the HTTP server (in-flight requests finish), the relay, consumer and workers, and the
+ * pool; exit 0 — or exit 1 when the deadline passes first. Every step is logged.
+ */
+async function shutdown(service: Service, drainMs: number, timeoutMs: number, signal: string): Promise<void> {
+  const log = service.app.log;
+  const deadline = setTimeout(() => {
+    log.error({ timeoutMs }, "shutdown: deadline passed with work still open; exiting");
+    process.exit(1);
+  }, timeoutMs);
+  deadline.unref();
+  service.drain();
+  log.info({ signal, drainMs }, "shutdown: readiness is 503; draining");
+  await new Promise((resolve) => setTimeout(resolve, drainMs));
+  log.info("shutdown: drain over; closing");
+  await service.close();
+  log.info("shutdown: done");
+  process.exit(0);
 }

@@ -33,6 +33,7 @@ export interface Config {
     schedulingConsumerName: string;
     schedulingAckWaitMs: number;
   };
+  shutdown: ShutdownSettings;
 }
 
 export interface DatabaseTuning {
@@ -54,6 +55,13 @@ export interface HttpTimeouts {
   uploadTimeoutMs: number;
   /** /readyz answers 503 when the database has not answered within this time. */
   readinessTimeoutMs: number;
+}
+
+export interface ShutdownSettings {
+  /** After SIGTERM: readiness is 503 but requests are still served this long (load balancers move away). */
+  drainMs: number;
+  /** The whole shutdown's bound: past it the process exits 1 whatever is still open. */
+  timeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -97,6 +105,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: int(env, "HTTP_REQUEST_TIMEOUT_MS", 10_000, 100, 3_600_000),
       uploadTimeoutMs: int(env, "HTTP_UPLOAD_TIMEOUT_MS", 300_000, 100, 3_600_000),
       readinessTimeoutMs: int(env, "READINESS_TIMEOUT_MS", 2000, 100, 60_000),
+    },
+    shutdown: {
+      drainMs: int(env, "SHUTDOWN_DRAIN_MS", 5000, 0, 600_000),
+      timeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 25_000, 1000, 3_600_000),
     },
     events: {
       relayBatchSize: int(env, "RELAY_BATCH_SIZE", 200, 1, 1000),

@@ -48,6 +48,8 @@ export interface Service {
     encounterReconciler: PeriodicWorker<{ linked: number; failed: number }>;
     aiSummaries: PeriodicWorker<{ drafted: number; failed: number; charted: number }>;
   };
+  /** Shutdown, first step: readiness 503 at once, every answer closes its connection; still serving. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -63,13 +65,15 @@ export interface ServiceOverrides {
 /** The composition root: every adapter is built and every feature wired here, in plain code. */
 export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
   const clock = overrides.clock ?? systemClock;
+  let draining = false;
   // Key material is checked before anything is opened: a bad key list stops the start cleanly.
   const signer = new HmacJoinTokenSigner(joinTokenKeys(config));
-  const closers: Array<() => Promise<void>> = [];
+  // Closed in reverse order of opening, each step logged (shutdown must be visible to an operator).
+  const closers: Array<[string, () => Promise<void>]> = [];
   // One logger from the start: a service waiting for its database says so before it listens.
   const log = createLogger(config.logLevel, overrides.logStream);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, ...config.database, log });
-  closers.push(() => database.close());
+  closers.push(["database pool", () => database.close()]);
 
   let fhirBaseUrl = config.fhirBaseUrl;
   if (!fhirBaseUrl) {
@@ -78,7 +82,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     const { EmbeddedFhirServer } = await import("./adapters/fhir/embedded-fhir-server.js");
     const fhir = new EmbeddedFhirServer();
     fhirBaseUrl = await fhir.start();
-    closers.push(() => fhir.stop());
+    closers.push(["embedded FHIR server", () => fhir.stop()]);
   }
 
   const masterKey = config.kmsMasterKey ? Buffer.from(config.kmsMasterKey, "base64") : devSecret(config.dataDir, "kms-master-key");
@@ -149,11 +153,13 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     features,
     authenticateStaff: staffAuthenticator(staffAuth),
     ready: () => database.ping(),
+    draining: () => draining,
     logger: log,
     timeouts: config.http,
     audit,
   });
-  closers.push(() => app.close());
+  // The HTTP server closes first (closers run in reverse, and it is pushed last below): the
+  // requests still in flight finish while the workers and the pool are still there.
   warn = (context, message) => app.log.warn(context, message);
 
   const workers = {
@@ -164,9 +170,12 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   };
   if (overrides.startWorkers !== false) for (const worker of Object.values(workers)) worker.start();
   // Stopped before the database closes (closers run in reverse).
-  closers.push(async () => {
-    for (const worker of Object.values(workers)) await worker.stop();
-  });
+  closers.push([
+    "periodic workers",
+    async () => {
+      for (const worker of Object.values(workers)) await worker.stop();
+    },
+  ]);
 
   if (overrides.eventWorkers !== false) {
     const stopEventWorkers = startEventWorkers({
@@ -186,9 +195,10 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       },
     });
     // Closed before the database (closers run in reverse order).
-    closers.push(stopEventWorkers);
+    closers.push(["outbox relay and scheduling consumer", stopEventWorkers]);
   }
 
+  closers.push(["HTTP server", () => app.close()]);
   return {
     app,
     database,
@@ -197,8 +207,16 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     staffJwtSecret,
     fhirBaseUrl,
     workers,
+    drain: () => {
+      draining = true;
+    },
     close: async () => {
-      for (const close of closers.reverse()) await close().catch(() => undefined);
+      for (const [name, close] of closers.reverse()) {
+        await close().then(
+          () => app.log.info({ step: name }, "shutdown: closed"),
+          (err) => app.log.warn({ step: name, error: errorClass(err) }, "shutdown: close failed"),
+        );
+      }
     },
   };
 }

@@ -26,6 +26,7 @@ export type ErrorCode =
   // Operational outcomes (not the domain's refusals): raised by the HTTP edge, never by use cases.
   | "DATABASE_UNAVAILABLE"
   | "REQUEST_TIMEOUT"
+  | "SERVICE_SHUTTING_DOWN"
   | "INTERNAL";
 
 /** Extensions the spec attaches to some errors . */

@@ -29,6 +29,8 @@ export interface HttpOptions {
   authenticateStaff: StaffAuthenticator;
   /** Resolves when the database answers; rejects otherwise (readiness). */
   ready: () => Promise<void>;
+  /** True once shutdown began: /readyz answers 503 and every answer closes its connection. */
+  draining?: () => boolean;
   logLevel?: string;
   /** Where log lines go (stdout by default); tests read it to prove no PHI is logged. */
   logStream?: { write(line: string): void };
@@ -82,6 +84,10 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     // Every answer within a bound: past it the caller gets 503 REQUEST_TIMEOUT (the work itself
     // is further bounded by the database timeouts, so it does not pile up behind the answer).
     handlerTimeout: timeouts.requestTimeoutMs,
+    // Shutdown drains instead (cli.ts): requests still arriving on kept-alive connections while the
+    // server closes are served, not answered with Fastify's own JSON 503; idle ones are closed.
+    return503OnClosing: false,
+    forceCloseConnections: "idle",
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -149,7 +155,12 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   });
   await app.register(lazyDocs("/openapi.json"));
 
-  await app.register(systemRoutes({ ready: () => withinMs(options.ready(), timeouts.readinessTimeoutMs), metrics }));
+  const draining = options.draining ?? (() => false);
+  // While draining, clients are told to reconnect (to another replica) after each answer.
+  app.addHook("onSend", async (_req, reply) => {
+    if (draining()) reply.header("connection", "close");
+  });
+  await app.register(systemRoutes({ ready: () => withinMs(options.ready(), timeouts.readinessTimeoutMs), draining, metrics }));
   for (const feature of options.features) await app.register(feature.routes, { prefix: "/v1" });
   return app;
 }

@@ -27,6 +27,7 @@ export const statusByCode: Record<ErrorCode, number> = {
   CONSENT_CHECK_UNAVAILABLE: 503,
   DATABASE_UNAVAILABLE: 503,
   REQUEST_TIMEOUT: 503,
+  SERVICE_SHUTTING_DOWN: 503,
 };
 
 /**
@@ -36,6 +37,7 @@ export const statusByCode: Record<ErrorCode, number> = {
 export const retryAfterSeconds: Partial<Record<ErrorCode, number>> = {
   DATABASE_UNAVAILABLE: 5,
   REQUEST_TIMEOUT: 5,
+  SERVICE_SHUTTING_DOWN: 1,
 };
 
 const titles: Partial<Record<number, string>> = {

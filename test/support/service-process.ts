@@ -92,6 +92,15 @@ export class ServiceProcess {
     );
   }
 
+  /** Sends a signal and resolves with the exit code once the process has ended by itself. */
+  async signalAndWait(signal: NodeJS.Signals, timeoutMs = 30_000): Promise<number | null> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return p?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => p.once("exit", (code) => resolve(code)));
+    p.kill(signal);
+    return Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no exit within ${timeoutMs} ms`)), timeoutMs))]);
+  }
+
   /** kill -9 (default) or a graceful SIGTERM; resolves when the process is gone. */
   async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
     const p = this.proc;

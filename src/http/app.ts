@@ -87,6 +87,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     // Shutdown drains instead (cli.ts): requests still arriving on kept-alive connections while the
     // server closes are served, not answered with Fastify's own JSON 503; idle ones are closed.
     return503OnClosing: false,
+    // One line per request (below), not Fastify's two ("incoming request" + "request completed").
+    disableRequestLogging: true,
     forceCloseConnections: "idle",
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -155,6 +157,9 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   });
   await app.register(lazyDocs("/openapi.json"));
 
+  app.addHook("onResponse", async (req, reply) => {
+    req.log.info({ req, res: reply, ms: Math.round(reply.elapsedTime) }, "request");
+  });
   const draining = options.draining ?? (() => false);
   // While draining, clients are told to reconnect (to another replica) after each answer.
   app.addHook("onSend", async (_req, reply) => {

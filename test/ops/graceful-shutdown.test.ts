@@ -28,6 +28,23 @@ describe("a replica told to stop (SIGTERM, child process on PostgreSQL)", () => 
     await db?.drop();
   });
 
+  it("when it has started, then one log line says version, mode and targets without secrets, and each request logs one line", async () => {
+    const started = service.logs.find((l) => l.msg === "started");
+    expect(started).toMatchObject({ version: expect.any(String), mode: "production", fhir: expect.stringContaining("127.0.0.1") });
+    expect(String(started?.database)).toContain("/vcs_test_");
+    const line = JSON.stringify(started);
+    expect(line).not.toContain(process.env.PGPASSWORD ?? "no-password-set");
+    expect(line).not.toContain("test-staff-secret");
+
+    const before = service.logs.length;
+    const res = await fetch(`${service.url}/healthz`);
+    expect(res.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = service.logs.slice(before).filter((l) => (l.req as { url?: string } | undefined)?.url === "/healthz");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ msg: "request", res: { statusCode: 200 }, ms: expect.any(Number) });
+  });
+
   it("when SIGTERM arrives, then readiness turns 503 at once, requests are still served while draining, and the process exits 0 after closing in order", async () => {
     const token = await staffToken(tenant, ["scheduler"]);
     // fetch keeps its connection alive, as a load balancer does.

@@ -28,6 +28,8 @@ import { staffAuthenticator, type StaffAuthConfig } from "./http/auth.js";
 import { buildHttpApp, createLogger } from "./http/app.js";
 import type { Clock, IdGenerator, UnitOfWork } from "./platform/ports.js";
 import { startEventWorkers } from "./wire-events.js";
+import { Registry } from "prom-client";
+import { externalCallHistogram, instrumented, registerServiceMetrics } from "./adapters/prometheus/service-metrics.js";
 import { aiSummaryWorker } from "./workers/ai-summary-worker.js";
 import { encounterReconciler } from "./workers/encounter-reconciler.js";
 import type { PeriodicWorker } from "./workers/periodic-worker.js";
@@ -92,7 +94,10 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const uow = new PostgresUnitOfWork(db, clock);
   const audit = new OutboxAudit(db, clock);
   const video = new JitsiMeetAdapter(new LocalKmsSecretStore(masterKey));
-  const fhir = new FhirGateway(fhirBaseUrl);
+  // Every call to an outside system is timed and counted by outcome on /metrics.
+  const metricsRegistry = new Registry();
+  const calls = externalCallHistogram(metricsRegistry);
+  const fhir = instrumented(new FhirGateway(fhirBaseUrl), "fhir", calls);
   // Workers log through the app's logger once it exists; ids and error classes only, never PHI.
   let warn: (context: Record<string, unknown>, message: string) => void = () => undefined;
   const report = (message: string, context: Record<string, unknown>, err: unknown) => warn({ ...context, error: errorClass(err) }, message);
@@ -102,7 +107,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
 
   const ai = aiSummaryFeature({
     ...shared,
-    gateway: config.aiGatewayUrl ? new OpenAiGateway({ baseUrl: config.aiGatewayUrl, apiKey: config.aiGatewayApiKey }) : null,
+    gateway: config.aiGatewayUrl ? instrumented(new OpenAiGateway({ baseUrl: config.aiGatewayUrl, apiKey: config.aiGatewayApiKey }), "ai-gateway", calls) : null,
     chart: fhir,
     kick: () => aiWorker.kick(),
   });
@@ -111,8 +116,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     ...shared,
     queries: sessionQueries,
     tenantConfigs,
-    consent: new FhirConsentCheck(fhirBaseUrl),
-    videoHealth: new JitsiHealthCheck(config.videoHealthCacheMs, clock, config.videoHealthAllowPrivate),
+    consent: instrumented(new FhirConsentCheck(fhirBaseUrl), "fhir-consent", calls),
+    videoHealth: instrumented(new JitsiHealthCheck(config.videoHealthCacheMs, clock, config.videoHealthAllowPrivate), "video-health", calls),
     rooms: video,
     encounters: fhir,
     afterEnded: [async () => aiWorker.kick()],
@@ -156,6 +161,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     authenticateStaff: staffAuthenticator(staffAuth),
     ready: () => database.ping(),
     draining: () => draining,
+    metricsRegistry,
     logger: log,
     timeouts: config.http,
     audit,
@@ -179,8 +185,11 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     },
   ]);
 
+  let relayLeader: (() => boolean) | undefined;
+  let natsConnected: (() => boolean) | undefined;
+  registerServiceMetrics(metricsRegistry, { database, relayLeader: () => relayLeader?.() ?? false, natsConnected: () => natsConnected?.() ?? false });
   if (overrides.eventWorkers !== false) {
-    const stopEventWorkers = startEventWorkers({
+    const eventWorkers = startEventWorkers({
       config,
       database,
       clock,
@@ -197,10 +206,13 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       },
     });
     // Closed before the database (closers run in reverse order).
-    closers.push(["outbox relay and scheduling consumer", stopEventWorkers]);
+    closers.push(["outbox relay and scheduling consumer", () => eventWorkers.stop()]);
+    relayLeader = eventWorkers.relayLeader;
+    natsConnected = eventWorkers.natsConnected;
   }
 
   closers.push(["HTTP server", () => app.close()]);
+  let closing: Promise<void> | undefined;
   return {
     app,
     database,
@@ -223,14 +235,16 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     drain: () => {
       draining = true;
     },
-    close: async () => {
-      for (const [name, close] of closers.reverse()) {
-        await close().then(
-          () => app.log.info({ step: name }, "shutdown: closed"),
-          (err) => app.log.warn({ step: name, error: errorClass(err) }, "shutdown: close failed"),
-        );
-      }
-    },
+    // Once, however often it is called (a signal and a test's cleanup may both ask).
+    close: () =>
+      (closing ??= (async () => {
+        for (const [name, close] of [...closers].reverse()) {
+          await close().then(
+            () => app.log.info({ step: name }, "shutdown: closed"),
+            (err) => app.log.warn({ step: name, error: errorClass(err) }, "shutdown: close failed"),
+          );
+        }
+      })()),
   };
 }
 

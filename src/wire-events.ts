@@ -28,8 +28,15 @@ export interface EventWiring {
   sessions: AppointmentSessions<UnitOfWork<TransactionContext>>;
 }
 
-/** Starts the relay (always) and the scheduling consumer (with NATS); returns their stop function. */
-export function startEventWorkers(w: EventWiring): () => Promise<void> {
+export interface EventWorkers {
+  stop(): Promise<void>;
+  relayLeader(): boolean;
+  /** Absent without NATS_URL. */
+  natsConnected?: () => boolean;
+}
+
+/** Starts the relay (always) and the scheduling consumer (with NATS). */
+export function startEventWorkers(w: EventWiring): EventWorkers {
   const { config, database, clock } = w;
   const nats = config.natsUrl ? new NatsClient(config.natsUrl, `virtual-care-${process.pid}`) : null;
   const publisher: EventPublisherPort = nats
@@ -66,10 +73,14 @@ export function startEventWorkers(w: EventWiring): () => Promise<void> {
     subscriber.start();
   }
 
-  return async () => {
-    await subscriber?.stop();
-    await relay.stop();
-    await publisher.close();
-    await nats?.close();
+  return {
+    relayLeader: () => relay.isLeader,
+    ...(nats ? { natsConnected: () => nats.connected() } : {}),
+    stop: async () => {
+      await subscriber?.stop();
+      await relay.stop();
+      await publisher.close();
+      await nats?.close();
+    },
   };
 }

@@ -1,7 +1,10 @@
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { TSchema } from "@sinclair/typebox";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest, type RawServerDefault } from "fastify";
+import type { Registry } from "prom-client";
+import Fastify, {
+  LogController,
+  type FastifyReply, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest, type RawServerDefault } from "fastify";
 import { pino } from "pino";
 import { describeFailure } from "../platform/database-failure.js";
 import { edgeDenialEntry } from "../platform/audit.js";
@@ -29,6 +32,8 @@ export interface HttpOptions {
   authenticateStaff: StaffAuthenticator;
   /** Resolves when the database answers; rejects otherwise (readiness). */
   ready: () => Promise<void>;
+  /** The registry /metrics serves (the composition root adds its collectors to it). */
+  metricsRegistry?: Registry;
   /** True once shutdown began: /readyz answers 503 and every answer closes its connection. */
   draining?: () => boolean;
   logLevel?: string;
@@ -74,6 +79,16 @@ declare module "fastify" {
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
+/** One log line per request (method, path, status, time), not Fastify's two. */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+  override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { req: request, res: reply, ms: Math.round(reply.elapsedTime) };
+    if (error) reply.log.error({ ...line, err: { type: error.name } }, "request");
+    else reply.log.info(line, "request");
+  }
+}
+
 export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstance> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
@@ -87,8 +102,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     // Shutdown drains instead (cli.ts): requests still arriving on kept-alive connections while the
     // server closes are served, not answered with Fastify's own JSON 503; idle ones are closed.
     return503OnClosing: false,
-    // One line per request (below), not Fastify's two ("incoming request" + "request completed").
-    disableRequestLogging: true,
+    logController: new OneLinePerRequest(),
     forceCloseConnections: "idle",
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -135,7 +149,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       .send(problem(404, "NOT_FOUND", `no route for ${req.method} ${(req.url ?? "").split("?")[0]}`)),
   );
 
-  const metrics = new HttpMetrics();
+  const metrics = new HttpMetrics(options.metricsRegistry);
   metrics.install(app);
 
   await app.register(swagger, {
@@ -157,9 +171,6 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   });
   await app.register(lazyDocs("/openapi.json"));
 
-  app.addHook("onResponse", async (req, reply) => {
-    req.log.info({ req, res: reply, ms: Math.round(reply.elapsedTime) }, "request");
-  });
   const draining = options.draining ?? (() => false);
   // While draining, clients are told to reconnect (to another replica) after each answer.
   app.addHook("onSend", async (_req, reply) => {

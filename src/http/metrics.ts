@@ -3,17 +3,18 @@ import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
 
 /** Prometheus metrics on a registry of this app's own (no global state shared between test apps). */
 export class HttpMetrics {
-  readonly registry = new Registry();
-  private readonly duration = new Histogram({
+  private readonly duration;
+
+  /** `registry`: the service's own, shared with the collectors the composition root adds. */
+  constructor(readonly registry = new Registry()) {
+    collectDefaultMetrics({ register: this.registry });
+    this.duration = new Histogram({
     name: "http_request_duration_seconds",
     help: "HTTP request duration by route pattern, method and status",
     labelNames: ["method", "route", "status_code"] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
-
-  constructor() {
-    collectDefaultMetrics({ register: this.registry });
+      registers: [this.registry],
+    });
   }
 
   install(app: FastifyInstance): void {

@@ -86,6 +86,11 @@ export class OutboxRelay {
     await pause(wait, this.abort.signal);
   }
 
+  /** True while this replica leads (for the relay-leader gauge). */
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
   private noteLeadership(leader: boolean): void {
     if (leader !== this.leading) this.o.log.info({ leader }, leader ? "outbox relay is the leader" : "outbox relay is on standby");
     this.leading = leader;

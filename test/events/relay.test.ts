@@ -56,9 +56,12 @@ describe("outbox relay to NATS JetStream (PostgreSQL, own nats-server)", () => {
       datacontenttype: "application/json",
       data: { sessionId, appointmentId: "appt-relay-1", patientId: "patient-1", providerId: "dr-1" },
     });
-    // The outbox row behind it is marked published, under the same id.
-    const row = await app.service.database.pool!.query("select published_at from virtual_care_outbox where id = $1", [record!.event.id]);
-    expect(row.rows[0].published_at).not.toBeNull();
+    // The outbox row behind it is marked published, under the same id (the relay marks the batch
+    // once JetStream acknowledged it, so a consumer may see the message a moment before the mark).
+    await eventually("the outbox row marked published", async () => {
+      const row = await app.service.database.pool!.query("select published_at from virtual_care_outbox where id = $1", [record!.event.id]);
+      return row.rows[0]?.published_at !== null && row.rows[0]?.published_at !== undefined;
+    });
 
     const [auditRecord] = await published(
       audit,

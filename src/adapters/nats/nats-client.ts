@@ -42,11 +42,31 @@ export class NatsClient {
       throw err;
     });
     const nc = await this.connecting;
+    if (this.watched !== nc) this.watch(nc);
     if (nc.isClosed()) {
       this.connecting = null;
       return this.connection();
     }
     return nc;
+  }
+
+  private watched: NatsConnection | null = null;
+  private up = false;
+
+  /** True while the connection is established (not closed, not between a disconnect and a reconnect). */
+  connected(): boolean {
+    return this.up && this.watched !== null && !this.watched.isClosed();
+  }
+
+  private watch(nc: NatsConnection): void {
+    this.watched = nc;
+    this.up = true;
+    void (async () => {
+      for await (const s of nc.status()) {
+        if (s.type === "disconnect" || s.type === "reconnecting") this.up = false;
+        if (s.type === "reconnect") this.up = true;
+      }
+    })().catch(() => undefined);
   }
 
   private handles: { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager } | null = null;

@@ -23,6 +23,8 @@ export type ErrorCode =
   | "APPOINTMENT_ALREADY_LINKED"
   | "CONSENT_CHECK_UNAVAILABLE"
   | "AI_SUMMARY_DISABLED"
+  | "RATE_LIMITED"
+  | "SERVICE_OVERLOADED"
   | "INTERNAL";
 
 /** Extensions the spec attaches to some errors . */

@@ -8,6 +8,7 @@ import { Participant, Session } from "../platform/session-view.js";
 import { Problem } from "../platform/schemas.js";
 import { claimedIdentity, type StaffAuthenticator } from "./auth.js";
 import { lazyDocs } from "./docs.js";
+import { installInputBounds } from "./input-bounds.js";
 import { HttpMetrics } from "./metrics.js";
 import { problem, toProblem } from "./problem.js";
 import { systemRoutes } from "./system-routes.js";
@@ -32,6 +33,8 @@ export interface HttpOptions {
   logStream?: { write(line: string): void };
   /** Audits a request refused before any use case ran (401); awaited, so it is durable. */
   audit: AuditPort;
+  /** Event-loop delay above which requests are shed with 503 (MAX_EVENT_LOOP_DELAY_MS; 0: off). */
+  maxEventLoopDelayMs?: number;
 }
 
 declare module "fastify" {
@@ -92,6 +95,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       .send(problem(404, "NOT_FOUND", `no route for ${req.method} ${(req.url ?? "").split("?")[0]}`)),
   );
 
+  await installInputBounds(app, { maxEventLoopDelayMs: options.maxEventLoopDelayMs ?? 1000 });
   const metrics = new HttpMetrics();
   metrics.install(app);
 

@@ -75,7 +75,7 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
             description: "Newest `scheduledStart` first; `status` may repeat; pass `nextCursor` back as `cursor`.",
             querystring: SessionListQuery,
             response: {
-              200: Type.Object({ items: Type.Array(Type.Ref(Session)), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+              200: Type.Object({ items: Type.Array(Type.Ref(Session), { maxItems: 100 }), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
               ...errorResponses(400, 401, 403),
             },
           },

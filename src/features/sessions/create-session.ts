@@ -52,6 +52,8 @@ export class CreateVirtualSession {
   async execute(actor: Actor, command: CreateSessionCommand, idempotencyKey?: string): Promise<CreateSessionResult> {
     return audited(this.deps.audit, { actor, action: "session.create", targets: {} }, async () => {
       assertPermission(actor, "session.create");
+      // The provider is added for everyone; any further clinician (a moderator) needs the role.
+      if (participantsFor(command).slice(2).some((p) => p.role === "clinician")) assertPermission(actor, "participant.add_clinician");
       const requestHash = idempotencyKey ? hashCommand(command) : "";
       if (idempotencyKey) {
         const replay = await this.replay(actor.tenantId, idempotencyKey, requestHash);

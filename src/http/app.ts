@@ -95,7 +95,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       .send(problem(404, "NOT_FOUND", `no route for ${req.method} ${(req.url ?? "").split("?")[0]}`)),
   );
 
-  await installInputBounds(app, { maxEventLoopDelayMs: options.maxEventLoopDelayMs ?? 1000 });
+  await installInputBounds(app, { maxEventLoopDelayMs: options.maxEventLoopDelayMs ?? 0 });
   const metrics = new HttpMetrics();
   metrics.install(app);
 

@@ -56,8 +56,27 @@ describe("validation-error amplification (PostgreSQL)", () => {
     expect(unbounded).toEqual([]);
   });
 
-  it("the liveness probe answers while the event loop is busy (never shed)", async () => {
-    const res = await app.request({ method: "GET", url: "/healthz" });
-    expect(res.statusCode).toBe(200);
+});
+
+describe("load shedding while the event loop lags (MAX_EVENT_LOOP_DELAY_MS)", () => {
+  it("answers 503 SERVICE_OVERLOADED with Retry-After, but liveness stays 200", async () => {
+    const app = await bootApp({ env: { MAX_EVENT_LOOP_DELAY_MS: "200" } });
+    try {
+      const token = await staffToken("amp", ["clinician"]);
+      let shed: Awaited<ReturnType<TestApp["request"]>> | undefined;
+      // Block the loop (this process hosts the app) until the monitor has sampled the lag.
+      for (let attempt = 0; attempt < 5 && shed?.statusCode !== 503; attempt++) {
+        const until = Date.now() + 1500;
+        while (Date.now() < until) Math.sqrt(Math.random());
+        await new Promise((r) => setTimeout(r, 20));
+        shed = await app.request({ method: "GET", url: "/v1/sessions", token });
+        if (shed.statusCode === 503) expect((await app.request({ method: "GET", url: "/healthz" })).statusCode).toBe(200);
+      }
+      expect(shed!.statusCode).toBe(503);
+      expect(shed!.json().code).toBe("SERVICE_OVERLOADED");
+      expect(shed!.headers["retry-after"]).toBeDefined();
+    } finally {
+      await app.close();
+    }
   });
 });

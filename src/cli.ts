@@ -16,12 +16,12 @@ export async function runCli(create: typeof createService): Promise<void> {
     }
     throw err;
   }
-  const embeddedDefaults = !config.databaseUrl && config.auth.kind === "dev";
+  const embeddedDefaults = config.mode === "development";
   if (embeddedDefaults) await seedDemoTenant(service.database.db, config.dataDir, service.clock);
   await service.app.listen({ port: config.port, host: config.host });
   const base = config.publicBaseUrl;
   service.app.log.info(`API docs: ${base}/docs`);
-  if (config.auth.kind === "dev" && service.staffJwtSecret) {
+  if (config.mode === "development" && service.staffJwtSecret) {
     const token = await devToken(service.staffJwtSecret, DEMO_TENANT, ["clinician", "scheduler", "admin"]);
     // Printed to stdout for a person at the terminal, not into the structured log.
     process.stdout.write(

@@ -1,5 +1,11 @@
 /** Runtime configuration (README "Configuration") from the environment, checked once at start. */
 export interface Config {
+  /**
+   * "development" only for the embedded quick start: NODE_ENV is not "production" and no
+   * production setting (DATABASE_URL, AUTH_*, KMS_MASTER_KEY, JOIN_TOKEN_KEYS) is given. Only then
+   * do dev keys and the printed dev token exist (docs/security.md).
+   */
+  mode: "development" | "production";
   port: number;
   host: string;
   databaseUrl?: string;
@@ -22,6 +28,8 @@ export interface Config {
   encounterReconcileIntervalMs: number;
   migrateOnStart: boolean;
   logLevel: string;
+  /** MAX_EVENT_LOOP_DELAY_MS: shed requests with 503 while the event loop lags more (0: off). */
+  maxEventLoopDelayMs: number;
   /** Outbox relay and scheduling consumer (README "Configuration"). */
   events: {
     relayBatchSize: number;
@@ -43,7 +51,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (env.AUTH_HS256_SECRET.length < 32) throw new ConfigError("AUTH_HS256_SECRET must be at least 32 characters");
     auth = { kind: "hs256", secret: env.AUTH_HS256_SECRET, issuer, audience };
   }
+  const productionSetting = ["DATABASE_URL", "AUTH_HS256_SECRET", "AUTH_JWKS_URL", "KMS_MASTER_KEY", "JOIN_TOKEN_KEYS"].some((k) => !!env[k]);
+  const mode = env.NODE_ENV === "production" || productionSetting ? "production" : "development";
   return {
+    mode,
     port,
     host: env.HOST || "0.0.0.0",
     databaseUrl: env.DATABASE_URL || undefined,
@@ -61,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encounterReconcileIntervalMs: int(env, "ENCOUNTER_RECONCILE_INTERVAL_MS", 60_000, 100, 300_000),
     migrateOnStart: (env.MIGRATE_ON_START ?? "true").toLowerCase() !== "false",
     logLevel: env.LOG_LEVEL || "info",
+    maxEventLoopDelayMs: int(env, "MAX_EVENT_LOOP_DELAY_MS", 0, 0, 60_000),
     events: {
       relayBatchSize: int(env, "RELAY_BATCH_SIZE", 200, 1, 1000),
       relayPollIntervalMs: int(env, "RELAY_POLL_INTERVAL_MS", 1000, 10, 60_000),
@@ -68,6 +80,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       schedulingAckWaitMs: int(env, "SCHEDULING_ACK_WAIT_MS", 30_000, 1000, 3_600_000),
     },
   };
+}
+
+/**
+ * Outside development mode every key must be given: a replica that invented its own KMS or
+ * join-token key would encrypt and sign with keys no other replica knows, and a dev staff secret
+ * would let anyone holding the printed token in.
+ */
+export function assertProductionKeys(config: Config): void {
+  if (config.mode === "development") return;
+  const missing = [
+    ...(config.auth.kind === "dev" ? ["AUTH_HS256_SECRET or AUTH_JWKS_URL"] : []),
+    ...(config.kmsMasterKey ? [] : ["KMS_MASTER_KEY"]),
+    ...(config.joinTokenKeys ? [] : ["JOIN_TOKEN_KEYS"]),
+  ];
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `production mode (NODE_ENV=production or a production setting is present) needs ${missing.join(", ")}; development keys are only used by the embedded quick start`,
+    );
+  }
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

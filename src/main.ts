@@ -16,7 +16,7 @@ import { PostgresSessionQueries } from "./adapters/postgres/session-queries.js";
 import { PostgresTenantConfigRepository } from "./adapters/postgres/tenant-config-repository.js";
 import { OutboxAudit, PostgresUnitOfWork, type TransactionContext } from "./adapters/postgres/unit-of-work.js";
 import { HmacJoinTokenSigner, JoinTokenKeyError, parseJoinTokenKeys, type JoinTokenKey } from "./adapters/tokens/hmac-join-token.js";
-import { ConfigError, type Config } from "./config.js";
+import { assertProductionKeys, ConfigError, type Config } from "./config.js";
 import { devSecret } from "./dev/dev-secrets.js";
 import { aiSummaryFeature } from "./features/ai-summary/wiring.js";
 import { asyncVisitsFeature } from "./features/async-visits/wiring.js";
@@ -64,7 +64,10 @@ export interface ServiceOverrides {
 export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
   const clock = overrides.clock ?? systemClock;
   // Key material is checked before anything is opened: a bad key list stops the start cleanly.
-  const signer = new HmacJoinTokenSigner(joinTokenKeys(config));
+  const configuredKeys = joinTokenKeys(config);
+  // Before any dev key could be written to DATA_DIR (issue 11: replicas inventing their own keys).
+  assertProductionKeys(config);
+  const signer = new HmacJoinTokenSigner(configuredKeys ?? [{ kid: "dev", key: devSecret(config.dataDir, "join-token-key") }]);
   const closers: Array<() => Promise<void>> = [];
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart });
   closers.push(() => database.close());
@@ -148,6 +151,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     authenticateStaff: staffAuthenticator(staffAuth),
     ready: () => database.ping(),
     logLevel: config.logLevel,
+    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
     logStream: overrides.logStream,
     audit,
   });
@@ -207,9 +211,9 @@ export function errorClass(err: unknown): string {
   return [e?.name ?? "Error", e?.code ?? e?.cause?.code].filter((x) => typeof x === "string").join(":");
 }
 
-/** `JOIN_TOKEN_KEYS`, or a development key kept in DATA_DIR. */
-function joinTokenKeys(config: Config): JoinTokenKey[] {
-  if (!config.joinTokenKeys) return [{ kid: "dev", key: devSecret(config.dataDir, "join-token-key") }];
+/** `JOIN_TOKEN_KEYS` parsed, or null (development mode then uses a key kept in DATA_DIR). */
+function joinTokenKeys(config: Config): JoinTokenKey[] | null {
+  if (!config.joinTokenKeys) return null;
   try {
     return parseJoinTokenKeys(config.joinTokenKeys);
   } catch (err) {

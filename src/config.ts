@@ -36,6 +36,8 @@ export interface Config {
     relayPollIntervalMs: number;
     schedulingConsumerName: string;
     schedulingAckWaitMs: number;
+    /** SCHEDULING_MAX_DELIVER: attempts per event before it is terminated and audited. */
+    schedulingMaxDeliver: number;
   };
 }
 
@@ -78,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       relayPollIntervalMs: int(env, "RELAY_POLL_INTERVAL_MS", 1000, 10, 60_000),
       schedulingConsumerName: env.SCHEDULING_CONSUMER_NAME || "virtual-care-scheduling",
       schedulingAckWaitMs: int(env, "SCHEDULING_ACK_WAIT_MS", 30_000, 1000, 3_600_000),
+      schedulingMaxDeliver: int(env, "SCHEDULING_MAX_DELIVER", 10, 2, 1000),
     },
   };
 }

@@ -48,7 +48,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const issuer = env.AUTH_ISSUER || undefined;
   const audience = env.AUTH_AUDIENCE || undefined;
   let auth: Config["auth"] = { kind: "dev" };
-  if (env.AUTH_JWKS_URL) auth = { kind: "jwks", url: env.AUTH_JWKS_URL, issuer, audience };
+  if (env.AUTH_JWKS_URL) {
+    // Keys fetched over plain HTTP could be swapped in transit; without issuer and audience any
+    // token the IdP signs for another application would be accepted here.
+    if (!/^https:\/\//i.test(env.AUTH_JWKS_URL)) throw new ConfigError("AUTH_JWKS_URL must be an https URL");
+    if (!issuer || !audience) throw new ConfigError("AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE");
+    auth = { kind: "jwks", url: env.AUTH_JWKS_URL, issuer, audience };
+  }
   else if (env.AUTH_HS256_SECRET) {
     if (env.AUTH_HS256_SECRET.length < 32) throw new ConfigError("AUTH_HS256_SECRET must be at least 32 characters");
     auth = { kind: "hs256", secret: env.AUTH_HS256_SECRET, issuer, audience };

@@ -28,6 +28,10 @@ export interface Config {
   encounterReconcileIntervalMs: number;
   migrateOnStart: boolean;
   logLevel: string;
+  /** HSTS_MAX_AGE_SECONDS: sent when PUBLIC_BASE_URL is https (0: never). */
+  hstsMaxAgeSeconds: number;
+  /** METRICS_TOKEN: bearer token for /metrics (unset: loopback scrapers only). */
+  metricsToken?: string;
   /** MAX_EVENT_LOOP_DELAY_MS: shed requests with 503 while the event loop lags more (0: off). */
   maxEventLoopDelayMs: number;
   /** Outbox relay and scheduling consumer (README "Configuration"). */
@@ -80,6 +84,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encounterReconcileIntervalMs: int(env, "ENCOUNTER_RECONCILE_INTERVAL_MS", 60_000, 100, 300_000),
     migrateOnStart: (env.MIGRATE_ON_START ?? "true").toLowerCase() !== "false",
     logLevel: env.LOG_LEVEL || "info",
+    hstsMaxAgeSeconds: int(env, "HSTS_MAX_AGE_SECONDS", 31_536_000, 0, 63_072_000),
+    metricsToken: env.METRICS_TOKEN || undefined,
     maxEventLoopDelayMs: int(env, "MAX_EVENT_LOOP_DELAY_MS", 0, 0, 60_000),
     events: {
       relayBatchSize: int(env, "RELAY_BATCH_SIZE", 200, 1, 1000),

@@ -152,6 +152,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     ready: () => database.ping(),
     logLevel: config.logLevel,
     maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    securityHeaders: { hstsMaxAgeSeconds: config.hstsMaxAgeSeconds, behindTls: config.publicBaseUrl.startsWith("https://") },
+    metricsToken: config.metricsToken,
     logStream: overrides.logStream,
     audit,
   });

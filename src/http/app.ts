@@ -11,6 +11,7 @@ import { lazyDocs } from "./docs.js";
 import { installInputBounds } from "./input-bounds.js";
 import { HttpMetrics } from "./metrics.js";
 import { problem, toProblem } from "./problem.js";
+import { installSecurityHeaders, wwwAuthenticate, type SecurityHeaderOptions } from "./security-headers.js";
 import { systemRoutes } from "./system-routes.js";
 
 /** What a feature hands the HTTP shell: every feature exports `(its use cases) => HttpFeature`. */
@@ -35,6 +36,10 @@ export interface HttpOptions {
   audit: AuditPort;
   /** Event-loop delay above which requests are shed with 503 (MAX_EVENT_LOOP_DELAY_MS; 0: off). */
   maxEventLoopDelayMs?: number;
+  /** HSTS and TLS (security-headers.ts); default: no HSTS. */
+  securityHeaders?: SecurityHeaderOptions;
+  /** METRICS_TOKEN: bearer needed for /metrics; without it only loopback clients may scrape. */
+  metricsToken?: string;
 }
 
 declare module "fastify" {
@@ -85,6 +90,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   app.setErrorHandler((err, req, reply) => {
     const body = toProblem(err, req.id);
+    if (body.status === 401) reply.header("www-authenticate", wwwAuthenticate(body.code, req.headers.authorization));
     if (body.status >= 500) req.log.error({ err: { type: (err as Error).name, code: (err as { code?: string }).code } }, "request failed");
     return reply.code(body.status).type("application/problem+json").send(body);
   });
@@ -95,6 +101,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       .send(problem(404, "NOT_FOUND", `no route for ${req.method} ${(req.url ?? "").split("?")[0]}`)),
   );
 
+  installSecurityHeaders(app, options.securityHeaders ?? { hstsMaxAgeSeconds: 0, behindTls: false });
   await installInputBounds(app, { maxEventLoopDelayMs: options.maxEventLoopDelayMs ?? 0 });
   const metrics = new HttpMetrics();
   metrics.install(app);
@@ -118,7 +125,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   });
   await app.register(lazyDocs("/openapi.json"));
 
-  await app.register(systemRoutes({ ready: options.ready, metrics }));
+  await app.register(systemRoutes({ ready: options.ready, metrics, metricsToken: options.metricsToken }));
   for (const feature of options.features) await app.register(feature.routes, { prefix: "/v1" });
   return app;
 }

@@ -28,6 +28,8 @@ export interface Config {
   encounterReconcileIntervalMs: number;
   migrateOnStart: boolean;
   logLevel: string;
+  /** OUTBOX_RETENTION_HOURS: published outbox rows older than this are deleted. */
+  outboxRetentionHours: number;
   /** HSTS_MAX_AGE_SECONDS: sent when PUBLIC_BASE_URL is https (0: never). */
   hstsMaxAgeSeconds: number;
   /** METRICS_TOKEN: bearer token for /metrics (unset: loopback scrapers only). */
@@ -84,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encounterReconcileIntervalMs: int(env, "ENCOUNTER_RECONCILE_INTERVAL_MS", 60_000, 100, 300_000),
     migrateOnStart: (env.MIGRATE_ON_START ?? "true").toLowerCase() !== "false",
     logLevel: env.LOG_LEVEL || "info",
+    outboxRetentionHours: int(env, "OUTBOX_RETENTION_HOURS", 72, 1, 8760),
     hstsMaxAgeSeconds: int(env, "HSTS_MAX_AGE_SECONDS", 31_536_000, 0, 63_072_000),
     metricsToken: env.METRICS_TOKEN || undefined,
     maxEventLoopDelayMs: int(env, "MAX_EVENT_LOOP_DELAY_MS", 0, 0, 60_000),

@@ -11,6 +11,7 @@ import { LocalKmsSecretStore } from "./adapters/kms/local-kms-secret-store.js";
 import { PostgresAsyncVisitQueries } from "./adapters/postgres/async-visit-queries.js";
 import { openDatabase, type Database } from "./adapters/postgres/database.js";
 import { PostgresJoinQueries } from "./adapters/postgres/join-queries.js";
+import { OutboxPurge } from "./adapters/postgres/outbox-purge.js";
 import { PostgresOfflineQueue } from "./adapters/postgres/offline-queue.js";
 import { PostgresSessionQueries } from "./adapters/postgres/session-queries.js";
 import { PostgresTenantConfigRepository } from "./adapters/postgres/tenant-config-repository.js";
@@ -30,7 +31,7 @@ import type { Clock, IdGenerator, UnitOfWork } from "./platform/ports.js";
 import { startEventWorkers } from "./wire-events.js";
 import { aiSummaryWorker } from "./workers/ai-summary-worker.js";
 import { encounterReconciler } from "./workers/encounter-reconciler.js";
-import type { PeriodicWorker } from "./workers/periodic-worker.js";
+import { PeriodicWorker } from "./workers/periodic-worker.js";
 
 export const systemClock: Clock = { now: () => new Date() };
 const uuids: IdGenerator = { uuid: () => randomUUID() };
@@ -47,6 +48,7 @@ export interface Service {
   workers: {
     encounterReconciler: PeriodicWorker<{ linked: number; failed: number }>;
     aiSummaries: PeriodicWorker<{ drafted: number; failed: number; charted: number }>;
+    outboxPurge: PeriodicWorker<{ deleted: number }>;
   };
   close(): Promise<void>;
 }
@@ -160,11 +162,16 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   closers.push(() => app.close());
   warn = (context, message) => app.log.warn(context, message);
 
+  const outboxPurge = new OutboxPurge(db, config.outboxRetentionHours * 3_600_000);
   const workers = {
     encounterReconciler: encounterReconciler(sessions.encounterSaga, config.encounterReconcileIntervalMs, (err) =>
       report("worker run failed", { worker: "encounter-reconciler" }, err),
     ),
     aiSummaries: aiWorker,
+    // Published rows are in JetStream (or the dev log) already; the table must not grow forever.
+    outboxPurge: new PeriodicWorker("outbox-purge", 10 * 60_000, () => outboxPurge.purge(clock.now()), (err) =>
+      report("worker run failed", { worker: "outbox-purge" }, err),
+    ),
   };
   if (overrides.startWorkers !== false) for (const worker of Object.values(workers)) worker.start();
   // Stopped before the database closes (closers run in reverse).

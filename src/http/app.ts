@@ -8,6 +8,7 @@ import { Participant, Session } from "../platform/session-view.js";
 import { Problem } from "../platform/schemas.js";
 import { claimedIdentity, type StaffAuthenticator } from "./auth.js";
 import { lazyDocs } from "./docs.js";
+import { EdgeDenialAggregator } from "./edge-denials.js";
 import { installInputBounds } from "./input-bounds.js";
 import { HttpMetrics } from "./metrics.js";
 import { problem, toProblem } from "./problem.js";
@@ -72,14 +73,16 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest("actor", null as never);
+  const denials = new EdgeDenialAggregator((entry) => options.audit.record(entry));
+  app.addHook("onClose", () => denials.close().catch(() => undefined));
   app.decorate("authenticateStaff", async (req: FastifyRequest) => {
     try {
       req.actor = await options.authenticateStaff(req.headers.authorization);
     } catch (err) {
       // A failing audit write is logged, not turned into a 500: the caller still gets its 401.
       const denial = { reason: "UNAUTHENTICATED" as const, method: req.method, route: req.routeOptions.url ?? "unknown" };
-      await options.audit
-        .record(edgeDenialEntry({ ...denial, ...claimedIdentity(req.headers.authorization) }))
+      await denials
+        .record(req.ip, edgeDenialEntry({ ...denial, ...claimedIdentity(req.headers.authorization) }))
         .catch(() => req.log.error("could not audit a refused request"));
       throw err;
     }

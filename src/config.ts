@@ -28,6 +28,10 @@ export interface Config {
   encounterReconcileIntervalMs: number;
   migrateOnStart: boolean;
   logLevel: string;
+  /** RATE_LIMIT_*_PER_MIN (README): per client address, per join token, per tenant; 0 turns one off. */
+  rateLimits: { anonymousPerMinute: number; participantPerMinute: number; tenantPerMinute: number };
+  /** TRUST_PROXY: hops of reverse proxies whose X-Forwarded-For is believed (client address for limits). */
+  trustProxyHops: number;
   /** OUTBOX_RETENTION_HOURS: published outbox rows older than this are deleted. */
   outboxRetentionHours: number;
   /** HSTS_MAX_AGE_SECONDS: sent when PUBLIC_BASE_URL is https (0: never). */
@@ -86,6 +90,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encounterReconcileIntervalMs: int(env, "ENCOUNTER_RECONCILE_INTERVAL_MS", 60_000, 100, 300_000),
     migrateOnStart: (env.MIGRATE_ON_START ?? "true").toLowerCase() !== "false",
     logLevel: env.LOG_LEVEL || "info",
+    rateLimits: {
+      anonymousPerMinute: int(env, "RATE_LIMIT_ANONYMOUS_PER_MIN", 60, 0, 1_000_000),
+      participantPerMinute: int(env, "RATE_LIMIT_PARTICIPANT_PER_MIN", 120, 0, 1_000_000),
+      tenantPerMinute: int(env, "RATE_LIMIT_TENANT_PER_MIN", 6000, 0, 10_000_000),
+    },
+    trustProxyHops: int(env, "TRUST_PROXY", 0, 0, 10),
     outboxRetentionHours: int(env, "OUTBOX_RETENTION_HOURS", 72, 1, 8760),
     hstsMaxAgeSeconds: int(env, "HSTS_MAX_AGE_SECONDS", 31_536_000, 0, 63_072_000),
     metricsToken: env.METRICS_TOKEN || undefined,

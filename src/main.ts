@@ -156,6 +156,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     maxEventLoopDelayMs: config.maxEventLoopDelayMs,
     securityHeaders: { hstsMaxAgeSeconds: config.hstsMaxAgeSeconds, behindTls: config.publicBaseUrl.startsWith("https://") },
     metricsToken: config.metricsToken,
+    rateLimits: config.rateLimits,
+    trustProxyHops: config.trustProxyHops,
     logStream: overrides.logStream,
     audit,
   });

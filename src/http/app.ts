@@ -10,6 +10,7 @@ import { claimedIdentity, type StaffAuthenticator } from "./auth.js";
 import { lazyDocs } from "./docs.js";
 import { EdgeDenialAggregator } from "./edge-denials.js";
 import { installInputBounds } from "./input-bounds.js";
+import { installRateLimits, type RateLimits } from "./rate-limits.js";
 import { HttpMetrics } from "./metrics.js";
 import { problem, toProblem } from "./problem.js";
 import { installSecurityHeaders, wwwAuthenticate, type SecurityHeaderOptions } from "./security-headers.js";
@@ -39,6 +40,10 @@ export interface HttpOptions {
   maxEventLoopDelayMs?: number;
   /** HSTS and TLS (security-headers.ts); default: no HSTS. */
   securityHeaders?: SecurityHeaderOptions;
+  /** Reverse proxies in front (TRUST_PROXY): the client address then comes from X-Forwarded-For. */
+  trustProxyHops?: number;
+  /** Requests per minute per client address / join token / tenant (rate-limits.ts); absent: off. */
+  rateLimits?: RateLimits;
   /** METRICS_TOKEN: bearer needed for /metrics; without it only loopback clients may scrape. */
   metricsToken?: string;
 }
@@ -57,6 +62,7 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
+    ...(options.trustProxyHops ? { trustProxy: (_address: string, hop: number) => hop < options.trustProxyHops! } : {}),
     // Request ids double as the correlation id quoted in 500 answers.
     genReqId: () => crypto.randomUUID(),
     logger: {
@@ -106,6 +112,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   installSecurityHeaders(app, options.securityHeaders ?? { hstsMaxAgeSeconds: 0, behindTls: false });
   await installInputBounds(app, { maxEventLoopDelayMs: options.maxEventLoopDelayMs ?? 0 });
+  if (options.rateLimits) await installRateLimits(app, options.rateLimits);
   const metrics = new HttpMetrics();
   metrics.install(app);
 

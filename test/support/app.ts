@@ -63,6 +63,10 @@ export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
     AUTH_HS256_SECRET: STAFF_SECRET,
     KMS_MASTER_KEY: KMS_KEY,
     JOIN_TOKEN_KEYS: TEST_JOIN_TOKEN_KEYS,
+    // Suites drive many requests from one address; test/security/rate-limits.test.ts turns them on.
+    RATE_LIMIT_ANONYMOUS_PER_MIN: "0",
+    RATE_LIMIT_PARTICIPANT_PER_MIN: "0",
+    RATE_LIMIT_TENANT_PER_MIN: "0",
     FHIR_BASE_URL: fhirBaseUrl,
     VIDEO_HEALTH_CACHE_MS: "0",
     // The tests' Jitsi health stubs listen on loopback.

@@ -43,7 +43,7 @@ describe("rate limits (PostgreSQL)", () => {
   });
 
   it("the OpenAPI document names 429 on the counted routes", () => {
-    const doc = app.service.app.swagger() as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const doc = app.service.app.swagger() as unknown as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     expect(doc.paths["/v1/join/validate"]!.post!.responses["429"]).toBeDefined();
     expect(doc.paths["/v1/sessions"]!.get!.responses["429"]).toBeDefined();
   });

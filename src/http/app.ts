@@ -1,7 +1,7 @@
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { TSchema } from "@sinclair/typebox";
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest, type RawServerDefault } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest, type RawServerDefault } from "fastify";
 import { edgeDenialEntry } from "../platform/audit.js";
 import type { Actor, AuditPort } from "../platform/ports.js";
 import { Participant, Session } from "../platform/session-view.js";
@@ -76,6 +76,13 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       redact: ["req.headers.authorization", 'req.headers["x-join-token"]'],
     },
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    // Errors the router raises before any hook (bad URL encoding, an over-long path parameter)
+    // are problem+json too; the fuzzer found them answered as plain JSON.
+    frameworkErrors: (err, req, reply) => {
+      const body = toProblem(err, req.id);
+      const raw = reply as unknown as FastifyReply;
+      return raw.code(body.status).type("application/problem+json").send(body);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest("actor", null as never);

@@ -38,6 +38,7 @@ const titles: Partial<Record<number, string>> = {
   406: "Not Acceptable",
   409: "Conflict",
   413: "Content Too Large",
+  414: "URI Too Long",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",
   429: "Too Many Requests",
@@ -96,6 +97,8 @@ export function toProblem(err: unknown, requestId: string): Problem {
       return problem(400, "VALIDATION_FAILED", "the JSON body is empty");
     case "FST_ERR_CTP_INVALID_JSON_BODY":
       return problem(400, "VALIDATION_FAILED", "the body is not valid JSON");
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return problem(414, "VALIDATION_FAILED", "a path parameter is too long");
     case "FST_UNDER_PRESSURE":
       return problem(503, "SERVICE_OVERLOADED", "the service is overloaded; retry shortly");
   }

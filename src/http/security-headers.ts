@@ -10,7 +10,7 @@ export interface SecurityHeaderOptions {
 
 /** Scalar's page runs inline scripts and styles; nothing else may load and nobody may frame it. */
 const DOCS_CSP =
-  "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+  "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data: https://fonts.scalar.com; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 /** JSON answers are never rendered: a browser tricked into opening one runs nothing. */
 const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 

@@ -26,6 +26,10 @@ export type ErrorCode =
   | "RATE_LIMITED"
   | "QUOTA_EXCEEDED"
   | "SERVICE_OVERLOADED"
+  // Operational outcomes (not the domain's refusals): raised by the HTTP edge, never by use cases.
+  | "DATABASE_UNAVAILABLE"
+  | "REQUEST_TIMEOUT"
+  | "SERVICE_SHUTTING_DOWN"
   | "INTERNAL";
 
 /** Extensions the spec attaches to some errors . */

@@ -17,13 +17,13 @@ export async function runCli(create: typeof createService): Promise<void> {
     }
     throw err;
   }
-  const embeddedDefaults = !config.databaseUrl && config.auth.kind === "dev";
+  const embeddedDefaults = config.mode === "development";
   if (embeddedDefaults) await seedDemoTenant(service.database.db, config.dataDir, service.clock);
   await service.warmUp();
   await service.app.listen({ port: config.port, host: config.host });
   const base = config.publicBaseUrl;
   service.app.log.info(startupSummary(config, service.database.kind), "started");
-  if (config.auth.kind === "dev" && service.staffJwtSecret) {
+  if (config.mode === "development" && service.staffJwtSecret) {
     const token = await devToken(service.staffJwtSecret, DEMO_TENANT, ["clinician", "scheduler", "admin"]);
     // Printed to stdout for a person at the terminal, not into the structured log.
     process.stdout.write(
@@ -70,7 +70,7 @@ function startupSummary(config: Config, database: string): Record<string, unknow
   return {
     version: pkg.version,
     node: process.version,
-    mode: config.auth.kind === "dev" ? "development" : "production",
+    mode: config.mode,
     listen: `${config.host}:${config.port}`,
     database: config.databaseUrl ? where(config.databaseUrl) : `${database} in ${config.dataDir}`,
     nats: where(config.natsUrl) ?? "none (events stay in the outbox, logged by the dev sink)",

@@ -1,5 +1,11 @@
 /** Runtime configuration (README "Configuration") from the environment, checked once at start. */
 export interface Config {
+  /**
+   * "development" only for the embedded quick start: NODE_ENV is not "production" and no
+   * production setting (DATABASE_URL, AUTH_*, KMS_MASTER_KEY, JOIN_TOKEN_KEYS) is given. Only then
+   * do dev keys and the printed dev token exist (docs/security.md).
+   */
+  mode: "development" | "production";
   port: number;
   host: string;
   databaseUrl?: string;
@@ -22,6 +28,18 @@ export interface Config {
   encounterReconcileIntervalMs: number;
   migrateOnStart: boolean;
   logLevel: string;
+  /** RATE_LIMIT_*_PER_MIN (README): per client address, per join token, per tenant; 0 turns one off. */
+  rateLimits: { anonymousPerMinute: number; participantPerMinute: number; tenantPerMinute: number };
+  /** TRUST_PROXY: hops of reverse proxies whose X-Forwarded-For is believed (client address for limits). */
+  trustProxyHops: number;
+  /** OUTBOX_RETENTION_HOURS: published outbox rows older than this are deleted. */
+  outboxRetentionHours: number;
+  /** HSTS_MAX_AGE_SECONDS: sent when PUBLIC_BASE_URL is https (0: never). */
+  hstsMaxAgeSeconds: number;
+  /** METRICS_TOKEN: bearer token for /metrics (unset: loopback scrapers only). */
+  metricsToken?: string;
+  /** MAX_EVENT_LOOP_DELAY_MS: shed requests with 503 while the event loop lags more (0: off). */
+  maxEventLoopDelayMs: number;
   /** Bounds on every wait for PostgreSQL (see docs/operations.md); ignored by embedded PGlite. */
   database: DatabaseTuning;
   /** Bounds on an HTTP answer. */
@@ -32,6 +50,8 @@ export interface Config {
     relayPollIntervalMs: number;
     schedulingConsumerName: string;
     schedulingAckWaitMs: number;
+    /** SCHEDULING_MAX_DELIVER: attempts per event before it is terminated and audited. */
+    schedulingMaxDeliver: number;
   };
   shutdown: ShutdownSettings;
 }
@@ -71,12 +91,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const issuer = env.AUTH_ISSUER || undefined;
   const audience = env.AUTH_AUDIENCE || undefined;
   let auth: Config["auth"] = { kind: "dev" };
-  if (env.AUTH_JWKS_URL) auth = { kind: "jwks", url: env.AUTH_JWKS_URL, issuer, audience };
+  if (env.AUTH_JWKS_URL) {
+    // Keys fetched over plain HTTP could be swapped in transit; without issuer and audience any
+    // token the IdP signs for another application would be accepted here.
+    if (!/^https:\/\//i.test(env.AUTH_JWKS_URL)) throw new ConfigError("AUTH_JWKS_URL must be an https URL");
+    if (!issuer || !audience) throw new ConfigError("AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE");
+    auth = { kind: "jwks", url: env.AUTH_JWKS_URL, issuer, audience };
+  }
   else if (env.AUTH_HS256_SECRET) {
     if (env.AUTH_HS256_SECRET.length < 32) throw new ConfigError("AUTH_HS256_SECRET must be at least 32 characters");
     auth = { kind: "hs256", secret: env.AUTH_HS256_SECRET, issuer, audience };
   }
+  const productionSetting = ["DATABASE_URL", "AUTH_HS256_SECRET", "AUTH_JWKS_URL", "KMS_MASTER_KEY", "JOIN_TOKEN_KEYS"].some((k) => !!env[k]);
+  const mode = env.NODE_ENV === "production" || productionSetting ? "production" : "development";
   return {
+    mode,
     port,
     host: env.HOST || "0.0.0.0",
     databaseUrl: env.DATABASE_URL || undefined,
@@ -94,6 +123,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encounterReconcileIntervalMs: int(env, "ENCOUNTER_RECONCILE_INTERVAL_MS", 60_000, 100, 300_000),
     migrateOnStart: (env.MIGRATE_ON_START ?? "true").toLowerCase() !== "false",
     logLevel: env.LOG_LEVEL || "info",
+    rateLimits: {
+      anonymousPerMinute: int(env, "RATE_LIMIT_ANONYMOUS_PER_MIN", 60, 0, 1_000_000),
+      participantPerMinute: int(env, "RATE_LIMIT_PARTICIPANT_PER_MIN", 120, 0, 1_000_000),
+      tenantPerMinute: int(env, "RATE_LIMIT_TENANT_PER_MIN", 6000, 0, 10_000_000),
+    },
+    trustProxyHops: int(env, "TRUST_PROXY", 0, 0, 10),
+    outboxRetentionHours: int(env, "OUTBOX_RETENTION_HOURS", 72, 1, 8760),
+    hstsMaxAgeSeconds: int(env, "HSTS_MAX_AGE_SECONDS", 31_536_000, 0, 63_072_000),
+    metricsToken: env.METRICS_TOKEN || undefined,
+    maxEventLoopDelayMs: int(env, "MAX_EVENT_LOOP_DELAY_MS", 0, 0, 60_000),
     database: {
       poolSize: int(env, "DB_POOL_SIZE", 10, 1, 1000),
       connectTimeoutMs: int(env, "DB_CONNECT_TIMEOUT_MS", 5000, 100, 600_000),
@@ -115,8 +154,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       relayPollIntervalMs: int(env, "RELAY_POLL_INTERVAL_MS", 1000, 10, 60_000),
       schedulingConsumerName: env.SCHEDULING_CONSUMER_NAME || "virtual-care-scheduling",
       schedulingAckWaitMs: int(env, "SCHEDULING_ACK_WAIT_MS", 30_000, 1000, 3_600_000),
+      schedulingMaxDeliver: int(env, "SCHEDULING_MAX_DELIVER", 10, 2, 1000),
     },
   };
+}
+
+/**
+ * Outside development mode every key must be given: a replica that invented its own KMS or
+ * join-token key would encrypt and sign with keys no other replica knows, and a dev staff secret
+ * would let anyone holding the printed token in.
+ */
+export function assertProductionKeys(config: Config): void {
+  if (config.mode === "development") return;
+  const missing = [
+    ...(config.auth.kind === "dev" ? ["AUTH_HS256_SECRET or AUTH_JWKS_URL"] : []),
+    ...(config.kmsMasterKey ? [] : ["KMS_MASTER_KEY"]),
+    ...(config.joinTokenKeys ? [] : ["JOIN_TOKEN_KEYS"]),
+  ];
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `production mode (NODE_ENV=production or a production setting is present) needs ${missing.join(", ")}; development keys are only used by the embedded quick start`,
+    );
+  }
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

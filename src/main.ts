@@ -11,12 +11,13 @@ import { LocalKmsSecretStore } from "./adapters/kms/local-kms-secret-store.js";
 import { PostgresAsyncVisitQueries } from "./adapters/postgres/async-visit-queries.js";
 import { openDatabase, type Database } from "./adapters/postgres/database.js";
 import { PostgresJoinQueries } from "./adapters/postgres/join-queries.js";
+import { OutboxPurge } from "./adapters/postgres/outbox-purge.js";
 import { PostgresOfflineQueue } from "./adapters/postgres/offline-queue.js";
 import { PostgresSessionQueries } from "./adapters/postgres/session-queries.js";
 import { PostgresTenantConfigRepository } from "./adapters/postgres/tenant-config-repository.js";
 import { OutboxAudit, PostgresUnitOfWork, type TransactionContext } from "./adapters/postgres/unit-of-work.js";
 import { HmacJoinTokenSigner, JoinTokenKeyError, parseJoinTokenKeys, type JoinTokenKey } from "./adapters/tokens/hmac-join-token.js";
-import { ConfigError, type Config } from "./config.js";
+import { assertProductionKeys, ConfigError, type Config } from "./config.js";
 import { devSecret } from "./dev/dev-secrets.js";
 import { aiSummaryFeature } from "./features/ai-summary/wiring.js";
 import { asyncVisitsFeature } from "./features/async-visits/wiring.js";
@@ -32,7 +33,7 @@ import { Registry } from "prom-client";
 import { externalCallHistogram, instrumented, registerServiceMetrics } from "./adapters/prometheus/service-metrics.js";
 import { aiSummaryWorker } from "./workers/ai-summary-worker.js";
 import { encounterReconciler } from "./workers/encounter-reconciler.js";
-import type { PeriodicWorker } from "./workers/periodic-worker.js";
+import { PeriodicWorker } from "./workers/periodic-worker.js";
 
 export const systemClock: Clock = { now: () => new Date() };
 const uuids: IdGenerator = { uuid: () => randomUUID() };
@@ -49,6 +50,7 @@ export interface Service {
   workers: {
     encounterReconciler: PeriodicWorker<{ linked: number; failed: number }>;
     aiSummaries: PeriodicWorker<{ drafted: number; failed: number; charted: number }>;
+    outboxPurge: PeriodicWorker<{ deleted: number }>;
   };
   /** Before the first listen: open the pool and let V8 compile the request path (cold start). */
   warmUp(): Promise<void>;
@@ -71,7 +73,10 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const clock = overrides.clock ?? systemClock;
   let draining = false;
   // Key material is checked before anything is opened: a bad key list stops the start cleanly.
-  const signer = new HmacJoinTokenSigner(joinTokenKeys(config));
+  const configuredKeys = joinTokenKeys(config);
+  // Before any dev key could be written to DATA_DIR (issue 11: replicas inventing their own keys).
+  assertProductionKeys(config);
+  const signer = new HmacJoinTokenSigner(configuredKeys ?? [{ kid: "dev", key: devSecret(config.dataDir, "join-token-key") }]);
   // Closed in reverse order of opening, each step logged (shutdown must be visible to an operator).
   const closers: Array<[string, () => Promise<void>]> = [];
   // One logger from the start: a service waiting for its database says so before it listens.
@@ -164,17 +169,27 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     metricsRegistry,
     logger: log,
     timeouts: config.http,
+    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    securityHeaders: { hstsMaxAgeSeconds: config.hstsMaxAgeSeconds, behindTls: config.publicBaseUrl.startsWith("https://") },
+    metricsToken: config.metricsToken,
+    rateLimits: config.rateLimits,
+    trustProxyHops: config.trustProxyHops,
     audit,
   });
   // The HTTP server closes first (closers run in reverse, and it is pushed last below): the
   // requests still in flight finish while the workers and the pool are still there.
   warn = (context, message) => app.log.warn(context, message);
 
+  const outboxPurge = new OutboxPurge(db, config.outboxRetentionHours * 3_600_000);
   const workers = {
     encounterReconciler: encounterReconciler(sessions.encounterSaga, config.encounterReconcileIntervalMs, (err) =>
       report("worker run failed", { worker: "encounter-reconciler" }, err),
     ),
     aiSummaries: aiWorker,
+    // Published rows are in JetStream (or the dev log) already; the table must not grow forever.
+    outboxPurge: new PeriodicWorker("outbox-purge", 10 * 60_000, () => outboxPurge.purge(clock.now()), (err) =>
+      report("worker run failed", { worker: "outbox-purge" }, err),
+    ),
   };
   if (overrides.startWorkers !== false) for (const worker of Object.values(workers)) worker.start();
   // Stopped before the database closes (closers run in reverse).
@@ -254,9 +269,9 @@ export function errorClass(err: unknown): string {
   return [e?.name ?? "Error", e?.code ?? e?.cause?.code].filter((x) => typeof x === "string").join(":");
 }
 
-/** `JOIN_TOKEN_KEYS`, or a development key kept in DATA_DIR. */
-function joinTokenKeys(config: Config): JoinTokenKey[] {
-  if (!config.joinTokenKeys) return [{ kid: "dev", key: devSecret(config.dataDir, "join-token-key") }];
+/** `JOIN_TOKEN_KEYS` parsed, or null (development mode then uses a key kept in DATA_DIR). */
+function joinTokenKeys(config: Config): JoinTokenKey[] | null {
+  if (!config.joinTokenKeys) return null;
   try {
     return parseJoinTokenKeys(config.joinTokenKeys);
   } catch (err) {

@@ -65,10 +65,11 @@ export function startEventWorkers(w: EventWiring): EventWorkers {
     });
     subscriber = new SchedulingSubscriber({
       client: nats,
-      handle: (event) => handler.handle(event),
+      handle: (event, options) => handler.handle(event, options),
       log: w.log.child({ component: "scheduling-consumer" }),
       durable: config.events.schedulingConsumerName,
       ackWaitMs: config.events.schedulingAckWaitMs,
+      maxDeliver: config.events.schedulingMaxDeliver,
     });
     subscriber.start();
   }

@@ -30,11 +30,11 @@ export async function seedDemoTenant(db: ConstructorParameters<typeof PostgresUn
 }
 
 /** A staff bearer token signed with the dev HS256 secret (printed by `npm start`, used by tests). */
-export async function devToken(secret: string, tenantId: string, roles: string[], days = 30): Promise<string> {
+export async function devToken(secret: string, tenantId: string, roles: string[], hours = 12): Promise<string> {
   return new SignJWT({ tenant_id: tenantId, roles })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject("dev-user")
     .setIssuedAt()
-    .setExpirationTime(`${days}d`)
+    .setExpirationTime(`${hours}h`) // under the 24 h horizon staff tokens may have
     .sign(new TextEncoder().encode(secret));
 }

@@ -7,6 +7,14 @@ export const ASYNC_VISIT_LIMITS = {
   maxTextChars: 10_000,
   maxAttachments: 5,
   maxAttachmentBytes: 5 * 1024 * 1024,
+  /** A join token is a patient's whole credential: what it may store is bounded (issue 11). */
+  maxSubmissionsPerParticipant: 3,
+  maxBytesPerParticipant: 30 * 1024 * 1024,
+  /** Everything a tenant's patients and staff may upload in 24 h. */
+  maxTenantBytesPerDay: 2 * 1024 * 1024 * 1024,
+  /** Participants submit from a day before the visit to three days after its end. */
+  submitFromBeforeStartMs: 24 * 60 * 60 * 1000,
+  submitUntilAfterEndMs: 72 * 60 * 60 * 1000,
 } as const;
 
 /** Accepted attachment types, as recognised from the bytes, with the names a sender may give them. */

@@ -23,6 +23,9 @@ export type ErrorCode =
   | "APPOINTMENT_ALREADY_LINKED"
   | "CONSENT_CHECK_UNAVAILABLE"
   | "AI_SUMMARY_DISABLED"
+  | "RATE_LIMITED"
+  | "QUOTA_EXCEEDED"
+  | "SERVICE_OVERLOADED"
   // Operational outcomes (not the domain's refusals): raised by the HTTP edge, never by use cases.
   | "DATABASE_UNAVAILABLE"
   | "REQUEST_TIMEOUT"

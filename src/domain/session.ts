@@ -100,16 +100,36 @@ export class VirtualSession extends AggregateRoot<SessionState> {
   end(now: Date): void {
     this.moveTo("ended", now);
     this.state.endedAt = now;
-    const start = this.state.startedAt ?? this.state.fallback?.initiatedAt ?? this.state.scheduledStart;
     this.record(EventTypes.sessionEnded, { sessionId: this.id, endedAt: now.toISOString() });
+    // Billed is only the time a clinician and the patient were admitted together (issue 11: a
+    // visit nobody attended billed its whole scheduled span). Never together: 0 s, not billable.
+    const together = this.togetherInterval(now);
     this.record(EventTypes.billingSessionCompleted, {
       sessionId: this.id,
       patientId: this.state.patientId,
       providerId: this.state.providerId,
-      start: start.toISOString(),
-      end: now.toISOString(),
-      durationSeconds: Math.max(0, Math.round((now.getTime() - start.getTime()) / 1000)),
+      start: (together?.start ?? now).toISOString(),
+      end: (together?.end ?? now).toISOString(),
+      durationSeconds: together ? Math.round((together.end.getTime() - together.start.getTime()) / 1000) : 0,
+      billable: together !== null,
     });
+  }
+
+  /** The longest span a clinician and the patient were both admitted (removal ends a span). */
+  private togetherInterval(now: Date): { start: Date; end: Date } | null {
+    const span = (p: Participant) => (p.admittedAt ? { start: p.admittedAt, end: p.removedAt ?? now } : null);
+    const patient = this.state.participants.find((p) => p.role === "patient");
+    const patientSpan = patient ? span(patient) : null;
+    if (!patientSpan) return null;
+    let best: { start: Date; end: Date } | null = null;
+    for (const c of this.state.participants.filter((p) => p.role === "clinician")) {
+      const s = span(c);
+      if (!s) continue;
+      const start = new Date(Math.max(s.start.getTime(), patientSpan.start.getTime()));
+      const end = new Date(Math.min(s.end.getTime(), patientSpan.end.getTime()));
+      if (end > start && (!best || end.getTime() - start.getTime() > best.end.getTime() - best.start.getTime())) best = { start, end };
+    }
+    return best;
   }
 
   initiateFallback(reason: string, measuredKbps: number | null, now: Date): void {

@@ -4,7 +4,13 @@ import type { TSchema } from "@sinclair/typebox";
 import type { Registry } from "prom-client";
 import Fastify, {
   LogController,
-  type FastifyReply, type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest, type RawServerDefault } from "fastify";
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyReply,
+  type FastifyRequest,
+  type RawServerDefault,
+} from "fastify";
 import { pino } from "pino";
 import { describeFailure } from "../platform/database-failure.js";
 import { edgeDenialEntry } from "../platform/audit.js";
@@ -13,8 +19,12 @@ import { Participant, Session } from "../platform/session-view.js";
 import { Problem } from "../platform/schemas.js";
 import { claimedIdentity, type StaffAuthenticator } from "./auth.js";
 import { lazyDocs } from "./docs.js";
+import { EdgeDenialAggregator } from "./edge-denials.js";
+import { installInputBounds } from "./input-bounds.js";
+import { installRateLimits, type RateLimits } from "./rate-limits.js";
 import { HttpMetrics } from "./metrics.js";
 import { problem, retryAfterSeconds, toProblem } from "./problem.js";
+import { installSecurityHeaders, wwwAuthenticate, type SecurityHeaderOptions } from "./security-headers.js";
 import { systemRoutes } from "./system-routes.js";
 
 /** What a feature hands the HTTP shell: every feature exports `(its use cases) => HttpFeature`. */
@@ -45,6 +55,16 @@ export interface HttpOptions {
   timeouts?: Partial<HttpTimeouts>;
   /** Audits a request refused before any use case ran (401); awaited, so it is durable. */
   audit: AuditPort;
+  /** Event-loop delay above which requests are shed with 503 (MAX_EVENT_LOOP_DELAY_MS; 0: off). */
+  maxEventLoopDelayMs?: number;
+  /** HSTS and TLS (security-headers.ts); default: no HSTS. */
+  securityHeaders?: SecurityHeaderOptions;
+  /** Reverse proxies in front (TRUST_PROXY): the client address then comes from X-Forwarded-For. */
+  trustProxyHops?: number;
+  /** Requests per minute per client address / join token / tenant (rate-limits.ts); absent: off. */
+  rateLimits?: RateLimits;
+  /** METRICS_TOKEN: bearer needed for /metrics; without it only loopback clients may scrape. */
+  metricsToken?: string;
 }
 
 export interface HttpTimeouts {
@@ -93,6 +113,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
+    ...(options.trustProxyHops ? { trustProxy: (_address: string, hop: number) => hop < options.trustProxyHops! } : {}),
     // Request ids double as the correlation id quoted in 500 answers.
     genReqId: () => crypto.randomUUID(),
     loggerInstance: options.logger ?? createLogger(options.logLevel, options.logStream),
@@ -105,6 +126,13 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     logController: new OneLinePerRequest(),
     forceCloseConnections: "idle",
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    // Errors the router raises before any hook (bad URL encoding, an over-long path parameter)
+    // are problem+json too; the fuzzer found them answered as plain JSON.
+    frameworkErrors: (err, req, reply) => {
+      const body = toProblem(err, req.id);
+      const raw = reply as unknown as FastifyReply;
+      return raw.code(body.status).type("application/problem+json").send(body);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Routes that take large bodies (audio, attachments) are bound by the client's bandwidth, not
@@ -114,14 +142,16 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   });
 
   app.decorateRequest("actor", null as never);
+  const denials = new EdgeDenialAggregator((entry) => options.audit.record(entry));
+  app.addHook("onClose", () => denials.close().catch(() => undefined));
   app.decorate("authenticateStaff", async (req: FastifyRequest) => {
     try {
       req.actor = await options.authenticateStaff(req.headers.authorization);
     } catch (err) {
       // A failing audit write is logged, not turned into a 500: the caller still gets its 401.
       const denial = { reason: "UNAUTHENTICATED" as const, method: req.method, route: req.routeOptions.url ?? "unknown" };
-      await options.audit
-        .record(edgeDenialEntry({ ...denial, ...claimedIdentity(req.headers.authorization) }))
+      await denials
+        .record(req.ip, edgeDenialEntry({ ...denial, ...claimedIdentity(req.headers.authorization) }))
         .catch(() => req.log.error("could not audit a refused request"));
       throw err;
     }
@@ -132,6 +162,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   app.setErrorHandler((err, req, reply) => {
     const body = toProblem(err, req.id);
+    if (body.status === 401) reply.header("www-authenticate", wwwAuthenticate(body.code, req.headers.authorization));
     if (body.status >= 500) {
       // Class and code of the error and what it wraps: never messages, which can quote SQL parameters.
       const fields = { err: { type: (err as Error).name, code: (err as { code?: string }).code }, cause: describeFailure(err), problem: body.code };
@@ -149,6 +180,9 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       .send(problem(404, "NOT_FOUND", `no route for ${req.method} ${(req.url ?? "").split("?")[0]}`)),
   );
 
+  installSecurityHeaders(app, options.securityHeaders ?? { hstsMaxAgeSeconds: 0, behindTls: false });
+  await installInputBounds(app, { maxEventLoopDelayMs: options.maxEventLoopDelayMs ?? 0 });
+  if (options.rateLimits) await installRateLimits(app, options.rateLimits);
   const metrics = new HttpMetrics(options.metricsRegistry);
   metrics.install(app);
 
@@ -176,7 +210,9 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   app.addHook("onSend", async (_req, reply) => {
     if (draining()) reply.header("connection", "close");
   });
-  await app.register(systemRoutes({ ready: () => withinMs(options.ready(), timeouts.readinessTimeoutMs), draining, metrics }));
+  await app.register(
+    systemRoutes({ ready: () => withinMs(options.ready(), timeouts.readinessTimeoutMs), draining, metrics, metricsToken: options.metricsToken }),
+  );
   for (const feature of options.features) await app.register(feature.routes, { prefix: "/v1" });
   return app;
 }

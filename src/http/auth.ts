@@ -4,9 +4,19 @@ import { DomainError } from "../domain/errors.js";
 
 const ROLES: ReadonlySet<string> = new Set<StaffRole>(["clinician", "scheduler", "admin", "platform_admin"]);
 
-export type StaffAuthConfig =
+export type StaffAuthConfig = (
   | { kind: "hs256"; secret: string; issuer?: string; audience?: string }
-  | { kind: "jwks"; url: string; issuer?: string; audience?: string };
+  | { kind: "jwks"; url: string; issuer?: string; audience?: string; cacheMaxAgeMs?: number }
+) & {
+  /** Tokens expiring further ahead than this are refused (a leaked token must not live for years). */
+  maxLifetimeSeconds?: number;
+};
+
+/** Tenant ids as the service writes them: no leading "_" (reserved: `_unauthenticated`, `_unknown`). */
+export const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const DEFAULT_MAX_LIFETIME_SECONDS = 24 * 60 * 60;
+/** jose refetches the JWKS this often, so a key removed by the IdP stops verifying within it. */
+const JWKS_CACHE_MAX_AGE_MS = 60_000;
 
 export type StaffAuthenticator = (authorization: string | undefined) => Promise<Actor>;
 
@@ -17,13 +27,16 @@ export function staffAuthenticator(config: StaffAuthConfig): StaffAuthenticator 
   const key: Promise<CryptoKey> | JWTVerifyGetKey =
     config.kind === "hs256"
       ? crypto.subtle.importKey("raw", new TextEncoder().encode(config.secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"])
-      : createRemoteJWKSet(new URL(config.url));
+      : createRemoteJWKSet(new URL(config.url), { cacheMaxAge: config.cacheMaxAgeMs ?? JWKS_CACHE_MAX_AGE_MS });
   const algorithms = config.kind === "hs256" ? ["HS256"] : ["RS256", "ES256", "PS256", "EdDSA"];
-  const verified = new VerifiedTokens(VERIFIED_TOKENS_KEPT);
+  // Only HS256 verifications are remembered: with a JWKS the key can leave the set, and a
+  // remembered token would outlive its key. jose keeps the fetched keys (cacheMaxAge) instead.
+  const verified = config.kind === "hs256" ? new VerifiedTokens(VERIFIED_TOKENS_KEPT) : null;
+  const maxLifetimeMs = (config.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS) * 1000;
   return async (authorization) => {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
     if (!match?.[1]) throw new DomainError("UNAUTHENTICATED", "send a staff bearer token in the Authorization header");
-    const known = verified.get(match[1], Date.now());
+    const known = verified?.get(match[1], Date.now());
     if (known) return known;
     let payload: JWTPayload;
     try {
@@ -38,8 +51,11 @@ export function staffAuthenticator(config: StaffAuthConfig): StaffAuthenticator 
     }
     const tenantId = payload.tenant_id;
     const roles = payload.roles;
-    if (typeof tenantId !== "string" || tenantId.length === 0 || !Array.isArray(roles) || typeof payload.sub !== "string") {
-      throw new DomainError("UNAUTHENTICATED", "the bearer token lacks tenant_id, roles or sub");
+    if (typeof tenantId !== "string" || !TENANT_ID.test(tenantId) || !Array.isArray(roles) || typeof payload.sub !== "string" || payload.sub.length > 256) {
+      throw new DomainError("UNAUTHENTICATED", "the bearer token lacks a valid tenant_id, roles or sub");
+    }
+    if (typeof payload.exp !== "number" || payload.exp * 1000 - Date.now() > maxLifetimeMs + 60_000) {
+      throw new DomainError("UNAUTHENTICATED", "the bearer token expires too far in the future");
     }
     const actor: Actor = {
       kind: "staff",
@@ -47,7 +63,7 @@ export function staffAuthenticator(config: StaffAuthConfig): StaffAuthenticator 
       tenantId,
       roles: roles.filter((r): r is StaffRole => typeof r === "string" && ROLES.has(r)),
     };
-    if (typeof payload.exp === "number") verified.set(match[1], actor, payload.exp * 1000);
+    verified?.set(match[1], actor, payload.exp * 1000);
     return actor;
   };
 }

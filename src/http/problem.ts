@@ -21,10 +21,13 @@ export const statusByCode: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   MAX_PARTICIPANTS_EXCEEDED: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  QUOTA_EXCEEDED: 429,
   INTERNAL: 500,
   VIDEO_PROVIDER_UNAVAILABLE: 503,
   PROVIDER_QUOTA_EXCEEDED: 503,
   CONSENT_CHECK_UNAVAILABLE: 503,
+  SERVICE_OVERLOADED: 503,
   DATABASE_UNAVAILABLE: 503,
   REQUEST_TIMEOUT: 503,
   SERVICE_SHUTTING_DOWN: 503,
@@ -49,6 +52,7 @@ const titles: Partial<Record<number, string>> = {
   406: "Not Acceptable",
   409: "Conflict",
   413: "Content Too Large",
+  414: "URI Too Long",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",
   429: "Too Many Requests",
@@ -64,6 +68,9 @@ export interface Problem extends ErrorDetails {
   code: ErrorCode;
   instance?: string;
 }
+
+/** At most this many validation errors are echoed; the first ones name the fix. */
+export const MAX_REPORTED_ERRORS = 20;
 
 export const PROBLEM_TYPE_BASE = "https://docs.virtual-care.example/problems/";
 
@@ -90,7 +97,8 @@ export function toProblem(err: unknown, requestId: string): Problem {
   }
   const fe = err as Partial<FastifyError> & { validation?: Array<{ instancePath?: string; message?: string; params?: Record<string, unknown> }> };
   if (fe.validation) {
-    const errors = fe.validation.map((v) => ({
+    // A bounded list: the answer must not grow with the input (issue 11, amplification).
+    const errors = fe.validation.slice(0, MAX_REPORTED_ERRORS).map((v) => ({
       path: v.instancePath || (v.params?.missingProperty ? `/${String(v.params.missingProperty)}` : "/"),
       message: v.message ?? "is invalid",
     }));
@@ -110,6 +118,10 @@ export function toProblem(err: unknown, requestId: string): Problem {
       return problem(400, "VALIDATION_FAILED", "the JSON body is empty");
     case "FST_ERR_CTP_INVALID_JSON_BODY":
       return problem(400, "VALIDATION_FAILED", "the body is not valid JSON");
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return problem(414, "VALIDATION_FAILED", "a path parameter is too long");
+    case "FST_UNDER_PRESSURE":
+      return problem(503, "SERVICE_OVERLOADED", "the service is overloaded; retry shortly");
   }
   const status = fe.statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {

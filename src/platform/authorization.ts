@@ -6,6 +6,9 @@ export const permissions = {
   "session.create": ["clinician", "scheduler", "admin"],
   "session.read": ["clinician", "scheduler", "admin"],
   "participant.add": ["clinician", "scheduler", "admin"],
+  // A clinician participant is a moderator on video: only clinical staff or an admin may add one
+  // (issue 11: a scheduler could otherwise mint a moderator). The provider joins by default.
+  "participant.add_clinician": ["clinician", "admin"],
   "join_token.issue": ["clinician", "scheduler", "admin"],
   "participant.admit": ["clinician", "admin"],
   "participant.remove": ["clinician", "admin"],

@@ -29,7 +29,7 @@ export const Problem = Type.Object(
     diagnostic: Type.Optional(Type.Unknown()),
     licensingUrl: Type.Optional(Type.String()),
     sessionId: Type.Optional(Type.String()),
-    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), { maxItems: 20 })),
   },
   { $id: "Problem", description: "RFC 9457 problem details (application/problem+json)" },
 );

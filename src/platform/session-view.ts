@@ -50,7 +50,7 @@ export const Session = Type.Object(
     createdAt: DateTime,
     updatedAt: DateTime,
     version: Type.Integer({ minimum: 1 }),
-    participants: Type.Array(Type.Ref(Participant)),
+    participants: Type.Array(Type.Ref(Participant), { maxItems: 50 }),
   },
   { $id: "Session" },
 );

@@ -30,7 +30,8 @@ describe("SubmitAsyncVisit for a participant of a session", () => {
     });
     session = res.json();
     const { db } = app.service.database;
-    const clock = { now: () => new Date() };
+    // Fixed at the visit's morning: participants submit only near their visit (issue 11).
+    const clock = { now: () => new Date("2026-12-01T09:00:00Z") };
     submit = new SubmitAsyncVisit({
       uow: new PostgresUnitOfWork(db, clock),
       audit: new OutboxAudit(db, clock),

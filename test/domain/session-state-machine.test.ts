@@ -87,8 +87,10 @@ describe("session state machine (contract §4)", () => {
     }
   }
 
-  it("ending records session.ended and a billing event with the visit's duration", () => {
+  it("ending records session.ended and a billing event with the time clinician and patient were together", () => {
     const s = sessionIn("in_progress");
+    s.directJoin("00000000-0000-4000-8000-00000000000a", now);
+    s.pullEvents();
     s.end(new Date(now.getTime() + 754_000));
     const events = s.pullEvents();
     expect(events.map((e) => e.type)).toEqual(["virtualcare.session.ended.v1", "virtualcare.billing.session_completed.v1"]);

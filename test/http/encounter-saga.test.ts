@@ -125,6 +125,7 @@ function envOf(app: TestApp): Record<string, string> {
     DATABASE_URL: c.databaseUrl!,
     AUTH_HS256_SECRET: (c.auth as { secret: string }).secret,
     KMS_MASTER_KEY: c.kmsMasterKey!,
+    JOIN_TOKEN_KEYS: c.joinTokenKeys!,
     FHIR_BASE_URL: app.service.fhirBaseUrl,
     LOG_LEVEL: "silent",
   };

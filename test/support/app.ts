@@ -11,6 +11,8 @@ import { createTestDatabase, type TestDatabase } from "./postgres.js";
 
 export const STAFF_SECRET = "test-staff-secret-0123456789abcdef0123456789";
 export const KMS_KEY = Buffer.alloc(32, 7).toString("base64");
+/** Outside the quick start every key is required (issue 11); the tests' own join-token key. */
+export const TEST_JOIN_TOKEN_KEYS = `test:${Buffer.alloc(32, 9).toString("base64")}`;
 
 /** A clock the test moves by hand. */
 export class ManualClock implements Clock {
@@ -62,6 +64,11 @@ export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
     DATA_DIR: dataDir,
     AUTH_HS256_SECRET: STAFF_SECRET,
     KMS_MASTER_KEY: KMS_KEY,
+    JOIN_TOKEN_KEYS: TEST_JOIN_TOKEN_KEYS,
+    // Suites drive many requests from one address; test/security/rate-limits.test.ts turns them on.
+    RATE_LIMIT_ANONYMOUS_PER_MIN: "0",
+    RATE_LIMIT_PARTICIPANT_PER_MIN: "0",
+    RATE_LIMIT_TENANT_PER_MIN: "0",
     FHIR_BASE_URL: fhirBaseUrl,
     VIDEO_HEALTH_CACHE_MS: "0",
     // The tests' Jitsi health stubs listen on loopback.

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { KMS_KEY, STAFF_SECRET } from "./app.js";
+import { KMS_KEY, STAFF_SECRET, TEST_JOIN_TOKEN_KEYS } from "./app.js";
 import { eventually, freePort } from "./nats.js";
 import { stopProcess } from "./process.js";
 
@@ -47,6 +47,10 @@ export class ServiceProcess {
         HOST: "127.0.0.1",
         AUTH_HS256_SECRET: STAFF_SECRET,
         KMS_MASTER_KEY: KMS_KEY,
+        JOIN_TOKEN_KEYS: TEST_JOIN_TOKEN_KEYS,
+        RATE_LIMIT_ANONYMOUS_PER_MIN: "0",
+        RATE_LIMIT_PARTICIPANT_PER_MIN: "0",
+        RATE_LIMIT_TENANT_PER_MIN: "0",
         VIDEO_HEALTH_CACHE_MS: "0",
         VIDEO_HEALTH_ALLOW_PRIVATE: "true",
         LOG_LEVEL: "info",

@@ -1,39 +1,83 @@
-import { lookup } from "node:dns/promises";
-import { BlockList, isIP } from "node:net";
+import { lookup as dnsLookup } from "node:dns/promises";
+import { request as httpRequest, type RequestOptions } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { isIP, type LookupFunction } from "node:net";
+import ipaddr from "ipaddr.js";
 
 /**
  * Health URLs are typed in by tenant admins and fetched by this server: without a guard they are a
- * way to probe the operator's internal network (SSRF). Loopback, private, link-local (cloud
- * metadata), CGNAT and unique-local addresses are refused unless the operator allows them.
+ * way to probe the operator's internal network (SSRF). Only globally routable unicast addresses
+ * pass (ipaddr.js classifies them); IPv6 forms that embed an IPv4 address (mapped, compatible
+ * `::/96`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`) are judged by the IPv4 address they carry;
+ * Teredo hides its target and is refused.
  */
-const internal = new BlockList();
-for (const [net, bits] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.168.0.0", 16],
-] as const) {
-  internal.addSubnet(net, bits, "ipv4");
-}
-for (const [net, bits] of [
-  ["::", 128],
-  ["::1", 128],
-  ["fc00::", 7],
-  ["fe80::", 10],
-  ["::ffff:0:0", 96],
-] as const) {
-  internal.addSubnet(net, bits, "ipv6");
+export function isPublicAddress(address: string): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  const parsed = ipaddr.parse(address);
+  if (parsed.kind() === "ipv4") return parsed.range() === "unicast";
+  const v6 = parsed as ipaddr.IPv6;
+  const embedded = embeddedIpv4(v6);
+  if (embedded) return embedded.range() === "unicast";
+  return v6.range() === "unicast";
 }
 
+function embeddedIpv4(v6: ipaddr.IPv6): ipaddr.IPv4 | null {
+  const b = v6.toByteArray();
+  const range = v6.range();
+  if (range === "ipv4Mapped" || range === "rfc6052" || range === "rfc6145" || b.slice(0, 12).every((x) => x === 0)) {
+    return new ipaddr.IPv4(b.slice(12, 16));
+  }
+  if (range === "6to4") return new ipaddr.IPv4(b.slice(2, 6));
+  return null;
+}
+
+export type Resolve = (hostname: string) => Promise<Array<{ address: string; family: number }>>;
+const systemResolve: Resolve = (host) => dnsLookup(host, { all: true, verbatim: true });
+
 /** True when every address the host name resolves to is public. */
-export async function resolvesToPublicAddresses(hostname: string): Promise<boolean> {
+export async function resolvesToPublicAddresses(hostname: string, resolve: Resolve = systemResolve): Promise<boolean> {
   const host = hostname.replace(/^\[|\]$/g, "");
-  const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await lookup(host, { all: true, verbatim: true });
-  return (
-    addresses.length > 0 &&
-    addresses.every(({ address, family }) => !internal.check(address, family === 6 ? "ipv6" : "ipv4"))
-  );
+  const addresses = isIP(host) ? [{ address: host }] : await resolve(host);
+  return addresses.length > 0 && addresses.every(({ address }) => isPublicAddress(address));
+}
+
+export class AddressRefused extends Error {
+  override name = "AddressRefused";
+}
+
+/**
+ * `GET url` that connects only to an address it has checked: the socket's own DNS lookup is the
+ * guarded one, so a name that answers a public address to a check and a private one to the
+ * connection (DNS rebinding) cannot slip through. Redirects are not followed. Answers the status.
+ */
+export function guardedGet(url: string, options: { timeoutMs: number; allowPrivate: boolean; resolve?: Resolve }): Promise<number> {
+  const target = new URL(url);
+  const resolve = options.resolve ?? systemResolve;
+  const literal = target.hostname.replace(/^\[|\]$/g, "");
+  if (isIP(literal) && !options.allowPrivate && !isPublicAddress(literal)) return Promise.reject(new AddressRefused());
+  const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
+    resolve(hostname).then(
+      (all) => {
+        if (all.length === 0 || (!options.allowPrivate && !all.every(({ address }) => isPublicAddress(address)))) {
+          callback(new AddressRefused(), "", 4);
+        } else if (lookupOptions.all) {
+          (callback as unknown as (e: null, a: typeof all) => void)(null, all);
+        } else {
+          callback(null, all[0]!.address, all[0]!.family);
+        }
+      },
+      (err: NodeJS.ErrnoException) => callback(err, "", 4),
+    );
+  };
+  const requestOptions: RequestOptions = { method: "GET", lookup, signal: AbortSignal.timeout(options.timeoutMs) };
+  const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolvePromise, reject) => {
+    const req = send(target, requestOptions, (res) => {
+      // Only the status matters; a slow or endless body must not hold the socket.
+      res.destroy();
+      resolvePromise(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
 }

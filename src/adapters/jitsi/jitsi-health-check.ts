@@ -1,7 +1,7 @@
 import type { BackendHealth, VideoProviderHealthPort } from "../../features/sessions/ports.js";
 import type { Clock } from "../../platform/ports.js";
 import type { VideoBackend } from "../../domain/tenant-config.js";
-import { resolvesToPublicAddresses } from "./address-guard.js";
+import { guardedGet, type Resolve } from "./address-guard.js";
 
 const TIMEOUT_MS = 2000;
 
@@ -23,6 +23,8 @@ export class JitsiHealthCheck implements VideoProviderHealthPort {
     private readonly clock: Clock,
     /** Operators running bridges on their own network set VIDEO_HEALTH_ALLOW_PRIVATE=true. */
     private readonly allowPrivateAddresses = false,
+    /** DNS resolution (tests pass a resolver that changes its answer, as a rebinding attacker would). */
+    private readonly resolve?: Resolve,
   ) {}
 
   async check(backend: VideoBackend): Promise<BackendHealth> {
@@ -48,24 +50,14 @@ export class JitsiHealthCheck implements VideoProviderHealthPort {
   }
 
   private async probeIfAllowed(url: string): Promise<Health> {
-    if (!this.allowPrivateAddresses) {
-      const allowed = await resolvesToPublicAddresses(new URL(url).hostname).catch(() => false);
-      // One answer for "private" and "does not resolve": the diagnostic must not map the network.
-      if (!allowed) return { healthy: false, detail: "health URL does not resolve to a public address; not probed" };
+    // The probe connects only to addresses the guard checked (DNS rebinding), and its answer is
+    // only healthy or not: "refused", "timed out" or "HTTP 404" would make it a port scanner.
+    try {
+      const status = await guardedGet(url, { timeoutMs: TIMEOUT_MS, allowPrivate: this.allowPrivateAddresses, resolve: this.resolve });
+      if (status >= 200 && status < 300) return { healthy: true, detail: "healthy" };
+    } catch {
+      // Refused, unresolvable, unreachable or slow: all the same answer.
     }
-    return probe(url);
-  }
-}
-
-async function probe(url: string): Promise<Health> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS), redirect: "manual" });
-    await res.body?.cancel();
-    return res.status >= 200 && res.status < 300
-      ? { healthy: true, detail: `HTTP ${res.status}` }
-      : { healthy: false, detail: `health check answered HTTP ${res.status}` };
-  } catch (err) {
-    const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
-    return { healthy: false, detail: timedOut ? `no answer within ${TIMEOUT_MS} ms` : "health check could not connect" };
+    return { healthy: false, detail: "unhealthy" };
   }
 }

@@ -1,10 +1,19 @@
-import { jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { DiscardPolicy, jetstream, jetstreamManager, JetStreamApiCodes, JetStreamApiError, StorageType, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { connect, nanos, type NatsConnection } from "@nats-io/transport-node";
 
 /** The streams (docs/asyncapi.yaml) this service publishes to, created when missing. */
+const DAY_MS = 24 * 60 * 60 * 1000;
+const GIB = 1024 * 1024 * 1024;
+
+/**
+ * Retention (docs/security.md): domain events are for consumers that keep up, so 7 days and 10 GiB,
+ * oldest dropped first. AUDIT is a compliance record: one year online, and when its 10 GiB are full
+ * new publishes are refused rather than old records dropped, so audit records wait in the outbox
+ * (durable) until an operator archives and makes room; nothing is lost silently.
+ */
 export const STREAMS = {
-  virtualCare: { name: "VIRTUAL_CARE", subjects: ["virtualcare.>"] },
-  audit: { name: "AUDIT", subjects: ["audit.virtualcare.>"] },
+  virtualCare: { name: "VIRTUAL_CARE", subjects: ["virtualcare.>"], limits: { maxAgeMs: 7 * DAY_MS, maxBytes: 10 * GIB, discard: DiscardPolicy.Old } },
+  audit: { name: "AUDIT", subjects: ["audit.virtualcare.>"], limits: { maxAgeMs: 365 * DAY_MS, maxBytes: 10 * GIB, discard: DiscardPolicy.New } },
   scheduling: {
     name: "SCHEDULING",
     subjects: ["scheduling.appointment.booked.v1", "scheduling.appointment.cancelled.v1"],
@@ -14,6 +23,7 @@ export const STREAMS = {
 export interface StreamSpec {
   name: string;
   subjects: readonly string[];
+  limits?: { maxAgeMs: number; maxBytes: number; discard: DiscardPolicy };
 }
 
 /**
@@ -91,10 +101,19 @@ export function isApiError(err: unknown, code: number): boolean {
   return err instanceof JetStreamApiError && err.code === code;
 }
 
-/** Creates the stream when it does not exist; leaves an existing one (and its operator's limits) alone. */
+/**
+ * Creates the stream when it does not exist, with its limits. An existing one keeps the limits an
+ * operator set; only one with none at all (created before limits existed) gets ours.
+ */
 export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
+  const limits = spec.limits
+    ? { max_age: nanos(spec.limits.maxAgeMs), max_bytes: spec.limits.maxBytes, discard: spec.limits.discard }
+    : {};
   try {
-    await jsm.streams.info(spec.name);
+    const info = await jsm.streams.info(spec.name);
+    if (spec.limits && info.config.max_age === 0 && info.config.max_bytes === -1) {
+      await jsm.streams.update(spec.name, { ...info.config, ...limits });
+    }
     return;
   } catch (err) {
     if (!isApiError(err, JetStreamApiCodes.StreamNotFound)) throw err;
@@ -106,6 +125,7 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
       storage: StorageType.File,
       // Nats-Msg-Id duplicates are dropped within this window (the relay re-publishes within seconds).
       duplicate_window: nanos(120_000),
+      ...limits,
     });
   } catch (err) {
     // Another replica created it between our info and add.

@@ -7,12 +7,14 @@ import { ensureStream, isApiError, STREAMS, type NatsClient } from "./nats-clien
 
 export interface SchedulingSubscriberOptions {
   client: NatsClient;
-  handle: (event: IncomingEvent) => Promise<EventOutcome>;
+  handle: (event: IncomingEvent, options: { lastAttempt: boolean }) => Promise<EventOutcome>;
   log: WorkerLog;
   /** Durable consumer name: replicas sharing it share the work. */
   durable: string;
   /** Unacknowledged deliveries come back after this long (a consumer that died mid-message). */
   ackWaitMs: number;
+  /** Deliveries of one event at most (JetStream `max_deliver`); the last one never asks for a retry. */
+  maxDeliver: number;
 }
 
 /**
@@ -59,11 +61,13 @@ export class SchedulingSubscriber {
   }
 
   private async ensureConsumer(jsm: JetStreamManager): Promise<void> {
-    const config = { ack_policy: AckPolicy.Explicit, ack_wait: nanos(this.o.ackWaitMs), max_ack_pending: 100 };
+    // max_deliver is the server's backstop for a consumer that dies on every attempt; the
+    // handler itself terminates on the last delivery (with a reason and an audit record).
+    const config = { ack_policy: AckPolicy.Explicit, ack_wait: nanos(this.o.ackWaitMs), max_ack_pending: 100, max_deliver: this.o.maxDeliver };
     try {
       const info = await jsm.consumers.info(STREAMS.scheduling.name, this.o.durable);
-      if (info.config.ack_wait !== config.ack_wait) {
-        await jsm.consumers.update(STREAMS.scheduling.name, this.o.durable, { ack_wait: config.ack_wait });
+      if (info.config.ack_wait !== config.ack_wait || info.config.max_deliver !== config.max_deliver) {
+        await jsm.consumers.update(STREAMS.scheduling.name, this.o.durable, { ack_wait: config.ack_wait, max_deliver: config.max_deliver });
       }
       return;
     } catch (err) {
@@ -77,7 +81,7 @@ export class SchedulingSubscriber {
     const event = readEvent(m.string());
     let outcome: EventOutcome;
     try {
-      outcome = await this.o.handle(event);
+      outcome = await this.o.handle(event, { lastAttempt: m.info.deliveryCount >= this.o.maxDeliver });
     } catch (err) {
       outcome = { result: "retry", reason: errorSummary(err) };
     }

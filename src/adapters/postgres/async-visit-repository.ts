@@ -15,6 +15,18 @@ export class PostgresAsyncVisitRepository implements AsyncVisitRepository {
     private readonly outbox: OutboxWriter,
   ) {}
 
+  async usage(tenantId: string, filter: { since: Date; participantId?: string }): Promise<{ submissions: number; bytes: number }> {
+    const who = filter.participantId
+      ? sql`and v.submitted_by_kind = 'participant' and v.submitted_by_id = ${filter.participantId}`
+      : sql``;
+    const result = await this.db.execute(sql`
+      select count(distinct v.id)::int as submissions, coalesce(sum(a.size_bytes), 0)::bigint as bytes
+      from async_visits v left join async_visit_attachments a on a.visit_id = v.id
+      where v.tenant_id = ${tenantId} and v.submitted_at >= ${filter.since.toISOString()}::timestamptz ${who}`);
+    const row = ((result as unknown as { rows: Array<{ submissions: number; bytes: string | number }> }).rows ?? [])[0];
+    return { submissions: Number(row?.submissions ?? 0), bytes: Number(row?.bytes ?? 0) };
+  }
+
   async insert(visit: AsyncVisit, attachments: NewAttachment[]): Promise<void> {
     const s = visit.snapshot();
     await this.db.insert(asyncVisits).values({

@@ -19,6 +19,7 @@ export class PostgresJoinQueries implements JoinQueries {
     this.statement = db
       .select({
         sessionStatus: sessions.status,
+        scheduledStart: sessions.scheduledStart,
         scheduledEnd: sessions.scheduledEnd,
         videoBackend: sessions.videoBackend,
         videoDomain: sessions.videoDomain,
@@ -53,6 +54,7 @@ export class PostgresJoinQueries implements JoinQueries {
       tenantId,
       sessionId,
       sessionStatus: row.sessionStatus as SessionStatus,
+      scheduledStart: row.scheduledStart,
       scheduledEnd: row.scheduledEnd,
       video: { backend: row.videoBackend, provider: "jitsi", domain: row.videoDomain, roomName: row.roomName },
       participant: {

@@ -18,6 +18,8 @@ export interface NewAttachment {
 
 export interface AsyncVisitRepository {
   insert(visit: AsyncVisit, attachments: NewAttachment[]): Promise<void>;
+  /** Submissions and attachment bytes stored since `since`, for the tenant or one participant. */
+  usage(tenantId: string, filter: { since: Date; participantId?: string }): Promise<{ submissions: number; bytes: number }>;
   findById(tenantId: string, id: string): Promise<AsyncVisit | null>;
   save(visit: AsyncVisit, expectedVersion: number): Promise<void>;
 }

@@ -84,7 +84,7 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
             security,
             summary: "Async visits waiting for review, oldest first",
             querystring: AsyncVisitListQuery,
-            response: { 200: Type.Object({ items: Type.Array(AsyncVisit), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses(400, 401, 403) },
+            response: { 200: Type.Object({ items: Type.Array(AsyncVisit, { maxItems: 100 }), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses(400, 401, 403) },
           },
         },
         (req) => services.listPendingAsyncVisits.execute(req.actor, req.query),

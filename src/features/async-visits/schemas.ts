@@ -17,7 +17,7 @@ export const AsyncVisit = Type.Object(
     providerId: Type.String(),
     sessionId: Nullable(Type.String()),
     text: Type.String(),
-    attachments: Type.Array(Attachment),
+    attachments: Type.Array(Attachment, { maxItems: 5 }),
     submittedBy: Type.Object({ kind: Type.String(), id: Type.String() }),
     submittedAt: DateTime,
     reviewedAt: Nullable(DateTime),

@@ -1,5 +1,5 @@
 import { isExternalId } from "../../domain/identifiers.js";
-import { AsyncVisit, type IncomingAttachment } from "../../domain/async-visit.js";
+import { ASYNC_VISIT_LIMITS, AsyncVisit, type IncomingAttachment } from "../../domain/async-visit.js";
 import { DomainError, notFound, validationFailed } from "../../domain/errors.js";
 import type { SessionState } from "../../domain/session.js";
 import { actorId } from "../../platform/authorization.js";
@@ -54,7 +54,8 @@ export class SubmitAsyncVisit {
           })),
         );
         await loadLicensedConfig(tx.tenantConfigs, actor.tenantId);
-        const who = await this.resolveParties(tx, actor, command);
+        const who = await this.resolveParties(tx, actor, command, now);
+        await this.assertWithinQuota(tx, actor, command, now);
         const id = this.deps.ids.uuid();
         const files: NewAttachment[] = command.attachments.map((a, position) => ({
           id: this.deps.ids.uuid(),
@@ -84,7 +85,27 @@ export class SubmitAsyncVisit {
     return { id, status: "submitted" };
   }
 
-  private async resolveParties(tx: AsyncVisitTx, actor: Actor, c: AsyncVisitCommand) {
+  /**
+   * A token holder could fill the database until the token expires: each participant may store a
+   * few submissions, and each tenant a daily volume. Checked in the submitting transaction;
+   * two racing submissions may both pass by one (bounded by one more 25 MB request).
+   */
+  private async assertWithinQuota(tx: AsyncVisitTx, actor: Actor, c: AsyncVisitCommand, now: Date): Promise<void> {
+    const incoming = c.attachments.reduce((n, a) => n + a.data.byteLength, 0);
+    const L = ASYNC_VISIT_LIMITS;
+    if (actor.kind === "participant") {
+      const mine = await tx.asyncVisits.usage(actor.tenantId, { since: new Date(0), participantId: actor.participantId });
+      if (mine.submissions + 1 > L.maxSubmissionsPerParticipant || mine.bytes + incoming > L.maxBytesPerParticipant) {
+        throw new DomainError("QUOTA_EXCEEDED", `a participant may send at most ${L.maxSubmissionsPerParticipant} async visits and 30 MB of attachments`);
+      }
+    }
+    const tenant = await tx.asyncVisits.usage(actor.tenantId, { since: new Date(now.getTime() - 24 * 60 * 60 * 1000) });
+    if (tenant.bytes + incoming > L.maxTenantBytesPerDay) {
+      throw new DomainError("QUOTA_EXCEEDED", "this clinic's daily attachment volume is used up; try again later");
+    }
+  }
+
+  private async resolveParties(tx: AsyncVisitTx, actor: Actor, c: AsyncVisitCommand, now: Date) {
     if (actor.kind === "participant") {
       const session = await this.session(tx, actor.tenantId, actor.sessionId);
       // Store-and-forward is what a fallback visit turns into, and a follow-up photo after the end
@@ -96,6 +117,11 @@ export class SubmitAsyncVisit {
       if (!participant) throw notFound("participant");
       if (participant.status === "removed") throw new DomainError("PARTICIPANT_REMOVED", "you were removed from this visit");
       if (!SUBMITTING_ROLES.has(participant.role)) throw new DomainError("FORBIDDEN", "only the patient or a caregiver can send an async visit");
+      const from = session.scheduledStart.getTime() - ASYNC_VISIT_LIMITS.submitFromBeforeStartMs;
+      const until = session.scheduledEnd.getTime() + ASYNC_VISIT_LIMITS.submitUntilAfterEndMs;
+      if (now.getTime() < from || now.getTime() > until) {
+        throw new DomainError("FORBIDDEN", "async visits for this session are accepted from a day before it to three days after it");
+      }
       return { patientId: session.patientId, providerId: session.providerId, sessionId: session.id };
     }
     if (c.sessionId) {

@@ -16,7 +16,7 @@ export class AddParticipant {
   ): Promise<{ participant: ParticipantView; version: number }> {
     const { session, result } = await runSessionCommand(this.deps, {
       actor,
-      permission: "participant.add",
+      permission: participant.role === "clinician" ? "participant.add_clinician" : "participant.add",
       action: "participant.add",
       sessionId,
       expectedVersion,

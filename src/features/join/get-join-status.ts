@@ -28,6 +28,8 @@ export interface GetJoinStatusDeps {
  * is a grant of access and is audited (`join.rejoin`); it happens once per admission or reload.
  */
 export class GetJoinStatus {
+  private readonly recentRejoins = new RecentRejoins(REJOIN_AUDIT_WINDOW_MS, 100_000);
+
   constructor(private readonly deps: GetJoinStatusDeps) {}
 
   async execute(token: string | undefined): Promise<JoinStatus> {
@@ -43,20 +45,42 @@ export class GetJoinStatus {
     const onVideo = state.sessionStatus === "in_progress" || state.sessionStatus === "scheduled";
     if (state.participant.status !== "admitted" || !onVideo || !state.config?.licensed) return status;
     const targets = { sessionId: claims.sessionId, participantId: claims.participantId };
-    status.videoJoinUrl = await audited(
-      this.deps.audit,
-      { actor, action: "join.rejoin", targets },
-      () =>
-        videoJoinUrl(this.deps.video, {
-          tenantId: claims.tenantId,
-          config: state.config!,
-          video: state.video,
-          scheduledEnd: state.scheduledEnd,
-          participant: state.participant,
-          now,
-        }),
-      { auditSuccess: true },
-    );
+    const grant = () =>
+      videoJoinUrl(this.deps.video, {
+        tenantId: claims.tenantId,
+        config: state.config!,
+        video: state.video,
+        scheduledEnd: state.scheduledEnd,
+        participant: state.participant,
+        now,
+      });
+    // An admitted client that keeps polling wrote one join.rejoin row per poll: the grant is
+    // audited once per participant and window (per replica) instead.
+    const audit = this.recentRejoins.firstIn(claims.participantId, now.getTime());
+    status.videoJoinUrl = audit ? await audited(this.deps.audit, { actor, action: "join.rejoin", targets }, grant, { auditSuccess: true }) : await grant();
     return status;
+  }
+}
+
+/** A rejoin is audited at most once per participant in this window. */
+export const REJOIN_AUDIT_WINDOW_MS = 10 * 60 * 1000;
+
+/** Participants whose rejoin was audited recently; bounded (oldest forgotten first). */
+class RecentRejoins {
+  private readonly seen = new Map<string, number>();
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly max: number,
+  ) {}
+
+  /** True when this is the first grant to the participant in the window (and starts a new one). */
+  firstIn(participantId: string, nowMs: number): boolean {
+    const at = this.seen.get(participantId);
+    if (at !== undefined && nowMs - at < this.windowMs) return false;
+    this.seen.delete(participantId);
+    if (this.seen.size >= this.max) this.seen.delete(this.seen.keys().next().value as string);
+    this.seen.set(participantId, nowMs);
+    return true;
   }
 }

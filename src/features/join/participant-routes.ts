@@ -35,7 +35,7 @@ export function participantRoutes(services: ParticipantServices): HttpFeature {
             security,
             summary: "List the participants of a session (GetParticipantList)",
             params: SessionIdParams,
-            response: { 200: Type.Object({ items: Type.Array(Type.Ref(Participant)) }), ...errorResponses(400, 401, 403, 404) },
+            response: { 200: Type.Object({ items: Type.Array(Type.Ref(Participant), { maxItems: 50 }) }), ...errorResponses(400, 401, 403, 404) },
           },
         },
         (req) => services.getParticipantList.execute(req.actor, req.params.id),

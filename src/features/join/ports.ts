@@ -27,6 +27,7 @@ export interface JoinState {
   tenantId: string;
   sessionId: string;
   sessionStatus: SessionStatus;
+  scheduledStart: Date;
   scheduledEnd: Date;
   video: VideoRoom;
   participant: { id: string; role: ParticipantRole; displayName: string; status: ParticipantStatus };

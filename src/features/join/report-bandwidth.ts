@@ -5,6 +5,10 @@ import type { JoinQueries, JoinTokenSignerPort } from "./ports.js";
 import { runSessionCommand, type CommandDeps } from "../../platform/command.js";
 
 export const BANDWIDTH_FALLBACK_REASON = "measured bandwidth below the tenant's fallback threshold";
+/** Reports count from an hour before the start (the pre-visit check) to an hour after the end. */
+export const BANDWIDTH_WINDOW_MS = 60 * 60 * 1000;
+/** Whose connection decides the visit: the patient's side and the clinician's, not a guest's. */
+const DECIDING_ROLES: ReadonlySet<string> = new Set(["patient", "caregiver", "clinician"]);
 
 export interface ReportBandwidthDeps extends CommandDeps {
   joinQueries: JoinQueries;
@@ -31,6 +35,14 @@ export class ReportBandwidth {
       const state = await this.deps.joinQueries.joinState(claims.tenantId, claims.sessionId, claims.participantId);
       assertJoinStateUsable(state);
       if (state.sessionStatus === "fallback") return "in_fallback";
+      // Issue 11: a token alone must not wreck a visit. Only someone present (waiting or admitted)
+      // in a deciding role, near or within the visit's time, moves it to fallback; anything else
+      // is telemetry that changes nothing.
+      const now = this.deps.clock.now().getTime();
+      const present = state.participant.status === "waiting" || state.participant.status === "admitted";
+      const inWindow =
+        now >= state.scheduledStart.getTime() - BANDWIDTH_WINDOW_MS && now <= state.scheduledEnd.getTime() + BANDWIDTH_WINDOW_MS;
+      if (!present || !inWindow || !DECIDING_ROLES.has(state.participant.role)) return "enough";
       const threshold = (state.config ?? defaultTenantConfig(claims.tenantId)).fallbackBandwidthKbps;
       return kbps < threshold ? "below_threshold" : "enough";
     });

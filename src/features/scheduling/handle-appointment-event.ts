@@ -1,4 +1,5 @@
 import { isExternalId } from "../../domain/identifiers.js";
+import { isStorableInstant } from "../../domain/instant.js";
 import { DomainError, isDomainError, type ErrorCode } from "../../domain/errors.js";
 import type { Actor, UnitOfWork } from "../../platform/ports.js";
 import { InboxDuplicateError, type AppointmentSessions, type EventOutcome, type IncomingEvent, type InboxPort } from "./ports.js";
@@ -41,7 +42,11 @@ const transient: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
 export class HandleAppointmentEvent<U extends UnitOfWork> {
   constructor(private readonly deps: HandleAppointmentEventDeps<U>) {}
 
-  async handle(event: IncomingEvent): Promise<EventOutcome> {
+  /**
+   * `lastAttempt`: the transport will not deliver this event again (its delivery cap), so a
+   * transient failure is final too: terminated with its reason and audited, not retried forever.
+   */
+  async handle(event: IncomingEvent, options: { lastAttempt?: boolean } = {}): Promise<EventOutcome> {
     if (event.kind === "malformed") return this.reject(event, UNKNOWN_TENANT, "VALIDATION_FAILED", {});
     if (await this.deps.inbox.seen(event.source, event.id)) return { result: "duplicate" };
     const data = appointmentData(event);
@@ -75,7 +80,7 @@ export class HandleAppointmentEvent<U extends UnitOfWork> {
     } catch (err) {
       if (err instanceof InboxDuplicateError) return { result: "duplicate" };
       const code: ErrorCode = isDomainError(err) ? err.code : "INTERNAL";
-      if (transient.has(code)) return { result: "retry", reason: code };
+      if (transient.has(code) && !options.lastAttempt) return { result: "retry", reason: code };
       return this.reject(event, data.tenantId, code, targets);
     }
   }
@@ -121,7 +126,7 @@ const id = isExternalId;
 const time = (v: unknown): Date | null => {
   if (typeof v !== "string") return null;
   const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? null : d;
+  return isStorableInstant(d) ? d : null;
 };
 
 /** `scheduling.appointment.booked.v1` / `.cancelled.v1` data: {appointmentId, tenantId, patientId, providerId, start, end, visitMode}. */

@@ -9,6 +9,7 @@ import type { Actor, AuditPort, Clock, IdGenerator, TenantConfigRepository, Unit
 import type { BackendHealth, ConsentCheckPort, RoomProvisioner, SessionsTx, VideoProviderHealthPort } from "./ports.js";
 import { sessionView, type SessionView } from "../../platform/session-view.js";
 import { loadLicensedConfig } from "../../platform/tenant-access.js";
+import { isStorableInstant } from "../../domain/instant.js";
 
 export interface CreateSessionCommand {
   patientId: string;
@@ -52,6 +53,8 @@ export class CreateVirtualSession {
   async execute(actor: Actor, command: CreateSessionCommand, idempotencyKey?: string): Promise<CreateSessionResult> {
     return audited(this.deps.audit, { actor, action: "session.create", targets: {} }, async () => {
       assertPermission(actor, "session.create");
+      // The provider is added for everyone; any further clinician (a moderator) needs the role.
+      if (participantsFor(command).slice(2).some((p) => p.role === "clinician")) assertPermission(actor, "participant.add_clinician");
       const requestHash = idempotencyKey ? hashCommand(command) : "";
       if (idempotencyKey) {
         const replay = await this.replay(actor.tenantId, idempotencyKey, requestHash);
@@ -186,6 +189,10 @@ export class CreateVirtualSession {
 function scheduleWindow(command: CreateSessionCommand): { start: Date; end: Date } {
   const start = command.scheduledStart;
   const end = command.scheduledEnd ?? new Date(start.getTime() + DEFAULT_VISIT_MINUTES * 60_000);
+  // A default end (start + 30 min) can fall in year 10000.
+  if (!isStorableInstant(end)) {
+    throw validationFailed("scheduledEnd must be no later than 9999-12-31T23:59:59.999Z", [{ path: "/scheduledEnd", message: "is after year 9999" }]);
+  }
   if (end.getTime() <= start.getTime()) {
     throw validationFailed("scheduledEnd must be after scheduledStart", [
       { path: "/scheduledEnd", message: "must be after scheduledStart" },

@@ -11,6 +11,7 @@ import { CancelBody, CreateHeaders, CreateSessionBody, FallbackBody, SessionList
 import { errorResponses } from "../../platform/schemas.js";
 import { MutationHeaders, Session, SessionIdParams } from "../../platform/session-view.js";
 import type { HttpFeature } from "../../http/app.js";
+import { parseInstant } from "../../domain/instant.js";
 
 const tags = ["sessions"];
 const security = [{ bearerAuth: [] }];
@@ -53,8 +54,8 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
             {
               patientId: b.patientId,
               providerId: b.providerId,
-              scheduledStart: new Date(b.scheduledStart),
-              scheduledEnd: b.scheduledEnd ? new Date(b.scheduledEnd) : undefined,
+              scheduledStart: parseInstant(b.scheduledStart, "/scheduledStart"),
+              scheduledEnd: b.scheduledEnd ? parseInstant(b.scheduledEnd, "/scheduledEnd") : undefined,
               appointmentId: b.appointmentId,
               participants: b.participants,
             },
@@ -75,7 +76,7 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
             description: "Newest `scheduledStart` first; `status` may repeat; pass `nextCursor` back as `cursor`.",
             querystring: SessionListQuery,
             response: {
-              200: Type.Object({ items: Type.Array(Type.Ref(Session)), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+              200: Type.Object({ items: Type.Array(Type.Ref(Session), { maxItems: 100 }), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
               ...errorResponses(400, 401, 403),
             },
           },
@@ -86,8 +87,8 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
             statuses: q.status,
             patientId: q.patientId,
             providerId: q.providerId,
-            from: q.from ? new Date(q.from) : undefined,
-            to: q.to ? new Date(q.to) : undefined,
+            from: q.from ? parseInstant(q.from, "/from") : undefined,
+            to: q.to ? parseInstant(q.to, "/to") : undefined,
             limit: q.limit,
             cursor: q.cursor,
           });

@@ -59,6 +59,7 @@ export const TenantConfig = Type.Object(
         healthUrl: Type.Union([Type.String(), Type.Null()]),
         maxConcurrentRooms: Type.Union([Type.Integer(), Type.Null()]),
       }),
+      { maxItems: 2 },
     ),
   },
   { $id: "TenantConfig" },

@@ -1,0 +1,51 @@
+import { timingSafeEqual } from "node:crypto";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+
+export interface SecurityHeaderOptions {
+  /** Strict-Transport-Security max-age; sent only when the public base URL is https (0: never). */
+  hstsMaxAgeSeconds: number;
+  /** The service is reached over TLS (PUBLIC_BASE_URL is https), possibly through a proxy. */
+  behindTls: boolean;
+}
+
+/** Scalar's page runs inline scripts and styles; nothing else may load and nobody may frame it. */
+const DOCS_CSP =
+  "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data: https://fonts.scalar.com; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+/** JSON answers are never rendered: a browser tricked into opening one runs nothing. */
+const API_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+/**
+ * Response headers for every route: nosniff everywhere, a CSP, HSTS behind TLS, and
+ * `Cache-Control: no-store` on every /v1 answer (they carry patient data or join grants, which
+ * no shared or browser cache should keep).
+ */
+export function installSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions): void {
+  const hsts = options.behindTls && options.hstsMaxAgeSeconds > 0 ? `max-age=${options.hstsMaxAgeSeconds}; includeSubDomains` : null;
+  app.addHook("onSend", async (req, reply) => {
+    reply.header("x-content-type-options", "nosniff");
+    const path = (req.url ?? "").split("?")[0] ?? "";
+    reply.header("content-security-policy", path === "/docs" || path.startsWith("/docs/") ? DOCS_CSP : API_CSP);
+    if (hsts) reply.header("strict-transport-security", hsts);
+    if (path.startsWith("/v1/")) reply.header("cache-control", "no-store");
+  });
+}
+
+/** RFC 6750 §3 / RFC 7235: every 401 names the scheme to use (a join token is its own scheme). */
+export function wwwAuthenticate(code: string, authorization: string | undefined): string {
+  if (code === "TOKEN_INVALID" || code === "TOKEN_EXPIRED") return `JoinToken realm="virtual-care"`;
+  return authorization ? `Bearer realm="virtual-care", error="invalid_token"` : `Bearer realm="virtual-care"`;
+}
+
+/**
+ * Who may read /metrics: with METRICS_TOKEN, a bearer of it (compared in constant time); without
+ * it, only a client on the same host (a sidecar scraper), never the public listener's callers.
+ */
+export function metricsAllowed(req: FastifyRequest, token: string | undefined): boolean {
+  if (token) {
+    const sent = Buffer.from(/^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1] ?? "");
+    const want = Buffer.from(token);
+    return sent.length === want.length && timingSafeEqual(sent, want);
+  }
+  const from = req.socket.remoteAddress ?? "";
+  return from === "127.0.0.1" || from === "::1" || from === "::ffff:127.0.0.1";
+}

@@ -72,7 +72,8 @@ describe("a replica told to stop (SIGTERM, child process on PostgreSQL)", () => 
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     const closed = service.logs.filter((l) => l.msg === "shutdown: closed").map((l) => l.step);
-    expect(closed).toEqual(["HTTP server", "outbox relay and scheduling consumer", "periodic workers", "database pool"]);
+    const shutdownLines = JSON.stringify(service.logs.filter((l) => String(l.msg).startsWith("shutdown")));
+    expect(closed, shutdownLines).toEqual(["HTTP server", "outbox relay and scheduling consumer", "periodic workers", "database pool"]);
 
     // Nothing was lost: the session created while draining is in the database.
     const { default: pg } = await import("pg");

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { EXTERNAL_ID_SOURCE } from "../domain/identifiers.js";
+import { EXTERNAL_ID_SOURCE, FHIR_ID_SOURCE } from "../domain/identifiers.js";
 
 /**
  * The building blocks every feature's TypeBox schemas share, and the problem+json shape. Schemas
@@ -12,6 +12,8 @@ export const DateTime = Type.String({ format: "date-time", pattern: "^(19[7-9][0
 /** A time the service writes (no input pattern needed). */
 export const WrittenDateTime = Type.String({ format: "date-time" });
 export const Id = Type.String({ minLength: 1, maxLength: 128, pattern: EXTERNAL_ID_SOURCE });
+/** A patient or provider id: the FHIR Patient/Practitioner logical id, so FHIR R4 id syntax. */
+export const FhirId = Type.String({ minLength: 1, maxLength: 64, pattern: FHIR_ID_SOURCE, description: "a FHIR R4 logical id" });
 export const Name = Type.String({ minLength: 1, maxLength: 200 });
 /** A string enum whose static type is the union (a mapped Type.Union infers `never`). */
 export const OneOf = <T extends string>(values: readonly T[], description?: string) =>

@@ -36,9 +36,15 @@ export const Problem = Type.Object(
   { $id: "Problem", description: "RFC 9457 problem details (application/problem+json)" },
 );
 
-/** Error answers a route may give, for the OpenAPI document. */
+/**
+ * Error answers a route may give, plus the 500 any route may give. Keyed by media type because the
+ * service sends them as `application/problem+json` (RFC 9457): Fastify serializes by that key and
+ * the OpenAPI document states the type clients really receive.
+ */
 export const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, Type.Ref(Problem)]));
+  Object.fromEntries(
+    [...statuses, 500].map((s) => [s, { description: `Problem (${s})`, content: { "application/problem+json": { schema: Type.Ref(Problem) } } }]),
+  );
 
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),

@@ -1,8 +1,8 @@
 // Spectral ruleset for the generated OpenAPI document (GET /openapi.json): spectral:oas and the
 // OWASP API Security ruleset, with the switch-offs below (one line of reason each). Read by
-// test/interfaces/openapi-lint.test.ts through Spectral's JS API; the CLI takes it as is:
-//   npx spectral lint -r .spectral.mjs openapi.json
-// Everything is local packages: no remote ruleset is ever fetched.
+// test/interfaces/openapi-lint.test.ts through Spectral's JS API. It is in Spectral's JS ruleset
+// format, meant for `spectral lint -r .spectral.mjs` too (the CLI is not a dependency here, and
+// that use is untested). Everything comes from local packages: no remote ruleset is fetched.
 import { oas } from "@stoplight/spectral-rulesets";
 import owaspModule from "@stoplight/spectral-owasp-ruleset";
 

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { DEMO_TENANT, devToken, seedDemoTenant } from "./dev/demo.js";
+import { readFileSync } from "node:fs";
 import type { createService, Service } from "./main.js";
 
 /** `npm start`: read the configuration, build the service, listen, stop cleanly on a signal. */
@@ -18,9 +19,10 @@ export async function runCli(create: typeof createService): Promise<void> {
   }
   const embeddedDefaults = !config.databaseUrl && config.auth.kind === "dev";
   if (embeddedDefaults) await seedDemoTenant(service.database.db, config.dataDir, service.clock);
+  await service.warmUp();
   await service.app.listen({ port: config.port, host: config.host });
   const base = config.publicBaseUrl;
-  service.app.log.info(`API docs: ${base}/docs`);
+  service.app.log.info(startupSummary(config, service.database.kind), "started");
   if (config.auth.kind === "dev" && service.staffJwtSecret) {
     const token = await devToken(service.staffJwtSecret, DEMO_TENANT, ["clinician", "scheduler", "admin"]);
     // Printed to stdout for a person at the terminal, not into the structured log.
@@ -31,10 +33,49 @@ export async function runCli(create: typeof createService): Promise<void> {
         `  bearer token:  ${token}\n\n`,
     );
   }
-  const shutdown = async () => {
-    await service.close();
-    process.exit(0);
+  process.once("SIGTERM", () => void shutdown(service, config.shutdown.drainMs, config.shutdown.timeoutMs, "SIGTERM"));
+  // Ctrl-C at a terminal: nobody routes traffic here, so no drain period.
+  process.once("SIGINT", () => void shutdown(service, 0, config.shutdown.timeoutMs, "SIGINT"));
+}
+
+/**
+ * Readiness 503 at once (load balancers stop sending new work), keep serving for the drain period,
+ * then close the HTTP server (in-flight requests finish), the relay, consumer and workers, and the
+ * pool; exit 0 — or exit 1 when the deadline passes first. Every step is logged.
+ */
+async function shutdown(service: Service, drainMs: number, timeoutMs: number, signal: string): Promise<void> {
+  const log = service.app.log;
+  const deadline = setTimeout(() => {
+    log.error({ timeoutMs }, "shutdown: deadline passed with work still open; exiting");
+    process.exit(1);
+  }, timeoutMs);
+  deadline.unref();
+  service.drain();
+  log.info({ signal, drainMs }, "shutdown: readiness is 503; draining");
+  await new Promise((resolve) => setTimeout(resolve, drainMs));
+  log.info("shutdown: drain over; closing");
+  await service.close();
+  log.info("shutdown: done");
+  process.exit(0);
+}
+
+/** Version, mode and targets, for the operator reading the first lines of a log; never a secret. */
+function startupSummary(config: Config, database: string): Record<string, unknown> {
+  const where = (url: string | undefined) => {
+    if (!url) return undefined;
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.protocol.startsWith("postgres") ? u.pathname : ""}`;
   };
-  process.once("SIGINT", shutdown);
-  process.once("SIGTERM", shutdown);
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return {
+    version: pkg.version,
+    node: process.version,
+    mode: config.auth.kind === "dev" ? "development" : "production",
+    listen: `${config.host}:${config.port}`,
+    database: config.databaseUrl ? where(config.databaseUrl) : `${database} in ${config.dataDir}`,
+    nats: where(config.natsUrl) ?? "none (events stay in the outbox, logged by the dev sink)",
+    fhir: where(config.fhirBaseUrl) ?? "embedded",
+    aiGateway: where(config.aiGatewayUrl) ?? "disabled",
+    docs: `${config.publicBaseUrl}/docs`,
+  };
 }

@@ -22,6 +22,10 @@ export interface Config {
   encounterReconcileIntervalMs: number;
   migrateOnStart: boolean;
   logLevel: string;
+  /** Bounds on every wait for PostgreSQL (see docs/operations.md); ignored by embedded PGlite. */
+  database: DatabaseTuning;
+  /** Bounds on an HTTP answer. */
+  http: HttpTimeouts;
   /** Outbox relay and scheduling consumer (README "Configuration"). */
   events: {
     relayBatchSize: number;
@@ -29,6 +33,35 @@ export interface Config {
     schedulingConsumerName: string;
     schedulingAckWaitMs: number;
   };
+  shutdown: ShutdownSettings;
+}
+
+export interface DatabaseTuning {
+  poolSize: number;
+  /** Opening a connection, and waiting for a free pool client. */
+  connectTimeoutMs: number;
+  /** Server-side limit on one statement; the client also gives up on a silent connection after it. */
+  statementTimeoutMs: number;
+  /** A transaction left open and idle this long is ended by the server (its locks released). */
+  idleInTransactionTimeoutMs: number;
+  /** How long a starting service waits for the database before it gives up (exit 1). */
+  startupTimeoutMs: number;
+}
+
+export interface HttpTimeouts {
+  /** Longest a request may take before it is answered 503 (routes taking uploads: uploadTimeoutMs). */
+  requestTimeoutMs: number;
+  /** The same for routes whose body may be large (audio, async-visit attachments): slow links. */
+  uploadTimeoutMs: number;
+  /** /readyz answers 503 when the database has not answered within this time. */
+  readinessTimeoutMs: number;
+}
+
+export interface ShutdownSettings {
+  /** After SIGTERM: readiness is 503 but requests are still served this long (load balancers move away). */
+  drainMs: number;
+  /** The whole shutdown's bound: past it the process exits 1 whatever is still open. */
+  timeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -61,6 +94,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     encounterReconcileIntervalMs: int(env, "ENCOUNTER_RECONCILE_INTERVAL_MS", 60_000, 100, 300_000),
     migrateOnStart: (env.MIGRATE_ON_START ?? "true").toLowerCase() !== "false",
     logLevel: env.LOG_LEVEL || "info",
+    database: {
+      poolSize: int(env, "DB_POOL_SIZE", 10, 1, 1000),
+      connectTimeoutMs: int(env, "DB_CONNECT_TIMEOUT_MS", 5000, 100, 600_000),
+      statementTimeoutMs: int(env, "DB_STATEMENT_TIMEOUT_MS", 5000, 100, 3_600_000),
+      idleInTransactionTimeoutMs: int(env, "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 30_000, 100, 3_600_000),
+      startupTimeoutMs: int(env, "DB_STARTUP_TIMEOUT_MS", 120_000, 1000, 86_400_000),
+    },
+    http: {
+      requestTimeoutMs: int(env, "HTTP_REQUEST_TIMEOUT_MS", 10_000, 100, 3_600_000),
+      uploadTimeoutMs: int(env, "HTTP_UPLOAD_TIMEOUT_MS", 300_000, 100, 3_600_000),
+      readinessTimeoutMs: int(env, "READINESS_TIMEOUT_MS", 2000, 100, 60_000),
+    },
+    shutdown: {
+      drainMs: int(env, "SHUTDOWN_DRAIN_MS", 5000, 0, 600_000),
+      timeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 25_000, 1000, 3_600_000),
+    },
     events: {
       relayBatchSize: int(env, "RELAY_BATCH_SIZE", 200, 1, 1000),
       relayPollIntervalMs: int(env, "RELAY_POLL_INTERVAL_MS", 1000, 10, 60_000),

@@ -25,7 +25,7 @@ import { joinFeature } from "./features/join/wiring.js";
 import { sessionsFeature } from "./features/sessions/wiring.js";
 import { tenantConfigFeature } from "./features/tenant-config/wiring.js";
 import { staffAuthenticator, type StaffAuthConfig } from "./http/auth.js";
-import { buildHttpApp } from "./http/app.js";
+import { buildHttpApp, createLogger } from "./http/app.js";
 import type { Clock, IdGenerator, UnitOfWork } from "./platform/ports.js";
 import { startEventWorkers } from "./wire-events.js";
 import { aiSummaryWorker } from "./workers/ai-summary-worker.js";
@@ -48,6 +48,10 @@ export interface Service {
     encounterReconciler: PeriodicWorker<{ linked: number; failed: number }>;
     aiSummaries: PeriodicWorker<{ drafted: number; failed: number; charted: number }>;
   };
+  /** Before the first listen: open the pool and let V8 compile the request path (cold start). */
+  warmUp(): Promise<void>;
+  /** Shutdown, first step: readiness 503 at once, every answer closes its connection; still serving. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -63,11 +67,15 @@ export interface ServiceOverrides {
 /** The composition root: every adapter is built and every feature wired here, in plain code. */
 export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
   const clock = overrides.clock ?? systemClock;
+  let draining = false;
   // Key material is checked before anything is opened: a bad key list stops the start cleanly.
   const signer = new HmacJoinTokenSigner(joinTokenKeys(config));
-  const closers: Array<() => Promise<void>> = [];
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart });
-  closers.push(() => database.close());
+  // Closed in reverse order of opening, each step logged (shutdown must be visible to an operator).
+  const closers: Array<[string, () => Promise<void>]> = [];
+  // One logger from the start: a service waiting for its database says so before it listens.
+  const log = createLogger(config.logLevel, overrides.logStream);
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, ...config.database, log });
+  closers.push(["database pool", () => database.close()]);
 
   let fhirBaseUrl = config.fhirBaseUrl;
   if (!fhirBaseUrl) {
@@ -76,7 +84,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     const { EmbeddedFhirServer } = await import("./adapters/fhir/embedded-fhir-server.js");
     const fhir = new EmbeddedFhirServer();
     fhirBaseUrl = await fhir.start();
-    closers.push(() => fhir.stop());
+    closers.push(["embedded FHIR server", () => fhir.stop()]);
   }
 
   const masterKey = config.kmsMasterKey ? Buffer.from(config.kmsMasterKey, "base64") : devSecret(config.dataDir, "kms-master-key");
@@ -147,11 +155,13 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     features,
     authenticateStaff: staffAuthenticator(staffAuth),
     ready: () => database.ping(),
-    logLevel: config.logLevel,
-    logStream: overrides.logStream,
+    draining: () => draining,
+    logger: log,
+    timeouts: config.http,
     audit,
   });
-  closers.push(() => app.close());
+  // The HTTP server closes first (closers run in reverse, and it is pushed last below): the
+  // requests still in flight finish while the workers and the pool are still there.
   warn = (context, message) => app.log.warn(context, message);
 
   const workers = {
@@ -162,9 +172,12 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   };
   if (overrides.startWorkers !== false) for (const worker of Object.values(workers)) worker.start();
   // Stopped before the database closes (closers run in reverse).
-  closers.push(async () => {
-    for (const worker of Object.values(workers)) await worker.stop();
-  });
+  closers.push([
+    "periodic workers",
+    async () => {
+      for (const worker of Object.values(workers)) await worker.stop();
+    },
+  ]);
 
   if (overrides.eventWorkers !== false) {
     const stopEventWorkers = startEventWorkers({
@@ -184,9 +197,10 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       },
     });
     // Closed before the database (closers run in reverse order).
-    closers.push(stopEventWorkers);
+    closers.push(["outbox relay and scheduling consumer", stopEventWorkers]);
   }
 
+  closers.push(["HTTP server", () => app.close()]);
   return {
     app,
     database,
@@ -195,8 +209,27 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     staffJwtSecret,
     fhirBaseUrl,
     workers,
+    warmUp: async () => {
+      // Every pool connection opened now (TCP, auth, session settings), not by the first requests.
+      const pool = database.pool;
+      if (pool) await Promise.all(Array.from({ length: config.database.poolSize }, () => pool.query("select 1")));
+      // The request path run a few hundred times without side effects (routing, validation, the
+      // token check, problem+json), so V8 compiles it before traffic arrives. From a documentation
+      // address (RFC 5737), so no per-address limit of a real client is spent.
+      for (let i = 0; i < 300; i++) {
+        await app.inject({ method: "POST", url: "/v1/join/validate", payload: { token: "warm-up" }, remoteAddress: "192.0.2.1" });
+      }
+    },
+    drain: () => {
+      draining = true;
+    },
     close: async () => {
-      for (const close of closers.reverse()) await close().catch(() => undefined);
+      for (const [name, close] of closers.reverse()) {
+        await close().then(
+          () => app.log.info({ step: name }, "shutdown: closed"),
+          (err) => app.log.warn({ step: name, error: errorClass(err) }, "shutdown: close failed"),
+        );
+      }
     },
   };
 }

@@ -37,7 +37,7 @@ export function startEventWorkers(w: EventWiring): () => Promise<void> {
     : new LogEventPublisher(w.log.child({ component: "dev-event-sink" }));
   const store =
     database.kind === "postgres" && config.databaseUrl
-      ? new PostgresLeaderRelayStore(config.databaseUrl)
+      ? new PostgresLeaderRelayStore(config.databaseUrl, config.database)
       : new EmbeddedRelayStore(database.db);
   const relay = new OutboxRelay({
     store,

@@ -148,6 +148,15 @@ export class AiSummary extends AggregateRoot<AiSummaryState> {
     Object.assign(this.state, { status: "rejected", decidedBy: clinicianId, decidedAt: now, rejectReason: reason ?? null, nextAttemptAt: null, updatedAt: now });
   }
 
+  /**
+   * A worker takes the chart push for `AI_RETRY.leaseMs`: it is not due again meanwhile, so no
+   * other worker pushes it while this one waits for FHIR (outside any transaction).
+   */
+  startChartPush(now: Date): void {
+    this.state.nextAttemptAt = new Date(now.getTime() + AI_RETRY.leaseMs);
+    this.state.updatedAt = now;
+  }
+
   linkDocument(documentReferenceId: string, now: Date): void {
     Object.assign(this.state, { documentReferenceId, nextAttemptAt: null, lastError: null, updatedAt: now });
   }

@@ -23,6 +23,10 @@ export type ErrorCode =
   | "APPOINTMENT_ALREADY_LINKED"
   | "CONSENT_CHECK_UNAVAILABLE"
   | "AI_SUMMARY_DISABLED"
+  // Operational outcomes (not the domain's refusals): raised by the HTTP edge, never by use cases.
+  | "DATABASE_UNAVAILABLE"
+  | "REQUEST_TIMEOUT"
+  | "SERVICE_SHUTTING_DOWN"
   | "INTERNAL";
 
 /** Extensions the spec attaches to some errors . */

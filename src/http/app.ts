@@ -1,7 +1,9 @@
 import swagger from "@fastify/swagger";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { TSchema } from "@sinclair/typebox";
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyRequest, type RawServerDefault } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync, type FastifyRequest, type RawServerDefault } from "fastify";
+import { pino } from "pino";
+import { describeFailure } from "../platform/database-failure.js";
 import { edgeDenialEntry } from "../platform/audit.js";
 import type { Actor, AuditPort } from "../platform/ports.js";
 import { Participant, Session } from "../platform/session-view.js";
@@ -9,7 +11,7 @@ import { Problem } from "../platform/schemas.js";
 import { claimedIdentity, type StaffAuthenticator } from "./auth.js";
 import { lazyDocs } from "./docs.js";
 import { HttpMetrics } from "./metrics.js";
-import { problem, toProblem } from "./problem.js";
+import { problem, retryAfterSeconds, toProblem } from "./problem.js";
 import { systemRoutes } from "./system-routes.js";
 
 /** What a feature hands the HTTP shell: every feature exports `(its use cases) => HttpFeature`. */
@@ -27,11 +29,38 @@ export interface HttpOptions {
   authenticateStaff: StaffAuthenticator;
   /** Resolves when the database answers; rejects otherwise (readiness). */
   ready: () => Promise<void>;
+  /** True once shutdown began: /readyz answers 503 and every answer closes its connection. */
+  draining?: () => boolean;
   logLevel?: string;
   /** Where log lines go (stdout by default); tests read it to prove no PHI is logged. */
   logStream?: { write(line: string): void };
+  /** The service's logger when it already exists (it logs the start-up before the app is built). */
+  logger?: FastifyBaseLogger;
+  /** Bounds on an answer; defaults as in config.ts. */
+  timeouts?: Partial<HttpTimeouts>;
   /** Audits a request refused before any use case ran (401); awaited, so it is durable. */
   audit: AuditPort;
+}
+
+export interface HttpTimeouts {
+  requestTimeoutMs: number;
+  uploadTimeoutMs: number;
+  readinessTimeoutMs: number;
+}
+
+const DEFAULT_TIMEOUTS: HttpTimeouts = { requestTimeoutMs: 10_000, uploadTimeoutMs: 300_000, readinessTimeoutMs: 2000 };
+
+/** The service's logger. No PHI in logs: no query strings (patientId filters), no bodies, no tokens. */
+export function createLogger(level = "info", stream?: { write(line: string): void }): FastifyBaseLogger {
+  const options = {
+    level,
+    serializers: {
+      req: (req: FastifyRequest) => ({ id: req.id, method: req.method, url: (req.url ?? "").split("?")[0] }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    redact: ["req.headers.authorization", 'req.headers["x-join-token"]'],
+  };
+  return stream ? pino(options, stream) : pino(options);
 }
 
 declare module "fastify" {
@@ -52,22 +81,29 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 const SERVER = { url: "/", description: "This deployment (the host that served this document)", "x-internal": false };
 
 export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstance> {
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
     bodyLimit: BODY_LIMIT_BYTES,
     // Request ids double as the correlation id quoted in 500 answers.
     genReqId: () => crypto.randomUUID(),
-    logger: {
-      level: options.logLevel ?? "info",
-      ...(options.logStream ? { stream: options.logStream } : {}),
-      // No PHI in logs: no query strings (patientId filters), no bodies, no tokens.
-      serializers: {
-        req: (req: FastifyRequest) => ({ id: req.id, method: req.method, url: (req.url ?? "").split("?")[0] }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      redact: ["req.headers.authorization", 'req.headers["x-join-token"]'],
-    },
+    loggerInstance: options.logger ?? createLogger(options.logLevel, options.logStream),
+    // Every answer within a bound: past it the caller gets 503 REQUEST_TIMEOUT (the work itself
+    // is further bounded by the database timeouts, so it does not pile up behind the answer).
+    handlerTimeout: timeouts.requestTimeoutMs,
+    // Shutdown drains instead (cli.ts): requests still arriving on kept-alive connections while the
+    // server closes are served, not answered with Fastify's own JSON 503; idle ones are closed.
+    return503OnClosing: false,
+    // One line per request (below), not Fastify's two ("incoming request" + "request completed").
+    disableRequestLogging: true,
+    forceCloseConnections: "idle",
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Routes that take large bodies (audio, attachments) are bound by the client's bandwidth, not
+  // by our dependencies: a slow mobile upload must not be cut at the API's usual bound.
+  app.addHook("onRoute", (route) => {
+    if ((route.bodyLimit ?? 0) > BODY_LIMIT_BYTES && route.handlerTimeout === undefined) route.handlerTimeout = timeouts.uploadTimeoutMs;
+  });
 
   app.decorateRequest("actor", null as never);
   app.decorate("authenticateStaff", async (req: FastifyRequest) => {
@@ -88,7 +124,14 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   app.setErrorHandler((err, req, reply) => {
     const body = toProblem(err, req.id);
-    if (body.status >= 500) req.log.error({ err: { type: (err as Error).name, code: (err as { code?: string }).code } }, "request failed");
+    if (body.status >= 500) {
+      // Class and code of the error and what it wraps: never messages, which can quote SQL parameters.
+      const fields = { err: { type: (err as Error).name, code: (err as { code?: string }).code }, cause: describeFailure(err), problem: body.code };
+      if (body.code === "INTERNAL") req.log.error(fields, "request failed");
+      else req.log.warn(fields, "request failed: a dependency is unavailable");
+    }
+    const retryAfter = retryAfterSeconds[body.code];
+    if (retryAfter !== undefined) void reply.header("retry-after", String(retryAfter));
     return reply.code(body.status).type("application/problem+json").send(body);
   });
   app.setNotFoundHandler((req, reply) =>
@@ -137,7 +180,24 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
   });
   await app.register(lazyDocs("/openapi.json"));
 
-  await app.register(systemRoutes({ ready: options.ready, metrics }));
+  app.addHook("onResponse", async (req, reply) => {
+    req.log.info({ req, res: reply, ms: Math.round(reply.elapsedTime) }, "request");
+  });
+  const draining = options.draining ?? (() => false);
+  // While draining, clients are told to reconnect (to another replica) after each answer.
+  app.addHook("onSend", async (_req, reply) => {
+    if (draining()) reply.header("connection", "close");
+  });
+  await app.register(systemRoutes({ ready: () => withinMs(options.ready(), timeouts.readinessTimeoutMs), draining, metrics }));
   for (const feature of options.features) await app.register(feature.routes, { prefix: "/v1" });
   return app;
+}
+
+/** `work`, or a rejection once `ms` have passed (the work itself goes on, bounded by its own timeouts). */
+function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -1,4 +1,5 @@
 import type { FastifyError } from "fastify";
+import { isDatabaseUnavailable } from "../platform/database-failure.js";
 import { DomainError, type ErrorCode, type ErrorDetails } from "../domain/errors.js";
 
 /** The one mapping from outcome to HTTP status (every code in domain/errors.ts, as application/problem+json). */
@@ -24,6 +25,19 @@ export const statusByCode: Record<ErrorCode, number> = {
   VIDEO_PROVIDER_UNAVAILABLE: 503,
   PROVIDER_QUOTA_EXCEEDED: 503,
   CONSENT_CHECK_UNAVAILABLE: 503,
+  DATABASE_UNAVAILABLE: 503,
+  REQUEST_TIMEOUT: 503,
+  SERVICE_SHUTTING_DOWN: 503,
+};
+
+/**
+ * Outcomes that pass by themselves (an outage, a slow dependency) tell clients when to try again
+ * (Retry-After, seconds): a client library backs off instead of retrying at once.
+ */
+export const retryAfterSeconds: Partial<Record<ErrorCode, number>> = {
+  DATABASE_UNAVAILABLE: 5,
+  REQUEST_TIMEOUT: 5,
+  SERVICE_SHUTTING_DOWN: 1,
 };
 
 const titles: Partial<Record<number, string>> = {
@@ -66,7 +80,9 @@ export function problem(status: number, code: ErrorCode, detail: string, details
 
 /**
  * Every failure becomes a problem document. Only DomainErrors and Fastify's own client errors keep
- * their message; anything else is an INTERNAL 500 that says nothing about what went wrong inside.
+ * their message; the database out of reach is a 503 DATABASE_UNAVAILABLE, a request past its
+ * bound a 503 REQUEST_TIMEOUT; anything else is an INTERNAL 500 that says nothing about what went
+ * wrong inside.
  */
 export function toProblem(err: unknown, requestId: string): Problem {
   if (err instanceof DomainError) {
@@ -80,7 +96,12 @@ export function toProblem(err: unknown, requestId: string): Problem {
     }));
     return problem(400, "VALIDATION_FAILED", `request ${fe.validationContext ?? "body"} is invalid`, { errors });
   }
+  if (isDatabaseUnavailable(err)) {
+    return problem(503, "DATABASE_UNAVAILABLE", "the database is unavailable; retry later");
+  }
   switch (fe.code) {
+    case "FST_ERR_HANDLER_TIMEOUT":
+      return problem(503, "REQUEST_TIMEOUT", "the request was not completed in time; retry later");
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return problem(413, "PAYLOAD_TOO_LARGE", "the request body is larger than 1 MiB");
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":

@@ -18,7 +18,7 @@ const problemAnswer = (description: string) => ({
   content: { "application/problem+json": { schema: { $ref: "Problem" } } },
 });
 
-export function systemRoutes(deps: { ready: () => Promise<void>; metrics: HttpMetrics }) {
+export function systemRoutes(deps: { ready: () => Promise<void>; draining: () => boolean; metrics: HttpMetrics }) {
   return async (app: FastifyInstance) => {
     app.get(
       "/healthz",
@@ -32,11 +32,15 @@ export function systemRoutes(deps: { ready: () => Promise<void>; metrics: HttpMe
           tags,
           security: open,
           operationId: "getReadiness",
-          summary: "Readiness: 200 only when the database answers",
-          response: { 200: status("ready"), 503: problemAnswer("The database does not answer") },
+          summary: "Readiness: 200 only when the database answers and the replica is not shutting down",
+          response: { 200: status("ready"), 503: problemAnswer("The database does not answer, or the replica is draining") },
         },
       },
       async (_req, reply) => {
+        // A draining replica leaves the load balancer's rotation at once, though it still serves.
+        if (deps.draining()) {
+          return reply.code(503).type("application/problem+json").send(problem(503, "SERVICE_SHUTTING_DOWN", "this replica is shutting down"));
+        }
         try {
           await deps.ready();
           return { status: "ready" };

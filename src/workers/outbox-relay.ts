@@ -1,3 +1,4 @@
+import { describeFailure } from "../platform/database-failure.js";
 import type { Clock } from "../platform/ports.js";
 import type { EventPublisherPort, OutboxMessage, OutboxRelayStore } from "./ports.js";
 import { backoffMs, errorSummary, pause, type WorkerLog } from "./backoff.js";
@@ -12,7 +13,14 @@ export interface OutboxRelayOptions {
   pollIntervalMs: number;
   /** How often a standby replica tries to become the leader. */
   standbyIntervalMs?: number;
+  /** Cap of the backoff while the broker refuses (NATS down: nothing to gain from eager retries). */
   maxBackoffMs?: number;
+  /**
+   * Cap of the backoff while the database fails. Low, so the relay resumes within about this long
+   * once the database is back; each try is one connection attempt, bounded by its connect timeout,
+   * so a down database sees at most a few a second from a replica.
+   */
+  maxDatabaseBackoffMs?: number;
 }
 
 /**
@@ -24,6 +32,7 @@ export class OutboxRelay {
   private readonly abort = new AbortController();
   private loop: Promise<void> | null = null;
   private failures = 0;
+  private databaseFailures = 0;
   private leading = false;
 
   constructor(private readonly o: OutboxRelayOptions) {}
@@ -49,6 +58,7 @@ export class OutboxRelay {
           continue;
         }
         const batch = await this.o.store.pending(this.o.batchSize);
+        this.databaseFailures = 0;
         if (batch.length === 0) {
           await this.o.store.waitForWork(this.o.pollIntervalMs, signal);
           continue;
@@ -62,7 +72,10 @@ export class OutboxRelay {
         // Database trouble (or leadership lost with the connection): start over from acquire().
         this.noteLeadership(false);
         await this.o.store.release().catch(() => undefined);
-        await this.backOff({ error: errorSummary(err) }, "outbox relay failed; backing off");
+        const wait = backoffMs(this.databaseFailures++, 250, this.o.maxDatabaseBackoffMs ?? 1000);
+        // Error class and code only: a query error's message quotes the query and its parameters.
+        this.o.log.warn({ error: describeFailure(err), retryInMs: wait }, "outbox relay cannot reach the database; retrying");
+        await pause(wait, this.abort.signal);
       }
     }
   }

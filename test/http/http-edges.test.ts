@@ -113,7 +113,7 @@ describe("HTTP edges: errors, auth, operations endpoints, logs (PostgreSQL)", ()
 });
 
 describe("readiness when the database is gone", () => {
-  it("when the database stops answering, then /readyz is 503 and requests get a 500 without internals", async () => {
+  it("when the database stops answering, then /readyz is 503 and requests get a 503 DATABASE_UNAVAILABLE without internals", async () => {
     const app = await bootApp();
     try {
       await configureTenant(app, "gone");
@@ -122,8 +122,8 @@ describe("readiness when the database is gone", () => {
       const ready = await app.request({ method: "GET", url: "/readyz" });
       expect(ready.statusCode).toBe(503);
       const res = await app.request({ method: "GET", url: "/v1/sessions", token });
-      expect(res.statusCode).toBe(500);
-      expect(res.json().code).toBe("INTERNAL");
+      expect(res.statusCode).toBe(503);
+      expect(res.json().code).toBe("DATABASE_UNAVAILABLE");
       expect(res.body).not.toMatch(/select|pool|stack|at .*\.ts/i);
     } finally {
       await app.close();

@@ -47,6 +47,8 @@ export interface BootOptions {
   clock?: Clock;
   env?: Record<string, string>;
   logStream?: { write(line: string): void };
+  /** Rewrites the test database's URL the service uses (e.g. through a TCP proxy). */
+  routeDatabase?: (url: string) => string;
 }
 
 /** Boots the real service in-process against real PostgreSQL (or PGlite) and a real FHIR server. */
@@ -65,7 +67,7 @@ export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
     // The tests' Jitsi health stubs listen on loopback.
     VIDEO_HEALTH_ALLOW_PRIVATE: "true",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
-    ...(db ? { DATABASE_URL: db.url } : {}),
+    ...(db ? { DATABASE_URL: options.routeDatabase ? options.routeDatabase(db.url) : db.url } : {}),
     ...options.env,
   });
   const service = await createService(config, { clock: options.clock, logStream: options.logStream });

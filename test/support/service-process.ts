@@ -15,9 +15,13 @@ export class ServiceProcess {
     private readonly env: Record<string, string>,
   ) {}
 
-  static async start(env: Record<string, string>): Promise<ServiceProcess> {
+  /** The last few KB the process wrote to stderr (why it died, when it did). */
+  stderr = "";
+
+  /** Starts the service; unless `waitReady` is false, resolves once /readyz answers 200. */
+  static async start(env: Record<string, string>, options: { waitReady?: boolean } = {}): Promise<ServiceProcess> {
     const s = new ServiceProcess(await freePort(), env);
-    await s.start();
+    await s.start(options.waitReady ?? true);
     return s;
   }
 
@@ -25,11 +29,16 @@ export class ServiceProcess {
     return `http://127.0.0.1:${this.port}`;
   }
 
+  /** The exit code once the process ended by itself (null while it runs). */
+  get exitCode(): number | null {
+    return this.proc?.exitCode ?? null;
+  }
+
   get running(): boolean {
     return this.proc !== null && this.proc.exitCode === null;
   }
 
-  async start(): Promise<void> {
+  async start(waitReady = true): Promise<void> {
     const proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
       env: {
         PATH: process.env.PATH ?? "",
@@ -61,17 +70,35 @@ export class ServiceProcess {
         }
       }
     });
-    proc.stderr!.resume();
+    proc.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+      this.stderr = (this.stderr + chunk).slice(-4096);
+    });
+    if (!waitReady) return;
+    await this.waitReady();
+  }
+
+  /** Resolves once /readyz answers 200; fails if the process exits first. */
+  async waitReady(timeoutMs = 60_000): Promise<void> {
+    const proc = this.proc!;
     await eventually(
       `service on port ${this.port} to be ready`,
       async () => {
         if (proc.exitCode !== null) throw new Error(`service exited with ${proc.exitCode}`);
-        const res = await fetch(`${this.url}/readyz`).catch(() => null);
+        const res = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(5000) }).catch(() => null);
         return res?.status === 200;
       },
-      60_000,
+      timeoutMs,
       100,
     );
+  }
+
+  /** Sends a signal and resolves with the exit code once the process has ended by itself. */
+  async signalAndWait(signal: NodeJS.Signals, timeoutMs = 30_000): Promise<number | null> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return p?.exitCode ?? null;
+    const exited = new Promise<number | null>((resolve) => p.once("exit", (code) => resolve(code)));
+    p.kill(signal);
+    return Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no exit within ${timeoutMs} ms`)), timeoutMs))]);
   }
 
   /** kill -9 (default) or a graceful SIGTERM; resolves when the process is gone. */

@@ -8,6 +8,9 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
+import { describeFailure } from "../../platform/database-failure.js";
+import { backoffMs, type WorkerLog } from "../../workers/backoff.js";
+import { clientConfig, databaseTarget, DEFAULT_TUNING, endClient, resilientPool, type ConnectionTuning } from "./connection.js";
 import { schema } from "./schema.js";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -21,12 +24,18 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export interface DatabaseOptions {
+export interface DatabaseOptions extends Partial<ConnectionTuning> {
   databaseUrl?: string;
   dataDir: string;
   migrate: boolean;
   poolSize?: number;
+  /** How long to keep trying to reach PostgreSQL at start before giving up (default 2 min). */
+  startupTimeoutMs?: number;
+  /** Where start-up waits and lost connections are reported (nowhere by default). */
+  log?: WorkerLog;
 }
+
+const silent: WorkerLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 const migrationsFolder = fileURLToPath(new URL("../../../migrations", import.meta.url));
 
@@ -39,19 +48,19 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 }
 
 async function openPostgres(url: string, options: DatabaseOptions): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
-  // An idle client losing its connection (database restart) must not crash the process.
-  pool.on("error", () => undefined);
-  if (options.migrate) {
-    const client = await pool.connect();
-    try {
-      // Replicas starting together: one migrates, the others wait and then find nothing to do.
-      await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY.toString()]);
-      await migratePg(drizzlePg(client), { migrationsFolder });
-    } finally {
-      await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY.toString()]).catch(() => undefined);
-      client.release();
-    }
+  const log = options.log ?? silent;
+  const tuning: ConnectionTuning = {
+    connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_TUNING.connectTimeoutMs,
+    statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_TUNING.statementTimeoutMs,
+    idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs ?? DEFAULT_TUNING.idleInTransactionTimeoutMs,
+  };
+  const pool = resilientPool(url, tuning, options.poolSize ?? 10, log);
+  try {
+    await waitForDatabase(pool, databaseTarget(url), options.startupTimeoutMs ?? 120_000, log);
+    if (options.migrate) await migrate(url, tuning, log);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
   }
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
@@ -61,8 +70,51 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     ping: async () => {
       await pool.query("select 1");
     },
-    close: () => pool.end(),
+    // Bounded: a pool whose server vanished would otherwise wait on every client's goodbye.
+    close: () => Promise.race([pool.end(), new Promise<void>((r) => setTimeout(r, tuning.connectTimeoutMs).unref())]),
   };
+}
+
+/**
+ * A service started while the database is unreachable says so, and keeps trying (with backoff,
+ * each try bounded by the connect timeout) until `timeoutMs`; then it stops with the reason.
+ */
+async function waitForDatabase(pool: pg.Pool, target: string, timeoutMs: number, log: WorkerLog): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  log.info({ database: target }, "connecting to the database");
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await pool.query("select 1");
+      if (attempt > 1) log.info({ database: target, attempt }, "the database answers");
+      return;
+    } catch (err) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`the database at ${target} did not answer within ${timeoutMs} ms (${describeFailure(err)})`);
+      const retryInMs = Math.min(backoffMs(attempt - 1, 500, 5000), left);
+      log.warn({ database: target, attempt, error: describeFailure(err), retryInMs }, "waiting for the database");
+      await new Promise((r) => setTimeout(r, retryInMs));
+    }
+  }
+}
+
+/**
+ * Migrations run on their own connection without the statement timeouts: a migration may take
+ * long, and replicas starting together wait on the advisory lock while one migrates.
+ */
+async function migrate(url: string, tuning: ConnectionTuning, log: WorkerLog): Promise<void> {
+  const { statement_timeout: _s, query_timeout: _q, ...config } = clientConfig(url, tuning, "vcs-migrate");
+  const client = new pg.Client(config);
+  client.on("error", () => undefined); // a lost connection fails the query below, which is enough
+  await client.connect();
+  try {
+    // Replicas starting together: one migrates, the others wait and then find nothing to do.
+    log.info({}, "checking for pending migrations (waiting for the migration lock while another replica holds it)");
+    await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY.toString()]);
+    await migratePg(drizzlePg(client), { migrationsFolder });
+  } finally {
+    await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY.toString()]).catch(() => undefined);
+    await endClient(client, tuning.connectTimeoutMs);
+  }
 }
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {

@@ -3,6 +3,7 @@ import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import type { OutboxMessage, OutboxRelayStore } from "../../workers/ports.js";
 import { pause } from "../../workers/backoff.js";
+import { clientConfig, DEFAULT_TUNING, endClient, GuardedClient, type ConnectionTuning } from "./connection.js";
 import type { Db } from "./database.js";
 import { outbox, schema } from "./schema.js";
 
@@ -59,7 +60,10 @@ export class PostgresLeaderRelayStore implements OutboxRelayStore {
   private wake: (() => void) | null = null;
   private notified = false;
 
-  constructor(private readonly databaseUrl: string) {}
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly tuning: ConnectionTuning = DEFAULT_TUNING,
+  ) {}
 
   async acquire(): Promise<boolean> {
     if (this.leader && this.client && this.rows) return true;
@@ -106,12 +110,13 @@ export class PostgresLeaderRelayStore implements OutboxRelayStore {
   async release(): Promise<void> {
     const client = this.client;
     this.drop();
-    // Closing the connection ends the session, which releases the advisory lock.
-    await client?.end().catch(() => undefined);
+    // Closing the connection ends the session, which releases the advisory lock. Bounded: a
+    // server that went silent never acknowledges the goodbye.
+    if (client) await endClient(client, this.tuning.connectTimeoutMs);
   }
 
   private async connect(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: "vcs-outbox-relay" });
+    const client = new GuardedClient(clientConfig(this.databaseUrl, this.tuning, "vcs-outbox-relay"));
     client.on("error", () => this.drop(client));
     client.on("end", () => this.drop(client));
     client.on("notification", () => {

@@ -33,6 +33,8 @@ export const sessions = pgTable(
     videoDomain: text("video_domain").notNull(),
     roomName: text("room_name").notNull(),
     encounterId: text("encounter_id"),
+    /** The Encounter saga's lease: while in the future, one replica is calling FHIR for this session. */
+    encounterLeaseUntil: at("encounter_lease_until"),
     cancelReason: text("cancel_reason"),
     fallback: jsonb("fallback").$type<{ reason: string; measuredKbps: number | null; initiatedAt: string } | null>(),
     startedAt: at("started_at"),

@@ -1,4 +1,5 @@
 import type { AiSummary, AiSummaryState, SoapDraft } from "../../domain/ai-summary.js";
+import type { SessionState } from "../../domain/session.js";
 import type { Clock, UnitOfWork } from "../../platform/ports.js";
 import type { AiGatewayPort, AiSummaryTx, ChartDocumentPort } from "./ports.js";
 
@@ -78,15 +79,14 @@ export class AiSummaryPipeline {
   /** Pushes one accepted summary to the chart now; never throws (the worker retries later). */
   async pushOne(tenantId: string, summaryId: string): Promise<AiSummaryState | null> {
     try {
-      return await this.deps.uow.run(async (tx) => {
+      const claimed = await this.deps.uow.run(async (tx) => {
         const summary = await tx.aiSummaries.findById(tenantId, summaryId, { lock: true });
-        if (!summary || summary.status !== "accepted" || summary.snapshot().documentReferenceId) return summary?.snapshot() ?? null;
-        return this.push(tx, summary);
+        const due = summary?.status === "accepted" && !summary.snapshot().documentReferenceId && !this.leased(summary);
+        return due ? this.claim(tx, summary) : { done: summary?.snapshot() ?? null };
       });
+      return "done" in claimed ? claimed.done : await this.push(claimed);
     } catch (err) {
       this.deps.onFailure?.(summaryId, "chart", err);
-      // The acceptance already committed; a failure to note the retry must not turn it into a 500.
-      await this.recordChartFailure(tenantId, summaryId).catch((e) => this.deps.onFailure?.(summaryId, "chart", e));
       return null;
     }
   }
@@ -95,59 +95,85 @@ export class AiSummaryPipeline {
     const tried: string[] = [];
     let charted = 0;
     while (tried.length < max) {
-      let claimed: { tenantId: string; id: string } | null = null;
+      const claimed = await this.deps.uow.run(async (tx) => {
+        const summary = await tx.aiSummaries.claimChartPending(this.deps.clock.now(), tried);
+        if (!summary) return null;
+        tried.push(summary.id);
+        return this.claim(tx, summary);
+      });
+      if (!claimed) break;
       try {
-        const done = await this.deps.uow.run(async (tx) => {
-          const summary = await tx.aiSummaries.claimChartPending(this.deps.clock.now(), tried);
-          if (!summary) return false;
-          const s = summary.snapshot();
-          claimed = { tenantId: s.tenantId, id: s.id };
-          tried.push(s.id);
-          await this.push(tx, summary);
-          return true;
-        });
-        if (!done) break;
+        await this.push(claimed);
         charted += 1;
       } catch (err) {
-        const failed = claimed as { tenantId: string; id: string } | null;
-        if (!failed) throw err;
-        this.deps.onFailure?.(failed.id, "chart", err);
-        await this.recordChartFailure(failed.tenantId, failed.id);
+        this.deps.onFailure?.(claimed.summary.id, "chart", err);
         break; // FHIR is likely down: the next pass tries again.
       }
     }
     return charted;
   }
 
-  private async push(tx: AiSummaryTx, summary: AiSummary): Promise<AiSummaryState> {
+  /** Another worker holds the push (its lease has not run out). */
+  private leased(summary: AiSummary): boolean {
+    const next = summary.snapshot().nextAttemptAt;
+    return next !== null && next.getTime() > this.deps.clock.now().getTime();
+  }
+
+  /** Inside a short transaction: lease the push and read what the chart document needs. */
+  private async claim(tx: AiSummaryTx, summary: AiSummary): Promise<ChartPush> {
+    const loaded = summary.version;
+    summary.startChartPush(this.deps.clock.now());
+    await tx.aiSummaries.save(summary, loaded);
     const s = summary.snapshot();
     const session = (await tx.sessions.findById(s.tenantId, s.sessionId))?.snapshot();
     if (!session) throw new Error("session of the summary is gone");
-    const documentReferenceId = await this.deps.chart.ensureDocumentReference({
-      summaryId: s.id,
-      sessionId: s.sessionId,
-      patientId: session.patientId,
-      providerId: session.providerId,
-      encounterId: session.encounterId,
-      text: s.acceptedText ?? "",
-      acceptedAt: s.decidedAt ?? this.deps.clock.now(),
+    return { summary: s, session };
+  }
+
+  /** Holding the lease: FHIR with no transaction open, then the link (or the retry time) in a short one. */
+  private async push({ summary: s, session }: ChartPush): Promise<AiSummaryState> {
+    let documentReferenceId: string;
+    try {
+      documentReferenceId = await this.deps.chart.ensureDocumentReference({
+        summaryId: s.id,
+        sessionId: s.sessionId,
+        patientId: session.patientId,
+        providerId: session.providerId,
+        encounterId: session.encounterId,
+        text: s.acceptedText ?? "",
+        acceptedAt: s.decidedAt ?? this.deps.clock.now(),
+      });
+    } catch (err) {
+      // The acceptance already committed; a failure to note the retry must not turn it into a 500.
+      await this.recordChartFailure(s.tenantId, s.id).catch((e) => this.deps.onFailure?.(s.id, "chart", e));
+      throw err;
+    }
+    return this.deps.uow.run(async (tx) => {
+      const summary = await tx.aiSummaries.findById(s.tenantId, s.id, { lock: true });
+      if (!summary) throw new Error("summary is gone");
+      // Linked meanwhile by the holder of an expired lease: the same document (conditional create).
+      if (summary.snapshot().documentReferenceId) return summary.snapshot();
+      const now = this.deps.clock.now();
+      const loaded = summary.version;
+      summary.linkDocument(documentReferenceId, now);
+      await tx.aiSummaries.save(summary, loaded);
+      await tx.audit.record({ actor: actor(s.tenantId), action: "ai_summary.chart_push", outcome: "success", targets: { sessionId: s.sessionId, summaryId: s.id, documentReferenceId } });
+      return summary.snapshot();
     });
-    const now = this.deps.clock.now();
-    summary.linkDocument(documentReferenceId, now);
-    await tx.aiSummaries.save(summary, s.version);
-    await tx.audit.record({ actor: actor(s.tenantId), action: "ai_summary.chart_push", outcome: "success", targets: { sessionId: s.sessionId, summaryId: s.id, documentReferenceId } });
-    return summary.snapshot();
   }
 
   private async recordChartFailure(tenantId: string, summaryId: string): Promise<void> {
-    await this.deps.uow
-      .run(async (tx) => {
-        const summary = await tx.aiSummaries.findById(tenantId, summaryId, { lock: true });
-        if (!summary || summary.status !== "accepted" || summary.snapshot().documentReferenceId) return;
-        const loaded = summary.version;
-        summary.chartPushFailed(this.deps.clock.now());
-        await tx.aiSummaries.save(summary, loaded);
-      })
-      .catch(() => undefined);
+    await this.deps.uow.run(async (tx) => {
+      const summary = await tx.aiSummaries.findById(tenantId, summaryId, { lock: true });
+      if (!summary || summary.status !== "accepted" || summary.snapshot().documentReferenceId) return;
+      const loaded = summary.version;
+      summary.chartPushFailed(this.deps.clock.now());
+      await tx.aiSummaries.save(summary, loaded);
+    });
   }
+}
+
+interface ChartPush {
+  summary: AiSummaryState;
+  session: SessionState;
 }

@@ -12,10 +12,15 @@ export interface EncounterSagaDeps {
 
 const SAGA_ACTOR = (tenantId: string) => ({ kind: "system" as const, tenantId, name: "encounter-saga" });
 
+/** Longer than one FHIR call may take (the gateway gives up after 5 s): a live holder never loses it. */
+export const ENCOUNTER_LEASE_MS = 30_000;
+
 /**
- * The FHIR Encounter saga (`POST /v1/sessions/{id}/end` → FHIR Encounter, conditional create on the session identifier). The session's row lock is held while FHIR is
- * called, so replicas never work on the same session at once; the conditional create makes even a
- * crash between FHIR's answer and our commit harmless: the retry finds the same Encounter.
+ * The FHIR Encounter saga (`POST /v1/sessions/{id}/end` → FHIR Encounter, conditional create on
+ * the session identifier). No database transaction is open while FHIR answers: a short one takes a
+ * lease on the session, FHIR is called, another short one links the Encounter. The lease keeps a
+ * second replica from calling FHIR for the same session meanwhile; the conditional create makes
+ * even a crash between FHIR's answer and the link harmless: the retry finds the same Encounter.
  */
 export class EncounterSaga {
   constructor(private readonly deps: EncounterSagaDeps) {}
@@ -23,11 +28,10 @@ export class EncounterSaga {
   /** EndSession's post-commit step: never throws; the reconciler retries whatever failed here. */
   readonly afterEnded = async (ended: SessionState): Promise<SessionState | void> => {
     try {
-      return (await this.deps.uow.run(async (tx) => {
-        if (await tx.pendingEncounters.claim(ended.tenantId, ended.id)) return this.link(tx, ended.tenantId, ended.id);
-        // A reconciler got there first: show what it stored.
-        return (await tx.sessions.findById(ended.tenantId, ended.id))?.snapshot() ?? null;
-      })) ?? undefined;
+      const leased = await this.deps.uow.run((tx) => tx.pendingEncounters.lease(ended.tenantId, ended.id, ...this.leaseWindow()));
+      // Someone else holds it (a reconciler): show what is stored; it links when FHIR answers.
+      if (!leased) return (await this.deps.uow.run((tx) => tx.sessions.findById(ended.tenantId, ended.id)))?.snapshot();
+      return (await this.createAndLink(ended)) ?? undefined;
     } catch (err) {
       this.deps.onFailure?.(ended.id, err);
       return undefined;
@@ -45,45 +49,60 @@ export class EncounterSaga {
     let failed = 0;
     let failuresInARow = 0;
     while (tried.length < maxSessions && failuresInARow < 3) {
-      let claimedId: string | null = null;
+      const session = await this.deps.uow.run(async (tx) => {
+        const leased = await tx.pendingEncounters.leaseNext(tried, ...this.leaseWindow());
+        if (!leased) return null;
+        tried.push(leased.sessionId);
+        return (await tx.sessions.findById(leased.tenantId, leased.sessionId))?.snapshot() ?? null;
+      });
+      if (!session) break;
       try {
-        const done = await this.deps.uow.run(async (tx) => {
-          const claimed = await tx.pendingEncounters.claimNext(tried);
-          if (!claimed) return false;
-          claimedId = claimed.sessionId;
-          tried.push(claimed.sessionId);
-          await this.link(tx, claimed.tenantId, claimed.sessionId);
-          return true;
-        });
-        if (!done) break;
+        await this.createAndLink(session);
         linked += 1;
         failuresInARow = 0;
       } catch (err) {
-        if (claimedId === null) throw err;
         failed += 1;
         failuresInARow += 1;
-        this.deps.onFailure?.(claimedId, err);
+        this.deps.onFailure?.(session.id, err);
       }
     }
     return { linked, failed };
   }
 
-  private async link(tx: SessionsTx, tenantId: string, sessionId: string): Promise<SessionState | null> {
+  /** Holding the lease: FHIR first (no transaction open), then the link in a short transaction. */
+  private async createAndLink(s: SessionState): Promise<SessionState | null> {
+    let encounterId: string;
+    try {
+      encounterId = await this.deps.fhir.ensureEncounter({
+        sessionId: s.id,
+        patientId: s.patientId,
+        providerId: s.providerId,
+        start: s.startedAt ?? s.fallback?.initiatedAt ?? s.scheduledStart,
+        end: s.endedAt ?? this.deps.clock.now(),
+      });
+    } catch (err) {
+      // Given back at once, so the next reconciler pass need not wait for the lease to run out.
+      await this.deps.uow.run((tx) => tx.pendingEncounters.release(s.tenantId, s.id)).catch(() => undefined);
+      throw err;
+    }
+    return this.deps.uow.run((tx) => this.link(tx, s.tenantId, s.id, encounterId));
+  }
+
+  private async link(tx: SessionsTx, tenantId: string, sessionId: string, encounterId: string): Promise<SessionState | null> {
     const session = await tx.sessions.findById(tenantId, sessionId);
     if (!session) return null;
-    const s = session.snapshot();
-    const encounterId = await this.deps.fhir.ensureEncounter({
-      sessionId: s.id,
-      patientId: s.patientId,
-      providerId: s.providerId,
-      start: s.startedAt ?? s.fallback?.initiatedAt ?? s.scheduledStart,
-      end: s.endedAt ?? this.deps.clock.now(),
-    });
+    // Linked meanwhile (by the holder of an expired lease): the same Encounter, nothing to do.
+    if (session.snapshot().encounterId) return session.snapshot();
     const now = this.deps.clock.now();
     const loaded = session.version;
     session.linkEncounter(encounterId, now);
     await tx.sessions.save(session, loaded);
     await tx.audit.record({ actor: SAGA_ACTOR(tenantId), action: "session.encounter_link", outcome: "success", targets: { sessionId, encounterId } });
     return session.snapshot();
+  }
+
+  private leaseWindow(): [Date, Date] {
+    const now = this.deps.clock.now();
+    return [now, new Date(now.getTime() + ENCOUNTER_LEASE_MS)];
   }
 }

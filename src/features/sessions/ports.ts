@@ -34,12 +34,18 @@ export interface IdempotencyStore {
   save(record: IdempotentResponse): Promise<boolean>;
 }
 
-/** Ended sessions still waiting for their Encounter; rows are locked for the rest of the transaction. */
+/**
+ * Ended sessions still waiting for their Encounter. FHIR is called outside any transaction, so a
+ * replica takes a lease (a time, stored on the session) instead of holding a row lock: while it
+ * runs, no other replica calls FHIR for that session; a crashed holder's lease simply expires.
+ */
 export interface PendingEncounterStore {
-  /** Locks the oldest pending session no other worker holds, skipping `excludeIds`; null when none. */
-  claimNext(excludeIds: readonly string[]): Promise<{ tenantId: string; sessionId: string } | null>;
-  /** Locks this session (waiting for another holder) when it is still pending; false otherwise. */
-  claim(tenantId: string, sessionId: string): Promise<boolean>;
+  /** Leases the oldest pending session whose lease is free, skipping `excludeIds`; null when none. */
+  leaseNext(excludeIds: readonly string[], now: Date, until: Date): Promise<{ tenantId: string; sessionId: string } | null>;
+  /** Leases this session when it is still pending and nobody holds it; false otherwise. */
+  lease(tenantId: string, sessionId: string, now: Date, until: Date): Promise<boolean>;
+  /** Gives a lease back early (FHIR failed: the reconciler may retry at its next pass). */
+  release(tenantId: string, sessionId: string): Promise<void>;
 }
 
 export interface SessionsTx extends CommandTx {

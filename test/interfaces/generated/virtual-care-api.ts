@@ -26,7 +26,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: 200 only when the database answers */
+        /** Readiness: 200 only when the database answers and the replica is not shutting down */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -612,7 +612,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description The database does not answer */
+            /** @description The database does not answer, or the replica is draining */
             503: {
                 headers: {
                     [name: string]: unknown;

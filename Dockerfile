@@ -1,0 +1,36 @@
+# syntax=docker/dockerfile:1
+# Virtual Care Service: build with the dev tools, run with production dependencies only.
+#   docker build -t virtual-care-service .
+# Node 24 is the LTS line; the suite runs on it in CI (.ci/run), as well as on Node 20.
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --ignore-scripts: no dependency of this service needs an install script.
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npx tsc -p tsconfig.build.json
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Production dependencies only. The embedded FHIR server (Medplum) is a devDependency: a
+# container needs FHIR_BASE_URL (see docs/operations.md).
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY migrations ./migrations
+# DATA_DIR: only used for development keys when their settings are absent; writable for uid 1000.
+RUN mkdir -p /app/data && chown 1000:1000 /app/data
+# The image's "node" user, by number so that Kubernetes can verify runAsNonRoot.
+USER 1000:1000
+ENV PORT=8080 HOST=0.0.0.0 DATA_DIR=/app/data
+EXPOSE 8080
+# Liveness only (the process answers); readiness (/readyz) is the orchestrator's business.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# The flag of `npm start` (docs/decisions.md, Performance): young generation sized for the request rate.
+# exec form: node is PID 1's only process and receives SIGTERM itself.
+CMD ["node", "--max-semi-space-size=32", "dist/main.js"]

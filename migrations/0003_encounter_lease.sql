@@ -1,0 +1,1 @@
+ALTER TABLE "virtual_sessions" ADD COLUMN "encounter_lease_until" timestamp with time zone;

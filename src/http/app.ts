@@ -109,6 +109,12 @@ class OneLinePerRequest extends LogController {
   }
 }
 
+/**
+ * Relative: each deployment serves the document describing itself, whatever its host name.
+ * `x-internal: false` — patients' browsers call the join routes, so the API is not internal-only.
+ */
+const SERVER = { url: "/", description: "This deployment (the host that served this document)", "x-internal": false };
+
 export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstance> {
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
@@ -194,9 +200,26 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
         version: "1.0.0",
         description: "Video visits with waiting room, fallback and FHIR Encounters. Errors are application/problem+json (RFC 9457).",
       },
+      servers: [SERVER],
+      tags: [
+        { name: "sessions", description: "Video visits: create, list, read, end, cancel, fall back" },
+        { name: "participants", description: "Who takes part, admission from the waiting room, join tokens" },
+        { name: "join", description: "Patients and guests with a join token: validate, waiting-room poll, bandwidth" },
+        { name: "tenant config", description: "Per-tenant settings and video backends (secrets redacted)" },
+        { name: "ai-summary", description: "AI-drafted visit summaries, accepted or rejected by the clinician" },
+        { name: "async-visits", description: "Store-and-forward visits with attachments" },
+        { name: "operations", description: "Probes, metrics and this document; no authentication" },
+      ],
       components: {
         securitySchemes: {
-          bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+          bearerAuth: {
+            type: "http",
+            scheme: "bearer",
+            bearerFormat: "JWT",
+            description:
+              "Staff JWT, verified as RFC8725 recommends: algorithms pinned (HS256, or RS256/ES256/PS256/EdDSA from a JWKS), " +
+              "`sub` and `exp` required, issuer and audience checked when configured. Claims: `tenant_id`, `roles`.",
+          },
           joinToken: { type: "apiKey", in: "header", name: "X-Join-Token" },
         },
       },

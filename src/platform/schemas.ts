@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { EXTERNAL_ID_SOURCE } from "../domain/identifiers.js";
+import { EXTERNAL_ID_SOURCE, FHIR_ID_SOURCE } from "../domain/identifiers.js";
 
 /**
  * The building blocks every feature's TypeBox schemas share, and the problem+json shape. Schemas
@@ -12,6 +12,8 @@ export const DateTime = Type.String({ format: "date-time", pattern: "^(19[7-9][0
 /** A time the service writes (no input pattern needed). */
 export const WrittenDateTime = Type.String({ format: "date-time" });
 export const Id = Type.String({ minLength: 1, maxLength: 128, pattern: EXTERNAL_ID_SOURCE });
+/** A patient or provider id: the FHIR Patient/Practitioner logical id, so FHIR R4 id syntax. */
+export const FhirId = Type.String({ minLength: 1, maxLength: 64, pattern: FHIR_ID_SOURCE, description: "a FHIR R4 logical id" });
 export const Name = Type.String({ minLength: 1, maxLength: 200 });
 /** A string enum whose static type is the union (a mapped Type.Union infers `never`). */
 export const OneOf = <T extends string>(values: readonly T[], description?: string) =>
@@ -34,9 +36,15 @@ export const Problem = Type.Object(
   { $id: "Problem", description: "RFC 9457 problem details (application/problem+json)" },
 );
 
-/** Error answers a route may give, for the OpenAPI document. */
+/**
+ * Error answers a route may give, plus the 500 any route may give. Keyed by media type because the
+ * service sends them as `application/problem+json` (RFC 9457): Fastify serializes by that key and
+ * the OpenAPI document states the type clients really receive.
+ */
 export const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, Type.Ref(Problem)]));
+  Object.fromEntries(
+    [...statuses, 500].map((s) => [s, { description: `Problem (${s})`, content: { "application/problem+json": { schema: Type.Ref(Problem) } } }]),
+  );
 
 export const PageQuery = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),

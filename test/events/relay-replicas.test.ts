@@ -20,7 +20,8 @@ describe("three relay replicas on one database (child processes, PostgreSQL, own
     db = await createTestDatabase();
     fhir = new EmbeddedFhirServer();
     await fhir.start();
-    stream = await StreamReader.at(nats.url, "VIRTUAL_CARE");
+    // Synthetic OutboxLoad events carry an ordering counter `n` the catalog rightly does not have.
+    stream = await StreamReader.at(nats.url, "VIRTUAL_CARE", { checkCatalog: false });
     const env = { DATABASE_URL: db.url, NATS_URL: nats.url, FHIR_BASE_URL: fhir.baseUrl, RELAY_BATCH_SIZE: "25" };
     // Started one after another: the later ones find the migrations done and the leader lock taken.
     for (let i = 0; i < 3; i++) replicas.push(await ServiceProcess.start(env));

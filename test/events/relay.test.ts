@@ -83,13 +83,14 @@ describe("outbox relay to NATS JetStream (PostgreSQL, own nats-server)", () => {
     const uow = new PostgresUnitOfWork(app.service.database.db, systemClock);
     const rolledBack = randomUUID();
     const committed = randomUUID();
-    const event = (id: string) => ({
+    // Shaped as the catalog documents a cancellation: every event read from the stream is checked against it.
+    const event = (id: string, sessionId = randomUUID()) => ({
       id,
       type: "virtualcare.session.cancelled.v1" as const,
       tenantId: tenant,
       aggregateType: "session" as const,
-      aggregateId: randomUUID(),
-      data: { reason: "rollback probe" },
+      aggregateId: sessionId,
+      data: { sessionId, reason: "rollback probe", participants: [] },
     });
     await expect(
       uow.run(async (tx) => {

@@ -96,8 +96,13 @@ describe("scheduling consumer: appointment events create and cancel sessions (Po
     const secondBooking = appointmentEvent({ tenantId: tenant, appointmentId: first.appointmentId });
     const missingFields = appointmentEvent({ tenantId: tenant, data: { appointmentId: "x", tenantId: tenant } });
     const notJson = { type: BOOKED, body: "{ this is not json" };
+    // A patient id FHIR could not name (`Patient/pat_x:1` is no valid reference): refused like the API refuses it.
+    const notFhirId = appointmentEvent({
+      tenantId: tenant,
+      data: { appointmentId: "appt-fhir", tenantId: tenant, patientId: "pat_x:1", providerId: "dr-7", start: "2026-12-02T10:00:00.000Z", visitMode: "virtual" },
+    });
     const behind = appointmentEvent({ tenantId: tenant });
-    for (const e of [unknownTenant, first, secondBooking, missingFields, notJson, behind]) await deliver(nats.url, e);
+    for (const e of [unknownTenant, first, secondBooking, missingFields, notJson, notFhirId, behind]) await deliver(nats.url, e);
     await idle();
 
     expect(await sessionsOf(tenant, behind.appointmentId)).toHaveLength(1);
@@ -105,6 +110,8 @@ describe("scheduling consumer: appointment events create and cancel sessions (Po
     expect(await inboxOf(unknownTenant.id)).toEqual([{ outcome: "rejected:MODULE_NOT_LICENSED" }]);
     expect(await inboxOf(secondBooking.id)).toEqual([{ outcome: "rejected:APPOINTMENT_ALREADY_LINKED" }]);
     expect(await inboxOf(missingFields.id)).toEqual([{ outcome: "rejected:VALIDATION_FAILED" }]);
+    expect(await inboxOf(notFhirId.id)).toEqual([{ outcome: "rejected:VALIDATION_FAILED" }]);
+    expect(await sessionsOf(tenant, "appt-fhir")).toEqual([]);
     const [linkedAudit] = await terminations(secondBooking.id);
     expect(linkedAudit!.event.tenantid).toBe(tenant);
     expect(linkedAudit!.event.data).toMatchObject({

@@ -105,6 +105,7 @@ describe("join flow over HTTP (PostgreSQL): waiting room, admission, video URLs"
     expect(link.room).toBe(s.video.roomName);
     expect(link.payload).toMatchObject({ aud: "jitsi", iss: "vcs-test", sub: DOMAIN, room: s.video.roomName });
     expect(link.payload.nbf).toBe(nowSec - 60); // a minute of clock-skew allowance for the Jitsi host
+    expect(link.payload.iat).toBe(nowSec); // the issue time, not nbf
     expect(link.payload.exp).toBeGreaterThanOrEqual(scheduledEndSec + 3600);
     expect(link.payload.context?.user).toEqual({ id: patient.id, name: "Patient", affiliation: "member", moderator: false });
 

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
+import { loadEventCatalog } from "./event-catalog.js";
 import { stopProcess } from "./process.js";
 
 export interface StreamRecord {
@@ -35,22 +36,26 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 /**
  * Reads a stream from the position it had when the reader was made (or from a given sequence).
  * Callers still pick their own messages (tenant, event ids): suites publish more than one test's.
+ * Every message read is checked against the event catalog (docs/asyncapi.yaml), so any suite that
+ * captures an event also proves it is what the catalog promises consumers.
  */
 export class StreamReader {
   private constructor(
     private readonly nc: NatsConnection,
     readonly stream: string,
     private readonly startSeq: number,
+    private readonly checkCatalog = true,
   ) {}
 
-  static async at(url: string, stream: string): Promise<StreamReader> {
+  /** `checkCatalog: false` only for synthetic load events (OutboxLoad), which are not the service's. */
+  static async at(url: string, stream: string, options: { checkCatalog?: boolean } = {}): Promise<StreamReader> {
     const nc = await connect({ servers: url });
     const jsm = await jetstreamManager(nc);
     const last = await jsm.streams
       .info(stream)
       .then((i) => i.state.last_seq)
       .catch(() => 0);
-    return new StreamReader(nc, stream, last + 1);
+    return new StreamReader(nc, stream, last + 1, options.checkCatalog ?? true);
   }
 
   /** A reader from a given stream sequence (1: the whole stream). */
@@ -83,6 +88,11 @@ export class StreamReader {
       if (m.seq >= lastSeq) break;
     }
     await consumer.delete().catch(() => undefined);
+    if (this.checkCatalog) {
+      const catalog = await loadEventCatalog();
+      const broken = out.flatMap((r) => catalog.errors(r.subject, r.event).map((e) => `${r.subject} ${e}`));
+      if (broken.length > 0) throw new Error(`events on the wire break docs/asyncapi.yaml: ${broken.slice(0, 5).join("; ")}`);
+    }
     return out;
   }
 

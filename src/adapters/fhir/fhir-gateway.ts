@@ -1,6 +1,7 @@
 import type { DocumentReference, Encounter, Resource } from "@medplum/fhirtypes";
 import type { ChartDocumentPort, ChartDocumentRequest } from "../../features/ai-summary/ports.js";
 import type { EncounterPort, EncounterRequest } from "../../features/sessions/ports.js";
+import { literalReference } from "./fhir-references.js";
 
 export const SESSION_IDENTIFIER_SYSTEM = "urn:virtual-care:session";
 export const SUMMARY_IDENTIFIER_SYSTEM = "urn:virtual-care:ai-summary";
@@ -23,8 +24,8 @@ export class FhirGateway implements EncounterPort, ChartDocumentPort {
       status: "finished",
       class: { system: "http://terminology.hl7.org/CodeSystem/v3-ActCode", code: "VR", display: "virtual" },
       identifier: [{ system: SESSION_IDENTIFIER_SYSTEM, value: r.sessionId }],
-      subject: { reference: `Patient/${r.patientId}` },
-      participant: [{ individual: { reference: `Practitioner/${r.providerId}` } }],
+      subject: literalReference("Patient", r.patientId),
+      participant: [{ individual: literalReference("Practitioner", r.providerId) }],
       period: { start: r.start.toISOString(), end: r.end.toISOString() },
     };
     return this.conditionalCreate(encounter, SESSION_IDENTIFIER_SYSTEM, r.sessionId);
@@ -38,9 +39,9 @@ export class FhirGateway implements EncounterPort, ChartDocumentPort {
       docStatus: "final",
       identifier: [{ system: SUMMARY_IDENTIFIER_SYSTEM, value: r.summaryId }],
       type: { coding: [{ system: "http://loinc.org", code: "11506-3", display: "Progress note" }] },
-      subject: { reference: `Patient/${r.patientId}` },
+      subject: literalReference("Patient", r.patientId),
       date: r.acceptedAt.toISOString(),
-      author: [{ reference: `Practitioner/${r.providerId}` }],
+      author: [literalReference("Practitioner", r.providerId)],
       description: "Visit summary drafted with AI assistance, reviewed and accepted by the clinician",
       content: [
         {
@@ -52,7 +53,7 @@ export class FhirGateway implements EncounterPort, ChartDocumentPort {
           },
         },
       ],
-      ...(r.encounterId ? { context: { encounter: [{ reference: `Encounter/${r.encounterId}` }] } } : {}),
+      ...(r.encounterId ? { context: { encounter: [literalReference("Encounter", r.encounterId)] } } : {}),
     };
     return this.conditionalCreate(doc, SUMMARY_IDENTIFIER_SYSTEM, r.summaryId);
   }

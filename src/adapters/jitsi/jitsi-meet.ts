@@ -34,10 +34,13 @@ export class JitsiMeetAdapter implements RoomProvisioner, VideoLinkSigner {
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setAudience("jitsi")
       .setIssuer(input.backend.appId)
-      .setSubject(input.backend.domain)
+      // Jitsi's token docs: `sub` is the lower-case domain (prosody compares it lower-cased).
+      .setSubject(input.backend.domain.toLowerCase())
+      // JWT times are whole seconds: round toward "valid": nbf and iat down, exp up, so the
+      // token is never shorter than promised (scheduledEnd + 1 h is a floor, not a target).
       .setNotBefore(Math.floor(input.notBefore.getTime() / 1000))
-      .setIssuedAt(Math.floor(input.notBefore.getTime() / 1000))
-      .setExpirationTime(Math.floor(input.expiresAt.getTime() / 1000))
+      .setIssuedAt(Math.floor(input.issuedAt.getTime() / 1000))
+      .setExpirationTime(Math.ceil(input.expiresAt.getTime() / 1000))
       .sign(new TextEncoder().encode(secret));
     return `https://${input.backend.domain}/${encodeURIComponent(input.roomName)}?jwt=${jwt}`;
   }

@@ -50,6 +50,7 @@ export function aiSummaryRoutes(services: AiSummaryServices): HttpFeature {
           schema: {
             tags,
             security,
+            operationId: "submitAiSummaryTranscript",
             summary: "Hand in the visit transcript as text (drafting starts once the visit has ended)",
             params: SessionIdParams,
             body: TranscriptBody,
@@ -68,6 +69,7 @@ export function aiSummaryRoutes(services: AiSummaryServices): HttpFeature {
           schema: {
             tags,
             security,
+            operationId: "submitAiSummaryAudio",
             summary: "Hand in the visit recording (audio/*, up to 25 MB) for transcription",
             params: SessionIdParams,
             consumes: ["audio/mpeg", "audio/wav", "audio/webm", "audio/mp4", "audio/ogg"],
@@ -91,6 +93,7 @@ export function aiSummaryRoutes(services: AiSummaryServices): HttpFeature {
           schema: {
             tags,
             security,
+            operationId: "getAiSummary",
             summary: "Read the visit's AI summary draft and its status",
             params: SessionIdParams,
             response: { 200: view[200], ...errorResponses(400, 401, 403, 404) },
@@ -105,6 +108,7 @@ export function aiSummaryRoutes(services: AiSummaryServices): HttpFeature {
           schema: {
             tags,
             security,
+            operationId: "acceptAiSummary",
             summary: "Accept the draft, optionally edited (AcceptAiSummary; clinicians only)",
             description: "The accepted text becomes a FHIR DocumentReference in the patient's chart. Accepting twice answers 409.",
             params: SessionIdParams,
@@ -121,6 +125,7 @@ export function aiSummaryRoutes(services: AiSummaryServices): HttpFeature {
           schema: {
             tags,
             security,
+            operationId: "rejectAiSummary",
             summary: "Reject the draft: nothing reaches the chart",
             params: SessionIdParams,
             body: Type.Optional(RejectBody),

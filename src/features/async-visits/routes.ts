@@ -37,6 +37,16 @@ const FIELDS = new Set(["patientId", "providerId", "sessionId", "text"]);
 const tags = ["async-visits"];
 const security = [{ bearerAuth: [] }];
 const VisitIdParams = Type.Object({ id: Type.String({ format: "uuid" }) });
+/** The download answer: the stored bytes, as the type recognised from them at upload. */
+const binary = { schema: { type: "string", format: "binary" } };
+const AttachmentFile = {
+  description: "The file (JPEG, PNG or PDF), to be saved, not displayed inline",
+  headers: {
+    "content-disposition": { type: "string", description: 'attachment; filename="…"' },
+    "x-content-type-options": { type: "string", const: "nosniff" },
+  },
+  content: { "image/jpeg": binary, "image/png": binary, "application/pdf": binary },
+};
 
 export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVisitRouteOptions = {}): HttpFeature {
   return {
@@ -60,6 +70,7 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
           schema: {
             tags,
             security: [{ bearerAuth: [] }, { joinToken: [] }],
+            operationId: "submitAsyncVisit",
             summary: "Submit a store-and-forward visit (SubmitAsyncVisit)",
             description:
               "multipart/form-data: `text` (≤ 10,000 characters) and up to 5 `attachments` (JPEG, PNG or PDF, ≤ 5 MB each). " +
@@ -82,6 +93,7 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
           schema: {
             tags,
             security,
+            operationId: "listPendingAsyncVisits",
             summary: "Async visits waiting for review, oldest first",
             querystring: AsyncVisitListQuery,
             response: { 200: Type.Object({ items: Type.Array(AsyncVisit, { maxItems: 100 }), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses(400, 401, 403) },
@@ -94,7 +106,7 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
         "/async-visits/:id/review",
         {
           onRequest: app.authenticateStaff,
-          schema: { tags, security, summary: "Mark an async visit reviewed", params: VisitIdParams, response: { 200: AsyncVisit, ...errorResponses(400, 401, 403, 404, 409) } },
+          schema: { tags, security, operationId: "reviewAsyncVisit", summary: "Mark an async visit reviewed", params: VisitIdParams, response: { 200: AsyncVisit, ...errorResponses(400, 401, 403, 404, 409) } },
         },
         (req) => services.reviewAsyncVisit.execute(req.actor, req.params.id),
       );
@@ -106,9 +118,10 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
           schema: {
             tags,
             security,
+            operationId: "getAsyncVisitAttachment",
             summary: "Download one attachment",
             params: Type.Object({ id: Type.String({ format: "uuid" }), attachmentId: Type.String({ format: "uuid" }) }),
-            response: errorResponses(400, 401, 403, 404),
+            response: { 200: AttachmentFile, ...errorResponses(400, 401, 403, 404) },
           },
         },
         async (req, reply) => {

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { Nullable, PageQuery, WrittenDateTime as DateTime } from "../../platform/schemas.js";
+import { FhirId, Nullable, PageQuery, WrittenDateTime as DateTime } from "../../platform/schemas.js";
 
 /** Shapes of the async-visit routes. */
 export const Attachment = Type.Object({
@@ -28,8 +28,8 @@ export const AsyncVisit = Type.Object(
 
 /** Documents the multipart form; the handler validates the stream itself (see async-visits route). */
 export const AsyncVisitForm = Type.Object({
-  patientId: Type.Optional(Type.String({ description: "required for staff; a patient's join token implies it" })),
-  providerId: Type.Optional(Type.String()),
+  patientId: Type.Optional({ ...FhirId, description: "required for staff; a patient's join token implies it" }),
+  providerId: Type.Optional(FhirId),
   sessionId: Type.Optional(Type.String({ format: "uuid" })),
   text: Type.Optional(Type.String({ maxLength: 10_000 })),
   attachments: Type.Optional(

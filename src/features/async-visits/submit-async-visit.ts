@@ -1,4 +1,4 @@
-import { isExternalId } from "../../domain/identifiers.js";
+import { isFhirId } from "../../domain/identifiers.js";
 import { ASYNC_VISIT_LIMITS, AsyncVisit, type IncomingAttachment } from "../../domain/async-visit.js";
 import { DomainError, notFound, validationFailed } from "../../domain/errors.js";
 import type { SessionState } from "../../domain/session.js";
@@ -137,9 +137,9 @@ export class SubmitAsyncVisit {
         ...(c.providerId ? [] : [{ path: "/providerId", message: "is required" }]),
       ]);
     }
-    const malformed = (["patientId", "providerId"] as const).filter((k) => !isExternalId(c[k]));
+    const malformed = (["patientId", "providerId"] as const).filter((k) => !isFhirId(c[k]));
     if (malformed.length > 0) {
-      throw validationFailed("ids must be 1–128 characters of A–Z, a–z, 0–9, '.', '_', ':' or '-'", malformed.map((k) => ({ path: `/${k}`, message: "is not a valid id" })));
+      throw validationFailed("patient and provider ids are FHIR ids: 1–64 characters of A–Z, a–z, 0–9, '.' or '-'", malformed.map((k) => ({ path: `/${k}`, message: "is not a valid id" })));
     }
     return { patientId: c.patientId, providerId: c.providerId, sessionId: null };
   }

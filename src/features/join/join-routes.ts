@@ -32,6 +32,7 @@ export function joinRoutes(services: JoinServices): HttpFeature {
           schema: {
             tags,
             security: joinSecurity,
+            operationId: "validateJoinToken",
             summary: "Validate a join token (ValidateJoinToken)",
             description:
               "The clinician gets `direct_join`; others `waiting_room` while the tenant's waiting room is on. " +
@@ -54,6 +55,7 @@ export function joinRoutes(services: JoinServices): HttpFeature {
           schema: {
             tags,
             security: joinSecurity,
+            operationId: "getJoinStatus",
             summary: "Waiting-room poll",
             description:
               "Participant and session status. Once admitted it carries `videoJoinUrl` again (a rejoin after a " +
@@ -71,6 +73,7 @@ export function joinRoutes(services: JoinServices): HttpFeature {
           schema: {
             tags,
             security: joinSecurity,
+            operationId: "reportBandwidth",
             summary: "Report measured bandwidth",
             description:
               "Below the tenant's `fallbackBandwidthKbps` the visit moves to fallback (once, however many reports " +
@@ -89,6 +92,7 @@ export function joinRoutes(services: JoinServices): HttpFeature {
           schema: {
             tags: ["participants"],
             security: [{ bearerAuth: [] }, { joinToken: [] }],
+            operationId: "getJoinToken",
             summary: "Issue or refresh a join token (GetJoinToken)",
             description:
               "Staff (clinician, scheduler, admin) issue a token with a bearer JWT. A participant may refresh its " +

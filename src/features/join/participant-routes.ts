@@ -33,6 +33,7 @@ export function participantRoutes(services: ParticipantServices): HttpFeature {
           schema: {
             tags,
             security,
+            operationId: "getParticipantList",
             summary: "List the participants of a session (GetParticipantList)",
             params: SessionIdParams,
             response: { 200: Type.Object({ items: Type.Array(Type.Ref(Participant), { maxItems: 50 }) }), ...errorResponses(400, 401, 403, 404) },
@@ -47,6 +48,7 @@ export function participantRoutes(services: ParticipantServices): HttpFeature {
           schema: {
             tags,
             security,
+            operationId: "addParticipant",
             summary: "Invite a participant",
             description: "Within the tenant's `maxParticipants` (non-removed participants).",
             params: SessionIdParams,
@@ -72,6 +74,7 @@ export function participantRoutes(services: ParticipantServices): HttpFeature {
           schema: {
             tags,
             security,
+            operationId: "admitParticipant",
             summary: "Admit a participant from the waiting room (AdmitParticipant)",
             description:
               "waiting → admitted; the first admission starts the visit. Returns the participant's video join URL " +
@@ -98,6 +101,7 @@ export function participantRoutes(services: ParticipantServices): HttpFeature {
           schema: {
             tags,
             security,
+            operationId: "removeParticipant",
             summary: "Remove a participant (RemoveParticipant)",
             description: "From then on the participant's join tokens answer 403 PARTICIPANT_REMOVED.",
             params: ParticipantParams,

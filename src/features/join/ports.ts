@@ -48,7 +48,11 @@ export interface VideoJoinInput {
   backend: VideoBackend;
   roomName: string;
   user: { id: string; name: string; moderator: boolean };
+  /** When the link is signed (the JWT's `iat`). */
+  issuedAt: Date;
+  /** A little before issuedAt, for a Jitsi host whose clock lags (`nbf`). */
   notBefore: Date;
+  /** The earliest moment the JWT may stop working (`exp` is never before it). */
   expiresAt: Date;
 }
 

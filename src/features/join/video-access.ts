@@ -36,6 +36,7 @@ export async function videoJoinUrl(video: VideoLinkSigner, grant: VideoGrant): P
     backend,
     roomName: grant.video.roomName,
     user: { id: grant.participant.id, name: grant.participant.displayName, moderator: clinician },
+    issuedAt: grant.now,
     notBefore: new Date(grant.now.getTime() - VIDEO_CLOCK_SKEW_MS),
     expiresAt,
   });

@@ -1,4 +1,4 @@
-import { isExternalId } from "../../domain/identifiers.js";
+import { isExternalId, isFhirId } from "../../domain/identifiers.js";
 import { isStorableInstant } from "../../domain/instant.js";
 import { DomainError, isDomainError, type ErrorCode } from "../../domain/errors.js";
 import type { Actor, UnitOfWork } from "../../platform/ports.js";
@@ -133,7 +133,7 @@ const time = (v: unknown): Date | null => {
 function appointmentData(event: Extract<IncomingEvent, { kind: "cloudevent" }>): AppointmentData | null {
   const d = event.data as Record<string, unknown> | null;
   if (!d || typeof d !== "object") return null;
-  if (!id(d.appointmentId) || !id(d.tenantId) || !id(d.patientId) || !id(d.providerId)) return null;
+  if (!id(d.appointmentId) || !id(d.tenantId) || !isFhirId(d.patientId) || !isFhirId(d.providerId)) return null;
   // The extension, when present, must name the same tenant as the data.
   if (event.tenantid !== undefined && event.tenantid !== d.tenantId) return null;
   const start = time(d.start);

@@ -38,6 +38,7 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
           schema: {
             tags,
             security,
+            operationId: "createVirtualSession",
             summary: "Create a virtual session (CreateVirtualSession)",
             description:
               "Checks licence, consent, video backend health and room capacity in that order. " +
@@ -72,6 +73,7 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
           schema: {
             tags,
             security,
+            operationId: "getSessionList",
             summary: "List sessions (GetSessionList)",
             description: "Newest `scheduledStart` first; `status` may repeat; pass `nextCursor` back as `cursor`.",
             querystring: SessionListQuery,
@@ -101,6 +103,7 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
           schema: {
             tags,
             security,
+            operationId: "getSessionDetail",
             summary: "Read a session with its participants (GetSessionDetail)",
             params: SessionIdParams,
             response: { 200: Type.Ref(Session), ...errorResponses(400, 401, 403, 404) },
@@ -118,6 +121,7 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
           schema: {
             tags,
             security,
+            operationId: "endSession",
             summary: "End the visit (EndSession)",
             params: SessionIdParams,
             headers: MutationHeaders,
@@ -136,6 +140,7 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
           schema: {
             tags,
             security,
+            operationId: "cancelSession",
             summary: "Cancel a scheduled session (CancelSession)",
             params: SessionIdParams,
             headers: MutationHeaders,
@@ -160,6 +165,7 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
           schema: {
             tags,
             security,
+            operationId: "initiateFallback",
             summary: "Move the visit to async messaging (InitiateFallback)",
             params: SessionIdParams,
             headers: MutationHeaders,

@@ -1,12 +1,12 @@
 import { Type, type Static } from "@sinclair/typebox";
-import { DateTime, Id, PageQuery } from "../../platform/schemas.js";
+import { DateTime, FhirId, Id, PageQuery } from "../../platform/schemas.js";
 import { NewParticipantBody, SessionStatus } from "../../platform/session-view.js";
 
 /** Request shapes of the session routes (the Session answer itself is in platform/session-view.ts). */
 export const CreateSessionBody = Type.Object(
   {
-    patientId: Id,
-    providerId: Id,
+    patientId: FhirId,
+    providerId: FhirId,
     scheduledStart: DateTime,
     scheduledEnd: Type.Optional(DateTime),
     appointmentId: Type.Optional(Id),
@@ -33,7 +33,7 @@ export const CancelBody = Type.Object(
   { additionalProperties: false },
 );
 export const FallbackBody = Type.Object(
-  { reason: Type.String({ minLength: 1, maxLength: 500 }), measuredKbps: Type.Optional(Type.Number({ minimum: 0 })) },
+  { reason: Type.String({ minLength: 1, maxLength: 500 }), measuredKbps: Type.Optional(Type.Number({ minimum: 0, maximum: 10_000_000 })) },
   { additionalProperties: false },
 );
 

@@ -30,6 +30,7 @@ export function tenantConfigRoutes(services: TenantConfigServices): HttpFeature 
           schema: {
             tags,
             security,
+            operationId: "getTenantConfig",
             summary: "Read the tenant's config, credentials redacted (GetTenantConfig)",
             description: "Before the first PUT this is the default config at version 0 (unlicensed, no backends).",
             response: { 200: Type.Ref(TenantConfig), ...errorResponses(401, 403) },
@@ -47,6 +48,7 @@ export function tenantConfigRoutes(services: TenantConfigServices): HttpFeature 
           schema: {
             tags,
             security,
+            operationId: "updateTenantConfig",
             summary: "Replace the tenant's config (UpdateTenantConfig)",
             description:
               "Omitted fields take their defaults; a backend sent without `secret` keeps its stored secret; " +

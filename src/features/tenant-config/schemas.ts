@@ -14,8 +14,8 @@ const BackendCommon = {
 
 export const TenantConfigBody = Type.Object(
   {
-    tenantId: Type.Optional(Type.String({ description: "ignored when it names the caller's tenant; any other tenant is refused" })),
-    version: Type.Optional(Type.Integer({ minimum: 0, description: "the version you read; used as If-Match when that header is absent" })),
+    tenantId: Type.Optional(Type.String({ maxLength: 128, description: "ignored when it names the caller's tenant; any other tenant is refused" })),
+    version: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_147_483_647, description: "the version you read; used as If-Match when that header is absent" })),
     licensed: Type.Optional(Type.Boolean()),
     maxParticipants: Type.Optional(Type.Integer({ minimum: 2, maximum: 50 })),
     waitingRoomEnabled: Type.Optional(Type.Boolean()),

@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import rateLimit from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { Type } from "@sinclair/typebox";
 import { DomainError } from "../domain/errors.js";
-import { Problem } from "../platform/schemas.js";
+import { errorResponses } from "../platform/schemas.js";
 
 /** Requests per minute for each kind of caller (0: that limit is off). */
 export interface RateLimits {
@@ -34,7 +33,7 @@ export async function installRateLimits(app: FastifyInstance, limits: RateLimits
   // Every counted route may answer 429: say so in its OpenAPI responses.
   app.addHook("onRoute", (route) => {
     const response = route.schema?.response as Record<string, unknown> | undefined;
-    if (route.url.startsWith("/v1/") && response && !response[429]) response[429] = Type.Ref(Problem);
+    if (route.url.startsWith("/v1/") && response && !response[429]) Object.assign(response, { 429: errorResponses(429)[429] });
   });
   await app.register(rateLimit, {
     global: true,

@@ -71,7 +71,11 @@ describe("a replica told to stop (SIGTERM, child process on PostgreSQL)", () => 
     const order = ["shutdown: readiness is 503; draining", "shutdown: drain over; closing", "shutdown: closed", "shutdown: done"].map((m) => messages.indexOf(m));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
-    const closed = service.logs.filter((l) => l.msg === "shutdown: closed").map((l) => l.step);
+    // In the order they happened (by their time; stdout may interleave a line late under load).
+    const closed = service.logs
+      .filter((l) => l.msg === "shutdown: closed")
+      .sort((a, b) => Number(a.time) - Number(b.time))
+      .map((l) => l.step);
     const shutdownLines = JSON.stringify(service.logs.filter((l) => String(l.msg).startsWith("shutdown")));
     expect(closed, shutdownLines).toEqual(["HTTP server", "outbox relay and scheduling consumer", "periodic workers", "database pool"]);
 

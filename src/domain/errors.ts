@@ -23,6 +23,7 @@ export type ErrorCode =
   | "APPOINTMENT_ALREADY_LINKED"
   | "CONSENT_CHECK_UNAVAILABLE"
   | "AI_SUMMARY_DISABLED"
+  | "RATE_LIMITED"
   | "INTERNAL";
 
 /** Extensions the spec attaches to some errors . */

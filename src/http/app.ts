@@ -11,6 +11,7 @@ import { lazyDocs } from "./docs.js";
 import { HttpMetrics } from "./metrics.js";
 import { problem, toProblem } from "./problem.js";
 import { systemRoutes } from "./system-routes.js";
+import { webPages, type WebPagesOptions } from "./web-pages.js";
 
 /** What a feature hands the HTTP shell: every feature exports `(its use cases) => HttpFeature`. */
 export interface HttpFeature {
@@ -32,6 +33,8 @@ export interface HttpOptions {
   logStream?: { write(line: string): void };
   /** Audits a request refused before any use case ran (401); awaited, so it is durable. */
   audit: AuditPort;
+  /** The patient and clinician pages (GET /join, /console, /assets/*); absent: API only. */
+  web?: WebPagesOptions;
 }
 
 declare module "fastify" {
@@ -116,5 +119,6 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   await app.register(systemRoutes({ ready: options.ready, metrics }));
   for (const feature of options.features) await app.register(feature.routes, { prefix: "/v1" });
+  if (options.web) await app.register(webPages(options.web));
   return app;
 }

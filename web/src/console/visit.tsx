@@ -75,7 +75,7 @@ export function VisitDetail(props: { cred: Credential; id: string; onClose: () =
 
   if (video) return <Video url={video} onLeave={() => setVideo(null)} />;
   return (
-    <section aria-labelledby="visit-title">
+    <section aria-labelledby="visit-title" data-session-id={id}>
       <p>
         <button class="secondary" onClick={props.onClose}>
           ← {t("console.visits")}

@@ -64,9 +64,12 @@ export function PreCall(props: { cred: Credential; onDone: (fallback: boolean) =
     })().catch(() => setFallback(false));
   }, []);
 
-  const pick = (kind: MediaDeviceKind, label: string, value: string, set: (v: string) => void) => {
+  const pick = (kind: MediaDeviceKind, label: string, chosen: string, set: (v: string) => void) => {
     const list = devices.filter((d) => d.kind === kind);
     if (list.length === 0) return null;
+    // Until the person picks one, show the device the browser chose.
+    const track = media.state === "ok" ? media.stream.getTracks().find((tr) => tr.kind === (kind === "videoinput" ? "video" : "audio")) : undefined;
+    const value = chosen || track?.getSettings().deviceId || "";
     return (
       <label>
         {label}

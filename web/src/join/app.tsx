@@ -54,7 +54,11 @@ export function JoinApp() {
       const s = await api<JoinStatus>(cred, "GET", "/v1/join/status");
       if (s.videoJoinUrl || s.sessionStatus === "fallback") return onStatus(s);
       setView({ kind: "precall" });
-    })().catch(refuse);
+    })().catch((err) => {
+      // A visit already moved to writing takes no one into its waiting room: straight to the form.
+      if (err instanceof ApiError && err.problem.currentStatus === "fallback") return setView({ kind: "fallback" });
+      refuse(err);
+    });
   }, []);
 
   // The waiting room listens from the moment the link is valid, so an early admission is not missed.

@@ -81,4 +81,33 @@ describe("Browser: poor connection → written visit", () => {
     await patient.getByText("Thank you: your clinician has received your message.").waitFor({ timeout: 30_000 });
     expect(await sql(rig.app, "select id from async_visits where session_id = $1", [v.id])).toHaveLength(1);
   }, 90_000);
+
+  it("when the service stored the message but the answer was lost, then the resend with the same Idempotency-Key stores nothing more", async () => {
+    const v = await visit("patient-lost-answer");
+    await rig.app.request({ method: "POST", url: `/v1/sessions/${v.id}/fallback`, token, body: { reason: "poor connection" } });
+    const ctx = await rig.context();
+    const patient = await rig.page(ctx);
+    const keys: string[] = [];
+    await patient.route("**/v1/async-visits", async (route) => {
+      keys.push(route.request().headers()["idempotency-key"] ?? "");
+      // The first one reaches the service and is stored; the phone never hears back.
+      if (keys.length === 1) {
+        await route.fetch();
+        return route.abort("connectionreset");
+      }
+      return route.continue();
+    });
+    await patient.goto(v.joinUrl);
+    await patient.getByLabel("Your message").fill("Did this arrive?");
+    await patient.getByRole("button", { name: "Send" }).click();
+    await patient.getByText(/You are offline/).waitFor();
+    expect(await sql(rig.app, "select id from async_visits where session_id = $1", [v.id])).toHaveLength(1);
+    // Coming back online is what makes the queue resend.
+    await ctx.setOffline(true);
+    await ctx.setOffline(false);
+    await patient.getByText("Thank you: your clinician has received your message.").waitFor({ timeout: 30_000 });
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+    expect(await sql(rig.app, "select id from async_visits where session_id = $1", [v.id])).toHaveLength(1);
+  }, 90_000);
 });

@@ -83,6 +83,21 @@ const en = {
   "pstatus.waiting": "waiting",
   "pstatus.admitted": "admitted",
   "pstatus.removed": "removed",
+  "ai.title": "AI visit summary",
+  "ai.transcript": "Visit transcript",
+  "ai.request": "Draft a summary",
+  "ai.accept": "Accept into the chart",
+  "ai.reject": "Reject the draft",
+  "ai.status.pending": "Draft requested: waiting for its turn.",
+  "ai.status.processing": "The draft is being written…",
+  "ai.status.failed": "Drafting failed; next try at {time}.",
+  "ai.status.ready": "Draft ready: review, edit and accept or reject.",
+  "ai.status.accepted": "Accepted and filed in the chart.",
+  "ai.status.rejected": "Rejected: nothing was filed.",
+  "soap.subjective": "Subjective",
+  "soap.objective": "Objective",
+  "soap.assessment": "Assessment",
+  "soap.plan": "Plan",
 };
 
 type Key = keyof typeof en;
@@ -169,6 +184,21 @@ const es: Record<Key, string> = {
   "pstatus.waiting": "esperando",
   "pstatus.admitted": "admitido",
   "pstatus.removed": "retirado",
+  "ai.title": "Resumen de la consulta (IA)",
+  "ai.transcript": "Transcripción de la consulta",
+  "ai.request": "Redactar un resumen",
+  "ai.accept": "Aceptar en la historia clínica",
+  "ai.reject": "Rechazar el borrador",
+  "ai.status.pending": "Borrador solicitado: esperando su turno.",
+  "ai.status.processing": "Se está redactando el borrador…",
+  "ai.status.failed": "La redacción falló; próximo intento a las {time}.",
+  "ai.status.ready": "Borrador listo: revíselo, edítelo y acéptelo o recházelo.",
+  "ai.status.accepted": "Aceptado y archivado en la historia clínica.",
+  "ai.status.rejected": "Rechazado: no se archivó nada.",
+  "soap.subjective": "Subjetivo",
+  "soap.objective": "Objetivo",
+  "soap.assessment": "Valoración",
+  "soap.plan": "Plan",
 };
 
 const catalogs = { en, es } as const;

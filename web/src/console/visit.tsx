@@ -2,6 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, readEvents, type Credential } from "../api.js";
 import { t } from "../i18n.js";
 import { Video } from "../video.js";
+import { AiSummaryReview } from "./ai-summary.js";
 
 export interface Participant {
   id: string;
@@ -130,6 +131,7 @@ export function VisitDetail(props: { cred: Credential; id: string; onClose: () =
           </p>
         </form>
       )}
+      {session?.status === "ended" && <AiSummaryReview cred={cred} sessionId={id} />}
     </section>
   );
 }

@@ -4,12 +4,13 @@ import { useSignal } from "../signal.js";
 import { LangSwitch, Screen } from "../ui.js";
 import { currentSession, ensureTenantInUrl, signOut, storeToken } from "./auth.js";
 import { Inbox } from "./inbox.js";
+import { Settings } from "./settings.js";
 import { Visits } from "./visits.js";
 
 export function ConsoleApp() {
   useSignal(lang);
   const [session, setSession] = useState(currentSession());
-  const [tab, setTab] = useState<"visits" | "inbox">("visits");
+  const [tab, setTab] = useState<"visits" | "inbox" | "settings">("visits");
   if (session && !ensureTenantInUrl(session.claims.tenant_id)) return null;
   return (
     <>
@@ -36,8 +37,15 @@ export function ConsoleApp() {
               <button class={tab === "inbox" ? "" : "secondary"} aria-current={tab === "inbox" ? "page" : undefined} onClick={() => setTab("inbox")}>
                 {t("console.inbox")}
               </button>
+              {session.claims.roles.includes("admin") && (
+                <button class={tab === "settings" ? "" : "secondary"} aria-current={tab === "settings" ? "page" : undefined} onClick={() => setTab("settings")}>
+                  {t("console.settings")}
+                </button>
+              )}
             </nav>
-            {tab === "visits" ? <Visits cred={session.cred} claims={session.claims} /> : <Inbox cred={session.cred} />}
+            {tab === "visits" && <Visits cred={session.cred} claims={session.claims} />}
+            {tab === "inbox" && <Inbox cred={session.cred} />}
+            {tab === "settings" && <Settings cred={session.cred} />}
           </>
         )}
       </main>

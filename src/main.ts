@@ -169,6 +169,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         return videoDomains(tenantConfigs, tenantId);
       },
       domainsForTenant: (tenantId) => videoDomains(tenantConfigs, tenantId),
+      oidc: config.consoleOidc,
     },
   });
   closers.push(() => app.close());

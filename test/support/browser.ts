@@ -43,13 +43,22 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(opts: { clock?: Clock; tenant?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<Rig> {
+export interface RigOptions {
+  clock?: Clock;
+  /** Tenant config beyond the stubbed video backend; null: configure no tenant (staff tokens are not ours to sign). */
+  tenant?: Record<string, unknown> | null;
+  env?: Record<string, string>;
+  /** The service's port, when something must know its URL before it starts (an OIDC redirect URI). */
+  port?: number;
+}
+
+export async function startRig(opts: RigOptions = {}): Promise<Rig> {
   const nats = await PrivateNats.start();
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const base = `http://127.0.0.1:${port}`;
   const app = await bootApp({ clock: opts.clock, env: { NATS_URL: nats.url, PUBLIC_BASE_URL: base, ...opts.env } });
   await app.service.app.listen({ port, host: "127.0.0.1" });
-  await configureTenant(app, TENANT, { videoBackends: [{ name: "primary", domain: VIDEO_DOMAIN }], ...opts.tenant });
+  if (opts.tenant !== null) await configureTenant(app, TENANT, { videoBackends: [{ name: "primary", domain: VIDEO_DOMAIN }], ...opts.tenant });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,

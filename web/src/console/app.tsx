@@ -4,10 +4,11 @@ import { useSignal } from "../signal.js";
 import { LangSwitch, Screen } from "../ui.js";
 import { currentSession, ensureTenantInUrl, signOut, storeToken } from "./auth.js";
 import { Inbox } from "./inbox.js";
+import { signInWithOidc, type OidcConfig } from "./oidc.js";
 import { Settings } from "./settings.js";
 import { Visits } from "./visits.js";
 
-export function ConsoleApp() {
+export function ConsoleApp(props: { oidc: OidcConfig | null }) {
   useSignal(lang);
   const [session, setSession] = useState(currentSession());
   const [tab, setTab] = useState<"visits" | "inbox" | "settings">("visits");
@@ -27,7 +28,7 @@ export function ConsoleApp() {
       </header>
       <main>
         {!session ? (
-          <SignIn onSignedIn={() => setSession(currentSession())} />
+          <SignIn oidc={props.oidc} onSignedIn={() => setSession(currentSession())} />
         ) : (
           <>
             <nav class="row" aria-label={t("console.title")}>
@@ -53,10 +54,16 @@ export function ConsoleApp() {
   );
 }
 
-function SignIn(props: { onSignedIn: () => void }) {
+function SignIn(props: { oidc: OidcConfig | null; onSignedIn: () => void }) {
   const [token, setToken] = useState("");
+  const oidc = props.oidc;
   return (
     <Screen id="sign-in" title={t("console.signIn")}>
+      {oidc ? (
+        <p>
+          <button onClick={() => void signInWithOidc(oidc)}>{t("console.signInSso")}</button>
+        </p>
+      ) : (
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -70,6 +77,7 @@ function SignIn(props: { onSignedIn: () => void }) {
           <button type="submit">{t("console.signIn")}</button>
         </p>
       </form>
+      )}
     </Screen>
   );
 }

@@ -84,4 +84,24 @@ describe("Browser: join → pre-call → waiting room → admitted by the clinic
     expect(patientCtx.cspViolations).toEqual([]);
     expect(clinicianCtx.cspViolations).toEqual([]);
   }, 90_000);
+
+  it("when the clinician removes or the visit is cancelled while the patient waits, then the waiting page changes to that screen by itself", async () => {
+    const token = await rig.staffToken();
+    const waitingPatient = async (patientId: string) => {
+      const s = (await rig.app.request({ method: "POST", url: "/v1/sessions", token, body: { patientId, providerId: "dr-browser", scheduledStart: new Date().toISOString() } })).json();
+      const p = s.participants.find((x: { role: string }) => x.role === "patient");
+      const { joinUrl } = (await rig.app.request({ method: "POST", url: `/v1/sessions/${s.id}/participants/${p.id}/join-token`, token })).json();
+      const page = await rig.page(await rig.context());
+      await page.goto(joinUrl);
+      await page.getByRole("button", { name: "Continue to the waiting room" }).click();
+      await page.getByRole("heading", { name: "Waiting room" }).waitFor();
+      return { page, sessionId: s.id as string, participantId: p.id as string };
+    };
+    const removed = await waitingPatient("patient-removed-live");
+    await rig.app.request({ method: "DELETE", url: `/v1/sessions/${removed.sessionId}/participants/${removed.participantId}`, token });
+    await removed.page.locator("[data-screen=refused-removed]").waitFor();
+    const cancelled = await waitingPatient("patient-cancelled-live");
+    await rig.app.request({ method: "POST", url: `/v1/sessions/${cancelled.sessionId}/cancel`, token, body: { reason: "clinician unwell" } });
+    await cancelled.page.locator("[data-screen=refused-cancelled]").waitFor();
+  }, 90_000);
 });

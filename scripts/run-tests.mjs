@@ -15,6 +15,7 @@ const check = (name, status) => {
 };
 
 check("typecheck", run("npx", ["tsc", "--noEmit", "-p", "tsconfig.json"]));
+check("web typecheck", run("npx", ["tsc", "--noEmit", "-p", "web/tsconfig.json"]));
 check("dependency rules", run("npx", ["depcruise", "src", "--config", ".dependency-cruiser.cjs", "--output-type", "err"]));
 
 const report = ".test-results.json";

@@ -30,6 +30,8 @@ export async function runCli(create: typeof createService): Promise<void> {
       `\nVirtual Care Service (development defaults: ${service.database.kind}, ${config.natsUrl ? "NATS" : "no NATS"})\n` +
         `  docs:          ${base}/docs\n` +
         `  tenant:        ${DEMO_TENANT}\n` +
+        // The token rides in the fragment: browsers never send it, so it reaches no server log.
+        `  console:       ${base}/console?tenant=${DEMO_TENANT}#token=${token}\n` +
         `  bearer token:  ${token}\n\n`,
     );
   }

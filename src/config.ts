@@ -22,6 +22,8 @@ export interface Config {
   /** Bearer key for the AI gateway, when it wants one (AI_GATEWAY_API_KEY). */
   aiGatewayApiKey?: string;
   publicBaseUrl: string;
+  /** The console's OpenID Connect sign-in (authorization code + PKCE): issuer = AUTH_ISSUER. */
+  consoleOidc?: { authority: string; clientId: string; scope: string };
   videoHealthCacheMs: number;
   /** Allow video health URLs on loopback/private networks (off: a tenant admin could probe them). */
   videoHealthAllowPrivate: boolean;
@@ -117,6 +119,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     fhirBaseUrl: env.FHIR_BASE_URL || undefined,
     aiGatewayUrl: env.AI_GATEWAY_URL || undefined,
     aiGatewayApiKey: env.AI_GATEWAY_API_KEY || undefined,
+    consoleOidc:
+      env.OIDC_CLIENT_ID && issuer && auth.kind === "jwks"
+        ? { authority: issuer, clientId: env.OIDC_CLIENT_ID, scope: env.OIDC_SCOPE || "openid" }
+        : undefined,
     publicBaseUrl: (env.PUBLIC_BASE_URL || `http://localhost:${port}`).replace(/\/$/, ""),
     videoHealthCacheMs: int(env, "VIDEO_HEALTH_CACHE_MS", 5000, 0, 3_600_000),
     videoHealthAllowPrivate: (env.VIDEO_HEALTH_ALLOW_PRIVATE ?? "false").toLowerCase() === "true",

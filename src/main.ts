@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { FastifyInstance } from "fastify";
 import { OpenAiGateway } from "./adapters/ai/openai-gateway.js";
 import { FhirConsentCheck } from "./adapters/consent/fhir-consent-check.js";
@@ -13,6 +13,7 @@ import { openDatabase, type Database } from "./adapters/postgres/database.js";
 import { PostgresJoinQueries } from "./adapters/postgres/join-queries.js";
 import { OutboxPurge } from "./adapters/postgres/outbox-purge.js";
 import { PostgresOfflineQueue } from "./adapters/postgres/offline-queue.js";
+import { SessionChangeFeed } from "./adapters/postgres/session-change-feed.js";
 import { PostgresSessionQueries } from "./adapters/postgres/session-queries.js";
 import { PostgresTenantConfigRepository } from "./adapters/postgres/tenant-config-repository.js";
 import { OutboxAudit, PostgresUnitOfWork, type TransactionContext } from "./adapters/postgres/unit-of-work.js";
@@ -127,7 +128,12 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     encounters: fhir,
     afterEnded: [async () => aiWorker.kick()],
   });
+  const changes = new SessionChangeFeed();
+  await changes.start(database);
+  // Closed before the database (closers run in reverse order).
+  closers.push(["session change feed", () => changes.close()]);
   const join = joinFeature({
+    changes,
     ...shared,
     participantQueries: sessionQueries,
     joinQueries: new PostgresJoinQueries(db),
@@ -141,6 +147,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     join.participants,
     tenantConfigFeature({ ...shared, tenantConfigs, secrets: new LocalKmsSecretStore(masterKey) }),
     join.join,
+    join.live,
     ai.http,
     asyncVisitsFeature({
       ...shared,
@@ -175,6 +182,20 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     rateLimits: config.rateLimits,
     trustProxyHops: config.trustProxyHops,
     audit,
+    web: {
+      distDir: fileURLToPath(new URL("../web/dist", import.meta.url)),
+      domainsForJoinToken: async (token) => {
+        let tenantId: string;
+        try {
+          tenantId = signer.verify(token).tenantId;
+        } catch {
+          return [];
+        }
+        return videoDomains(tenantConfigs, tenantId);
+      },
+      domainsForTenant: (tenantId) => videoDomains(tenantConfigs, tenantId),
+      oidc: config.consoleOidc,
+    },
   });
   // The HTTP server closes first (closers run in reverse, and it is pushed last below): the
   // requests still in flight finish while the workers and the pool are still there.
@@ -261,6 +282,13 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         }
       })()),
   };
+}
+
+/** The domains a tenant's pages may load video from (CSP): its configured backends, nothing else. */
+async function videoDomains(configs: PostgresTenantConfigRepository, tenantId: string): Promise<string[]> {
+  if (tenantId.length > 200) return [];
+  const config = await configs.get(tenantId);
+  return config?.videoBackends.map((b) => b.domain) ?? [];
 }
 
 /** Error names and codes only: messages of driver errors can quote query parameters. */

@@ -26,6 +26,7 @@ import { HttpMetrics } from "./metrics.js";
 import { problem, retryAfterSeconds, toProblem } from "./problem.js";
 import { installSecurityHeaders, wwwAuthenticate, type SecurityHeaderOptions } from "./security-headers.js";
 import { systemRoutes } from "./system-routes.js";
+import { webPages, type WebPagesOptions } from "./web-pages.js";
 
 /** What a feature hands the HTTP shell: every feature exports `(its use cases) => HttpFeature`. */
 export interface HttpFeature {
@@ -65,6 +66,8 @@ export interface HttpOptions {
   rateLimits?: RateLimits;
   /** METRICS_TOKEN: bearer needed for /metrics; without it only loopback clients may scrape. */
   metricsToken?: string;
+  /** The patient and clinician pages (GET /join, /console, /assets/*); absent: API only. */
+  web?: WebPagesOptions;
 }
 
 export interface HttpTimeouts {
@@ -237,6 +240,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     systemRoutes({ ready: () => withinMs(options.ready(), timeouts.readinessTimeoutMs), draining, metrics, metricsToken: options.metricsToken }),
   );
   for (const feature of options.features) await app.register(feature.routes, { prefix: "/v1" });
+  if (options.web) await app.register(webPages(options.web));
   return app;
 }
 

@@ -32,6 +32,8 @@ async function startEmbedded(dataDir: string, port: number): Promise<{ child: Ch
     child.on("exit", (code) => reject(new Error(`exited with ${code}:\n${out}`)));
   });
   expect(out).toContain(`http://localhost:${port}/docs`);
+  // The one-click console sign-in carries the token in the fragment, which no browser sends to a server.
+  expect(out).toContain(`http://localhost:${port}/console?tenant=demo-clinic#token=${token}`);
   return { child, token };
 }
 
@@ -62,6 +64,9 @@ describe("Quick start: the service on its embedded defaults", () => {
       expect(session.video.domain).toBe("meet.jit.si");
       sessionId = session.id;
       expect((await fetch(`${base}/docs/`)).status).toBe(200);
+      const consolePage = await fetch(`${base}/console?tenant=demo-clinic`);
+      expect(consolePage.status).toBe(200);
+      expect(consolePage.headers.get("content-security-policy")).toContain("frame-src https://meet.jit.si");
     } finally {
       await stop(first.child);
     }

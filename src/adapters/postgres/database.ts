@@ -21,6 +21,8 @@ export interface Database {
   /** The node-postgres pool (PostgreSQL only): LISTEN/NOTIFY and the relay's leader lock need it. */
   pool: pg.Pool | null;
   ping(): Promise<void>;
+  /** LISTEN on a channel (its own connection on PostgreSQL); resolves to the unlisten. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     ping: async () => {
       await pool.query("select 1");
     },
+    listen: (channel, onPayload) => listenPostgres(url, channel, onPayload),
     // Bounded: a pool whose server vanished would otherwise wait on every client's goodbye.
     close: () => Promise.race([pool.end(), new Promise<void>((r) => setTimeout(r, tuning.connectTimeoutMs).unref())]),
   };
@@ -117,6 +120,32 @@ async function migrate(url: string, tuning: ConnectionTuning, log: WorkerLog): P
   }
 }
 
+/**
+ * LISTEN needs a connection of its own for as long as it listens (a pooled one goes back to the
+ * pool). A lost connection is replaced after a second; what was notified meanwhile is lost, which
+ * is why watchers also re-read on a timer.
+ */
+async function listenPostgres(url: string, channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+  let client: pg.Client | null = null;
+  let closed = false;
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url });
+    c.on("notification", (n) => n.channel === channel && onPayload(n.payload ?? ""));
+    c.on("error", () => undefined);
+    c.on("end", () => {
+      if (!closed) setTimeout(() => void connect().catch(() => undefined), 1000).unref();
+    });
+    await c.connect();
+    await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    client = c;
+  };
+  await connect();
+  return async () => {
+    closed = true;
+    await client?.end().catch(() => undefined);
+  };
+}
+
 async function openPglite(options: DatabaseOptions): Promise<Database> {
   mkdirSync(options.dataDir, { recursive: true });
   const client = new PGlite(`${options.dataDir}/pglite`);
@@ -130,6 +159,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
+    listen: (channel, onPayload) => client.listen(channel, onPayload),
     close: () => client.close(),
   };
 }

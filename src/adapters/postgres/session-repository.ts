@@ -5,6 +5,7 @@ import { VirtualSession } from "../../domain/session.js";
 import { placeholders, StatementCache, suffixed } from "./built-statement.js";
 import { pgErrorCode, type Db } from "./database.js";
 import { participants, sessions } from "./schema.js";
+import { notifySessionChanged } from "./session-change-feed.js";
 import { loadParticipants, mutableParticipantColumns, participantRows, sessionColumns, toSessionState, type SessionRow } from "./session-rows.js";
 
 /** The create path's INSERTs, built once per shape (built-statement.ts). */
@@ -85,6 +86,8 @@ export class PostgresSessionRepository implements VirtualSessionRepository {
         });
     }
     await this.outbox.add(session.pullEvents());
+    // Wakes the waiting-room streams of every replica once this transaction commits.
+    await notifySessionChanged(this.db, s.tenantId, s.id);
     session.markSaved(saved.version);
   }
 

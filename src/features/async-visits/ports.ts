@@ -41,6 +41,14 @@ export interface OfflineQueuePort {
 export interface AsyncVisitTx extends CommandTx {
   asyncVisits: AsyncVisitRepository;
   offlineQueue: OfflineQueuePort;
+  idempotency: SubmissionKeys;
+}
+
+/** Idempotency-Key records (the same table the session create uses; keys are namespaced per submitter). */
+export interface SubmissionKeys {
+  find(tenantId: string, key: string): Promise<{ requestHash: string; body: unknown } | null>;
+  /** False when another request already stored this key (the caller then rolls back). */
+  save(record: { tenantId: string; key: string; requestHash: string; statusCode: number; body: unknown }): Promise<boolean>;
 }
 
 /** Read side of async visits: metadata and text, attachment bytes only on request. */

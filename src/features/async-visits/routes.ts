@@ -74,7 +74,9 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
             summary: "Submit a store-and-forward visit (SubmitAsyncVisit)",
             description:
               "multipart/form-data: `text` (≤ 10,000 characters) and up to 5 `attachments` (JPEG, PNG or PDF, ≤ 5 MB each). " +
-              "Types are recognised by their bytes; a declared type or file name that disagrees is refused. Body limit: 26 MiB.",
+              "Types are recognised by their bytes; a declared type or file name that disagrees is refused. Body limit: 26 MiB. " +
+              "An `Idempotency-Key` header (1–255 characters) makes a resent submission return the first answer and store nothing more " +
+              "(the same key with other content: 422 IDEMPOTENCY_KEY_REUSED).",
             consumes: ["multipart/form-data"],
             body: AsyncVisitForm,
             response: { 201: Type.Object({ id: Type.String({ format: "uuid" }), status: Type.String() }), ...errorResponses(400, 401, 403, 404, 409, 413) },
@@ -82,7 +84,11 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
         },
         async (req, reply) => {
           const command = await readForm(req);
-          return reply.code(201).send(await services.submitAsyncVisit.execute(req.actor, command));
+          const key = req.headers["idempotency-key"];
+          if (key !== undefined && (typeof key !== "string" || key.length < 1 || key.length > 255)) {
+            throw validationFailed("Idempotency-Key must be 1–255 characters", [{ path: "/headers/idempotency-key", message: "is invalid" }]);
+          }
+          return reply.code(201).send(await services.submitAsyncVisit.execute(req.actor, command, key));
         },
       );
 

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { isFhirId } from "../../domain/identifiers.js";
 import { ASYNC_VISIT_LIMITS, AsyncVisit, type IncomingAttachment } from "../../domain/async-visit.js";
 import { DomainError, notFound, validationFailed } from "../../domain/errors.js";
@@ -33,7 +34,32 @@ const SUBMITTING_ROLES = new Set(["patient", "caregiver"]);
 export class SubmitAsyncVisit {
   constructor(private readonly deps: SubmitAsyncVisitDeps) {}
 
-  async execute(actor: Actor, command: AsyncVisitCommand): Promise<{ id: string; status: string }> {
+  /**
+   * With an `idempotencyKey`, a repeated submission (a phone's offline queue resending after a
+   * lost answer) returns the first answer and stores nothing more; the same key with different
+   * content is refused. The key is scoped to its submitter, so nobody can probe another's keys.
+   */
+  async execute(actor: Actor, command: AsyncVisitCommand, idempotencyKey?: string): Promise<{ id: string; status: string }> {
+    if (!idempotencyKey) return this.submit(actor, command);
+    const key = `async-visit:${actorId(actor)}:${idempotencyKey}`;
+    const requestHash = hashSubmission(command);
+    try {
+      return await this.submit(actor, command, { key, requestHash });
+    } catch (err) {
+      if (!(err instanceof SubmissionRace)) throw err;
+      // A concurrent twin committed first: its answer is ours.
+      return this.deps.uow.run(async (tx) => (await this.replay(tx, actor.tenantId, key, requestHash))!);
+    }
+  }
+
+  private async replay(tx: AsyncVisitTx, tenantId: string, key: string, requestHash: string): Promise<{ id: string; status: string } | null> {
+    const previous = await tx.idempotency.find(tenantId, key);
+    if (!previous) return null;
+    if (previous.requestHash !== requestHash) throw new DomainError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was already used for a different submission");
+    return previous.body as { id: string; status: string };
+  }
+
+  private async submit(actor: Actor, command: AsyncVisitCommand, idem?: { key: string; requestHash: string }): Promise<{ id: string; status: string }> {
     const head: CommandHead = {
       actor,
       // A participant's verified join token is its permission; staff need the role.
@@ -45,6 +71,8 @@ export class SubmitAsyncVisit {
       this.deps,
       head,
       async (tx, now) => {
+        const replayed = idem && (await this.replay(tx, actor.tenantId, idem.key, idem.requestHash));
+        if (replayed) return { id: replayed.id, sessionId: actor.kind === "participant" ? actor.sessionId : null };
         const incoming: IncomingAttachment[] = await Promise.all(
           command.attachments.map(async (a) => ({
             filename: a.filename,
@@ -78,6 +106,9 @@ export class SubmitAsyncVisit {
         );
         await tx.asyncVisits.insert(visit, files);
         await tx.offlineQueue.enqueue(actor.tenantId, { visitId: id, providerId: who.providerId, enqueuedAt: now });
+        if (idem && !(await tx.idempotency.save({ tenantId: actor.tenantId, ...idem, statusCode: 201, body: { id, status: "submitted" } }))) {
+          throw new SubmissionRace();
+        }
         return { id, sessionId: who.sessionId };
       },
       { auditTargets: (r) => ({ asyncVisitId: r.id, ...(r.sessionId ? { sessionId: r.sessionId } : {}) }) },
@@ -151,4 +182,13 @@ export class SubmitAsyncVisit {
     if (s.status === "cancelled") throw new DomainError("INVALID_STATUS_TRANSITION", "the visit was cancelled", { currentStatus: s.status });
     return s;
   }
+}
+
+class SubmissionRace extends Error {}
+
+/** The content, not the file names' order of arrival: text and each attachment's bytes. */
+function hashSubmission(c: AsyncVisitCommand): string {
+  const h = createHash("sha256").update(JSON.stringify([c.patientId, c.providerId, c.sessionId, c.text]));
+  for (const a of c.attachments) h.update(a.filename).update(a.data);
+  return h.digest("hex");
 }

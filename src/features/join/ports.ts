@@ -66,3 +66,9 @@ export interface VideoLinkSigner {
 export interface ParticipantQueries {
   participants(tenantId: string, sessionId: string): Promise<Participant[] | null>;
 }
+
+/** Wakes whoever watches a session (the waiting-room push): called after a change to it commits. */
+export interface SessionChanges {
+  /** `onChange` runs after each committed change of that session; returns the unsubscribe. */
+  subscribe(tenantId: string, sessionId: string, onChange: () => void): () => void;
+}

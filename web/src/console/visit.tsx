@@ -1,0 +1,137 @@
+import { useEffect, useState } from "preact/hooks";
+import { api, readEvents, type Credential } from "../api.js";
+import { t } from "../i18n.js";
+import { Video } from "../video.js";
+import { AiSummaryReview } from "./ai-summary.js";
+
+export interface Participant {
+  id: string;
+  role: string;
+  displayName: string;
+  status: "invited" | "waiting" | "admitted" | "removed";
+  waitingSince: string | null;
+}
+export interface Session {
+  id: string;
+  status: "scheduled" | "in_progress" | "fallback" | "ended" | "cancelled";
+  patientId: string;
+  scheduledStart: string;
+  participants: Participant[];
+}
+
+/** One visit: its live waiting room (push), the join link, admission, cancel, end, and the video. */
+export function VisitDetail(props: { cred: Credential; id: string; onClose: () => void }) {
+  const { cred, id } = props;
+  const base = `/v1/sessions/${id}`;
+  const [session, setSession] = useState<Session | null>(null);
+  const [people, setPeople] = useState<Participant[]>([]);
+  const [link, setLink] = useState<string | null>(null);
+  const [reason, setReason] = useState("");
+  const [video, setVideo] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+
+  const reload = async () => setSession(await api<Session>(cred, "GET", base));
+  useEffect(() => {
+    void reload();
+    const abort = new AbortController();
+    // The participant list is pushed; each push also refreshes the visit's own status.
+    const listen = async () => {
+      while (!abort.signal.aborted) {
+        await readEvents(cred, `${base}/events`, (event, data) => {
+          if (event !== "participants") return;
+          setPeople((data as { items: Participant[] }).items);
+          void reload();
+        }, abort.signal).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    };
+    void listen();
+    return () => abort.abort();
+  }, [id]);
+
+  const act = (fn: () => Promise<unknown>) => async () => {
+    setMessage(null);
+    try {
+      await fn();
+      await reload();
+    } catch (err) {
+      setMessage(String((err as { problem?: { detail?: string } }).problem?.detail ?? err));
+    }
+  };
+  const patient = people.find((p) => p.role === "patient");
+  const clinician = people.find((p) => p.role === "clinician");
+  const live = session && (session.status === "scheduled" || session.status === "in_progress");
+
+  const copyLink = act(async () => {
+    const r = await api<{ joinUrl: string }>(cred, "POST", `${base}/participants/${patient!.id}/join-token`);
+    setLink(r.joinUrl);
+    await navigator.clipboard?.writeText(r.joinUrl).catch(() => undefined);
+  });
+  // The clinician joins as a participant with its own join token: direct join, moderator JWT.
+  const joinVideo = act(async () => {
+    const { token } = await api<{ token: string }>(cred, "POST", `${base}/participants/${clinician!.id}/join-token`);
+    const v = await api<{ videoJoinUrl?: string }>({ kind: "join", token }, "POST", "/v1/join/validate", {});
+    if (v.videoJoinUrl) setVideo(v.videoJoinUrl);
+  });
+
+  if (video) return <Video url={video} onLeave={() => setVideo(null)} />;
+  return (
+    <section aria-labelledby="visit-title" data-session-id={id}>
+      <p>
+        <button class="secondary" onClick={props.onClose}>
+          ← {t("console.visits")}
+        </button>
+      </p>
+      <h1 id="visit-title">
+        {session?.patientId} — <span data-testid="visit-status">{session ? t(`status.${session.status}`) : ""}</span>
+      </h1>
+      {message && <p class="error" role="alert">{message}</p>}
+      {live && (
+        <div class="row">
+          {patient && <button onClick={copyLink}>{t("console.copyLink")}</button>}
+          {clinician && <button onClick={joinVideo}>{t("console.joinVideo")}</button>}
+        </div>
+      )}
+      {link && (
+        <p>
+          <label for="join-link">{t("console.copied")}</label>
+          <input id="join-link" readOnly value={link} data-testid="join-link" />
+        </p>
+      )}
+      <h2>{t("console.waitingRoom")}</h2>
+      <ul aria-live="polite" data-testid="participants">
+        {people.filter((p) => p.role !== "clinician").map((p) => (
+          <li data-participant={p.id} data-status={p.status}>
+            <strong>{p.displayName}</strong> ({p.role}): {t(`pstatus.${p.status}`)}
+            {p.waitingSince && p.status === "waiting" && ` — ${t("console.waitingSince", { time: new Date(p.waitingSince).toLocaleTimeString() })}`}
+            {p.status === "waiting" && (
+              <button class="gap" onClick={act(() => api(cred, "POST", `${base}/participants/${p.id}/admit`))}>
+                {t("console.admit")}
+              </button>
+            )}
+            {p.status !== "removed" && live && (
+              <button class="secondary gap" onClick={act(() => api(cred, "DELETE", `${base}/participants/${p.id}`))}>
+                {t("console.remove")}
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {session && (session.status === "in_progress" || session.status === "fallback") && (
+        <p>
+          <button class="danger" onClick={act(() => api(cred, "POST", `${base}/end`))}>{t("console.end")}</button>
+        </p>
+      )}
+      {session?.status === "scheduled" && (
+        <form class="card" onSubmit={(e) => (e.preventDefault(), void act(() => api(cred, "POST", `${base}/cancel`, { reason }))())}>
+          <label for="cancel-reason">{t("console.reason")}</label>
+          <input id="cancel-reason" required maxLength={500} value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+          <p>
+            <button class="danger" type="submit">{t("console.cancel")}</button>
+          </p>
+        </form>
+      )}
+      {session?.status === "ended" && <AiSummaryReview cred={cred} sessionId={id} />}
+    </section>
+  );
+}

@@ -1,0 +1,4 @@
+import { render } from "preact";
+import { JoinApp } from "./app.js";
+
+render(<JoinApp />, document.getElementById("app")!);

@@ -24,7 +24,11 @@ export function installSecurityHeaders(app: FastifyInstance, options: SecurityHe
   app.addHook("onSend", async (req, reply) => {
     reply.header("x-content-type-options", "nosniff");
     const path = (req.url ?? "").split("?")[0] ?? "";
-    reply.header("content-security-policy", path === "/docs" || path.startsWith("/docs/") ? DOCS_CSP : API_CSP);
+    // Pages that set their own policy (the patient page and console: the tenant's video domains)
+    // keep it; everything else gets the docs' or the API's.
+    if (!reply.hasHeader("content-security-policy")) {
+      reply.header("content-security-policy", path === "/docs" || path.startsWith("/docs/") ? DOCS_CSP : API_CSP);
+    }
     if (hsts) reply.header("strict-transport-security", hsts);
     if (path.startsWith("/v1/")) reply.header("cache-control", "no-store");
   });

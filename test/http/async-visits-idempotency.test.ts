@@ -13,7 +13,7 @@ describe("async visits with an Idempotency-Key (patient path)", () => {
     app = await bootApp();
     await configureTenant(app, "clinic-idem");
     staff = await staffToken("clinic-idem", ["clinician"]);
-    const s = (await app.request({ method: "POST", url: "/v1/sessions", token: staff, body: sessionBody({ patientId: "pat-idem", providerId: "dr-idem" }) })).json();
+    const s = (await app.request({ method: "POST", url: "/v1/sessions", token: staff, body: sessionBody({ patientId: "pat-idem", providerId: "dr-idem", ...soon() }) })).json();
     sessionId = s.id;
     const patient = s.participants.find((p: { role: string }) => p.role === "patient");
     joinToken = (await app.request({ method: "POST", url: `/v1/sessions/${s.id}/participants/${patient.id}/join-token`, token: staff })).json().token;
@@ -51,3 +51,9 @@ describe("async visits with an Idempotency-Key (patient path)", () => {
     expect(await stored()).toBe(before);
   });
 });
+
+/** A visit an hour from now: patients may send async visits only around the visit's time. */
+function soon(): { scheduledStart: string; scheduledEnd: string } {
+  const start = Date.now() + 3_600_000;
+  return { scheduledStart: new Date(start).toISOString(), scheduledEnd: new Date(start + 1_800_000).toISOString() };
+}

@@ -38,9 +38,11 @@ describe("OpenAPI-driven fuzzing (PostgreSQL)", () => {
     tokens = { none: undefined, staffA: a, noRoles: await staffToken("fuzz-a", []), garbage: "garbage.token.value" };
     theirJoinToken = theirJoin;
     const doc = app.service.app.swagger() as unknown as { paths: Record<string, Record<string, Operation["op"]>> };
-    operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
-      Object.entries(methods).map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
-    );
+    operations = Object.entries(doc.paths)
+      // Server-sent event streams stay open by design (an admitted token would hang the run);
+      // they are exercised by test/http/web-pages.test.ts and the browser suites.
+      .filter(([path]) => !path.endsWith("/events"))
+      .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
     expect(operations.length).toBeGreaterThan(15);
   });
   afterAll(() => app.close());

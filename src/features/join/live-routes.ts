@@ -44,6 +44,7 @@ export function liveRoutes(s: LiveServices): HttpFeature {
           schema: {
             tags: ["join"],
             security: [{ joinToken: [] }],
+            operationId: "streamJoinEvents",
             summary: "Waiting-room push for the participant",
             description:
               streamDescription +
@@ -90,6 +91,7 @@ export function liveRoutes(s: LiveServices): HttpFeature {
           schema: {
             tags: ["participants"],
             security: [{ bearerAuth: [] }],
+            operationId: "streamSessionParticipants",
             summary: "Live participant list of a session (the console's waiting room)",
             description:
               streamDescription + "`event: participants` carries `{items}` (as GetParticipantList) now and after every change.",
@@ -129,6 +131,7 @@ export function liveRoutes(s: LiveServices): HttpFeature {
           schema: {
             tags: ["join"],
             security: [{ joinToken: [] }],
+            operationId: "probeBandwidth",
             summary: "Bandwidth probe for the pre-call check",
             description: "`bytes` (1 KiB … 256 KiB) of incompressible filler; at most 6 per participant per minute (429 beyond).",
             headers: JoinTokenHeaders,

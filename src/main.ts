@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { FastifyInstance } from "fastify";
 import { OpenAiGateway } from "./adapters/ai/openai-gateway.js";
 import { FhirConsentCheck } from "./adapters/consent/fhir-consent-check.js";
 import { FhirGateway } from "./adapters/fhir/fhir-gateway.js";
@@ -9,7 +8,7 @@ import { JitsiHealthCheck } from "./adapters/jitsi/jitsi-health-check.js";
 import { JitsiMeetAdapter } from "./adapters/jitsi/jitsi-meet.js";
 import { LocalKmsSecretStore } from "./adapters/kms/local-kms-secret-store.js";
 import { PostgresAsyncVisitQueries } from "./adapters/postgres/async-visit-queries.js";
-import { openDatabase, type Database } from "./adapters/postgres/database.js";
+import { openDatabase } from "./adapters/postgres/database.js";
 import { PostgresJoinQueries } from "./adapters/postgres/join-queries.js";
 import { OutboxPurge } from "./adapters/postgres/outbox-purge.js";
 import { PostgresOfflineQueue } from "./adapters/postgres/offline-queue.js";
@@ -28,6 +27,8 @@ import { sessionsFeature } from "./features/sessions/wiring.js";
 import { tenantConfigFeature } from "./features/tenant-config/wiring.js";
 import { staffAuthenticator, type StaffAuthConfig } from "./http/auth.js";
 import { buildHttpApp, createLogger } from "./http/app.js";
+import { warmUp } from "./http/warm-up.js";
+import { describeFailure } from "./platform/database-failure.js";
 import type { Clock, IdGenerator, UnitOfWork } from "./platform/ports.js";
 import { startEventWorkers } from "./wire-events.js";
 import { Registry } from "prom-client";
@@ -39,35 +40,9 @@ import { PeriodicWorker } from "./workers/periodic-worker.js";
 export const systemClock: Clock = { now: () => new Date() };
 const uuids: IdGenerator = { uuid: () => randomUUID() };
 
-export interface Service {
-  app: FastifyInstance;
-  database: Database;
-  config: Config;
-  clock: Clock;
-  /** The staff JWT secret in force (dev default or AUTH_HS256_SECRET); undefined with JWKS. */
-  staffJwtSecret?: string;
-  fhirBaseUrl: string;
-  /** Background loops (started unless `startWorkers` is false); tests call `runOnce()`. */
-  workers: {
-    encounterReconciler: PeriodicWorker<{ linked: number; failed: number }>;
-    aiSummaries: PeriodicWorker<{ drafted: number; failed: number; charted: number }>;
-    outboxPurge: PeriodicWorker<{ deleted: number }>;
-  };
-  /** Before the first listen: open the pool and let V8 compile the request path (cold start). */
-  warmUp(): Promise<void>;
-  /** Shutdown, first step: readiness 503 at once, every answer closes its connection; still serving. */
-  drain(): void;
-  close(): Promise<void>;
-}
+import type { Service, ServiceOverrides } from "./service.js";
 
-export interface ServiceOverrides {
-  clock?: Clock;
-  logStream?: { write(line: string): void };
-  /** false: do not start the periodic workers (Encounter reconciler, AI summaries); tests call `runOnce()`. */
-  startWorkers?: boolean;
-  /** false: do not start the outbox relay and the scheduling consumer (default true). */
-  eventWorkers?: boolean;
-}
+export type { Service, ServiceOverrides };
 
 /** The composition root: every adapter is built and every feature wired here, in plain code. */
 export async function createService(config: Config, overrides: ServiceOverrides = {}): Promise<Service> {
@@ -106,7 +81,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const fhir = instrumented(new FhirGateway(fhirBaseUrl), "fhir", calls);
   // Workers log through the app's logger once it exists; ids and error classes only, never PHI.
   let warn: (context: Record<string, unknown>, message: string) => void = () => undefined;
-  const report = (message: string, context: Record<string, unknown>, err: unknown) => warn({ ...context, error: errorClass(err) }, message);
+  const report = (message: string, context: Record<string, unknown>, err: unknown) => warn({ ...context, error: describeFailure(err) }, message);
   const shared = { uow, audit, clock, ids: uuids, report };
   const tenantConfigs = new PostgresTenantConfigRepository(db);
   const sessionQueries = new PostgresSessionQueries(db);
@@ -184,15 +159,8 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     audit,
     web: {
       distDir: fileURLToPath(new URL("../web/dist", import.meta.url)),
-      domainsForJoinToken: async (token) => {
-        let tenantId: string;
-        try {
-          tenantId = signer.verify(token).tenantId;
-        } catch {
-          return [];
-        }
-        return videoDomains(tenantConfigs, tenantId);
-      },
+      // A link whose token does not verify still gets its page (to show why), with no video domain.
+      domainsForJoinToken: async (token) => videoDomains(tenantConfigs, tokenTenant(signer, token)),
       domainsForTenant: (tenantId) => videoDomains(tenantConfigs, tenantId),
       oidc: config.consoleOidc,
     },
@@ -257,17 +225,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     staffJwtSecret,
     fhirBaseUrl,
     workers,
-    warmUp: async () => {
-      // Every pool connection opened now (TCP, auth, session settings), not by the first requests.
-      const pool = database.pool;
-      if (pool) await Promise.all(Array.from({ length: config.database.poolSize }, () => pool.query("select 1")));
-      // The request path run a few hundred times without side effects (routing, validation, the
-      // token check, problem+json), so V8 compiles it before traffic arrives. From a documentation
-      // address (RFC 5737), so no per-address limit of a real client is spent.
-      for (let i = 0; i < 300; i++) {
-        await app.inject({ method: "POST", url: "/v1/join/validate", payload: { token: "warm-up" }, remoteAddress: "192.0.2.1" });
-      }
-    },
+    warmUp: () => warmUp(app, database.pool, config.database.poolSize),
     drain: () => {
       draining = true;
     },
@@ -277,7 +235,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         for (const [name, close] of [...closers].reverse()) {
           await close().then(
             () => app.log.info({ step: name }, "shutdown: closed"),
-            (err) => app.log.warn({ step: name, error: errorClass(err) }, "shutdown: close failed"),
+            (err) => app.log.warn({ step: name, error: describeFailure(err) }, "shutdown: close failed"),
           );
         }
       })()),
@@ -285,16 +243,18 @@ export async function createService(config: Config, overrides: ServiceOverrides 
 }
 
 /** The domains a tenant's pages may load video from (CSP): its configured backends, nothing else. */
-async function videoDomains(configs: PostgresTenantConfigRepository, tenantId: string): Promise<string[]> {
-  if (tenantId.length > 200) return [];
+async function videoDomains(configs: PostgresTenantConfigRepository, tenantId: string | null): Promise<string[]> {
+  if (tenantId === null || tenantId.length > 200) return [];
   const config = await configs.get(tenantId);
   return config?.videoBackends.map((b) => b.domain) ?? [];
 }
 
-/** Error names and codes only: messages of driver errors can quote query parameters. */
-export function errorClass(err: unknown): string {
-  const e = err as { name?: string; code?: unknown; cause?: { code?: unknown } };
-  return [e?.name ?? "Error", e?.code ?? e?.cause?.code].filter((x) => typeof x === "string").join(":");
+function tokenTenant(signer: HmacJoinTokenSigner, token: string): string | null {
+  try {
+    return signer.verify(token).tenantId;
+  } catch {
+    return null;
+  }
 }
 
 /** `JOIN_TOKEN_KEYS` parsed, or null (development mode then uses a key kept in DATA_DIR). */

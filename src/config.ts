@@ -88,15 +88,20 @@ export interface ShutdownSettings {
 
 export class ConfigError extends Error {}
 
+const LOOPBACK_HTTP = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//i;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const port = int(env, "PORT", 8080, 0, 65535);
   const issuer = env.AUTH_ISSUER || undefined;
   const audience = env.AUTH_AUDIENCE || undefined;
   let auth: Config["auth"] = { kind: "dev" };
   if (env.AUTH_JWKS_URL) {
-    // Keys fetched over plain HTTP could be swapped in transit; without issuer and audience any
-    // token the IdP signs for another application would be accepted here.
-    if (!/^https:\/\//i.test(env.AUTH_JWKS_URL)) throw new ConfigError("AUTH_JWKS_URL must be an https URL");
+    // Keys fetched over plain HTTP could be swapped in transit (loopback never leaves the host: a
+    // sidecar or a local provider); without issuer and audience any token the IdP signs for
+    // another application would be accepted here.
+    if (!/^https:\/\//i.test(env.AUTH_JWKS_URL) && !LOOPBACK_HTTP.test(env.AUTH_JWKS_URL)) {
+      throw new ConfigError("AUTH_JWKS_URL must be an https URL (or http on loopback)");
+    }
     if (!issuer || !audience) throw new ConfigError("AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE");
     auth = { kind: "jwks", url: env.AUTH_JWKS_URL, issuer, audience };
   }

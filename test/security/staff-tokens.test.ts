@@ -39,6 +39,9 @@ describe("JWKS mode", () => {
     expect(() => loadConfig({ ...base, AUTH_JWKS_URL: "http://idp.example/jwks", AUTH_ISSUER: "i", AUTH_AUDIENCE: "a" })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, AUTH_JWKS_URL: "https://idp.example/jwks" })).toThrow(/AUTH_ISSUER and AUTH_AUDIENCE/);
     expect(() => loadConfig({ ...base, AUTH_JWKS_URL: "https://idp.example/jwks", AUTH_ISSUER: "i", AUTH_AUDIENCE: "a" })).not.toThrow();
+    // Loopback never leaves the host (a local provider or sidecar); a look-alike host does.
+    expect(() => loadConfig({ ...base, AUTH_JWKS_URL: "http://127.0.0.1:9000/jwks", AUTH_ISSUER: "i", AUTH_AUDIENCE: "a" })).not.toThrow();
+    expect(() => loadConfig({ ...base, AUTH_JWKS_URL: "http://127.0.0.1.evil.example/jwks", AUTH_ISSUER: "i", AUTH_AUDIENCE: "a" })).toThrow(ConfigError);
   });
 
   describe("a signing key that leaves the JWKS", () => {

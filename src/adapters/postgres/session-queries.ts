@@ -5,7 +5,7 @@ import type { SessionState } from "../../domain/session.js";
 import type { Db } from "./database.js";
 import { sessions } from "./schema.js";
 import { isUuid } from "./session-repository.js";
-import { participantFromJson, toSessionState, type SessionRow } from "./session-rows.js";
+import { participantFromTuple, participantTupleSql, toSessionState, type SessionRow } from "./session-rows.js";
 
 /**
  * The session's participants as one JSON column of the session row, in invitation order: a
@@ -15,16 +15,16 @@ import { participantFromJson, toSessionState, type SessionRow } from "./session-
  */
 // Written out (not drizzle column references): drizzle prints columns of a single-table select
 // unqualified, which inside this subquery would bind to session_participants on both sides.
-const participantsJson = sql<Record<string, unknown>[]>`coalesce((${sql.raw(
-  'select json_agg(p order by p."position") ' +
+const participantsJson = sql<unknown[][]>`coalesce((${sql.raw(
+  `select json_agg(${participantTupleSql} order by p."position") ` +
     'from "session_participants" p where p."session_id" = "virtual_sessions"."id" and p."tenant_id" = "virtual_sessions"."tenant_id"',
 )}), '[]'::json)`;
 
 const withParticipants = { ...getTableColumns(sessions), participants: participantsJson };
-type ReadRow = SessionRow & { participants: Record<string, unknown>[] };
+type ReadRow = SessionRow & { participants: unknown[][] };
 
 function toState(row: ReadRow): SessionState {
-  return { ...toSessionState(row, []), participants: row.participants.map(participantFromJson) };
+  return { ...toSessionState(row, []), participants: row.participants.map(participantFromTuple) };
 }
 
 /**

@@ -40,22 +40,25 @@ export function toParticipant(row: ParticipantRow): Participant {
 }
 
 /**
- * A participant as `json_agg` of its row returns it (snake_case keys, times as strings), read
- * through the table's own column list, so a new column needs no change here either.
+ * The participant's own columns (not its session, tenant or position), derived from the table:
+ * the read query selects them as one JSON array per participant, in this order, and
+ * `participantFromTuple` reads them back, so a new column needs no change in either.
  */
-export function participantFromJson(json: Record<string, unknown>): Participant {
-  const row: Record<string, unknown> = {};
-  for (const [key, name, isDate] of participantJsonColumns) {
-    const value = json[name] ?? null;
-    row[key] = isDate && value !== null ? new Date(value as string) : value;
-  }
-  return toParticipant(row as ParticipantRow);
-}
+const participantTupleColumns: ReadonlyArray<readonly [string, string, boolean]> = Object.entries(getTableColumns(participants))
+  .filter(([key]) => !["sessionId", "tenantId", "position"].includes(key))
+  .map(([key, column]) => [key, column.name, column.dataType === "date"] as const);
 
-/** [field, column name, is a timestamp], read once: the list is walked for every participant read. */
-const participantJsonColumns: ReadonlyArray<readonly [string, string, boolean]> = Object.entries(getTableColumns(participants)).map(
-  ([key, column]) => [key, column.name, column.dataType === "date"] as const,
-);
+/** `json_build_array(p."id", p."role", …)`: a tuple, not an object, so no key is sent per value. */
+export const participantTupleSql = `json_build_array(${participantTupleColumns.map(([, name]) => `p."${name}"`).join(", ")})`;
+
+export function participantFromTuple(tuple: unknown[]): Participant {
+  const participant: Record<string, unknown> = {};
+  participantTupleColumns.forEach(([key, , isDate], i) => {
+    const value = tuple[i] ?? null;
+    participant[key] = isDate && value !== null ? new Date(value as string) : value;
+  });
+  return participant as unknown as Participant;
+}
 
 /** Participant columns a later save may change (the rest is fixed when the participant is invited). */
 export const mutableParticipantColumns = Object.fromEntries(

@@ -74,10 +74,7 @@ export function liveRoutes(s: LiveServices): HttpFeature {
             claims,
             () => s.getJoinStatus.execute(token),
             (status) => (emit(status) ? true : (send.end(), false)),
-            (err) => {
-              send("problem", toProblem(err, req.id));
-              send.end();
-            },
+            send.fail,
             STREAM_RECHECK_MS,
           );
           send.onClose(stop);
@@ -115,10 +112,7 @@ export function liveRoutes(s: LiveServices): HttpFeature {
               last = json;
               return true;
             },
-            (err) => {
-              send("problem", toProblem(err, req.id));
-              send.end();
-            },
+            send.fail,
             STREAM_RECHECK_MS,
           );
           send.onClose(stop);
@@ -149,7 +143,7 @@ export function liveRoutes(s: LiveServices): HttpFeature {
   };
 }
 
-type Send = ((event: string, data: unknown) => void) & { end(): void; onClose(fn: () => void): void };
+type Send = ((event: string, data: unknown) => void) & { end(): void; onClose(fn: () => void): void; fail(err: unknown): void };
 
 /** Takes the response over from Fastify and writes SSE frames to it. */
 function openStream(req: FastifyRequest, reply: FastifyReply): Send {
@@ -175,5 +169,10 @@ function openStream(req: FastifyRequest, reply: FastifyReply): Send {
     if (!raw.writableEnded) raw.end();
   };
   send.onClose = (fn) => (raw.writableEnded ? fn() : closers.push(fn));
+  // The status line went out with the stream: a later failure is a last problem event, then the end.
+  send.fail = (err) => {
+    send("problem", toProblem(err, req.id));
+    send.end();
+  };
   return send;
 }

@@ -4,6 +4,7 @@ import type { HttpRequest } from "./load.js";
 import type { BenchContext, Scenario } from "./scenarios.js";
 import { waitingPatients, type SeedSize } from "./seed.js";
 import * as sql from "./statements.js";
+import { leastValidate } from "./least-work.js";
 
 /** `JOIN_TOKEN_KEYS` of the service and the limit in the bench: one key, fixed, bench only. */
 export const BENCH_JOIN_TOKEN_KEYS = `bench:${Buffer.alloc(32, 7).toString("base64")}`;
@@ -59,6 +60,8 @@ export const statusScenario: Scenario = {
       return { participantStatus: row[8], sessionStatus: row[0] };
     },
   },
+  // One statement already: the least work is the same work.
+  least: (pool, req) => statusScenario.limit.handle(pool, req),
 };
 
 /**
@@ -99,4 +102,5 @@ export const validateScenario: Scenario = {
       }
     },
   },
+  least: (pool, req) => leastValidate(pool, verifyBare(String(req.body.token ?? ""))),
 };

@@ -11,10 +11,13 @@ const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Numb
 pool.on("error", () => undefined);
 const app = Fastify({ logger: false });
 const skipAudit = process.env.SKIP_AUDIT === "1";
+/** LEAST=1: the least-work routes (bench/least-work.ts) instead of the service's statements. */
+const least = process.env.LEAST === "1";
 
 app.get("/healthz", async () => ({ status: "ok" }));
 for (const scenario of scenarios) {
-  const { method, url, status, handle } = scenario.limit;
+  const { method, url, status } = scenario.limit;
+  const handle = least ? scenario.least : scenario.limit.handle;
   app.route({
     method,
     url,

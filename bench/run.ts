@@ -21,6 +21,7 @@ import { runPgbench } from "./pgbench.js";
 import { summariseProfile } from "./profile-summary.js";
 import { combine, finalLine, header, pgbenchRow, ratioLine, row, type Measured, type ScenarioFigures } from "./report.js";
 import { scenarios, type BenchContext, type Scenario } from "./scenarios.js";
+import { leastPgbench } from "./least-work.js";
 import { seedSql, tenantId, type SeedSize } from "./seed.js";
 import { buildService, createBenchDatabase, licenseTenants, staffToken, startService } from "./service.js";
 
@@ -93,6 +94,7 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
   });
   let limit: Child | undefined;
   let unaudited: Child | undefined;
+  let least: Child | undefined;
   try {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
@@ -106,6 +108,9 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
     limit = await startChild("limit", process.execPath, limitArgs, limitEnv, await freePort());
     // The same limit without the read audit's INSERT: what auditing every read costs.
     unaudited = await startChild("limit without audit", process.execPath, limitArgs, { ...limitEnv, SKIP_AUDIT: "1" }, await freePort());
+    // The second limit: the least work for the same effect (bench/least-work.ts), one statement a request.
+    least = await startChild("least-work limit", process.execPath, limitArgs, { ...limitEnv, LEAST: "1" }, await freePort());
+    const leastScripts = leastPgbench(size);
     console.log(
       `\nPostgreSQL, ${load.connections} connections, ${rounds} × ${load.durationSeconds} s per server and scenario ` +
         `(alternating) after ${warmup.durationSeconds} s warm-up, pool ${POOL_SIZE}; p50 = mean of rounds, p99 = worst round`,
@@ -120,11 +125,12 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
       // Each scenario starts in a steady state: not while the relay still drains the audit rows
       // the previous scenario (service and limits alike) wrote to the shared outbox.
       await drained();
-      const [onService, onLimit, withoutAudit] = await measure(scenario.auditedRead ? [service, limit, unaudited] : [service, limit], scenario, ctx);
-      if (!onService || !onLimit) throw new Error("no figures");
-      const f: ScenarioFigures = { key: scenario.key, name: scenario.name, service: onService, limit: onLimit };
+      const [onService, onLimit, onLeast, withoutAudit] = await measure(scenario.auditedRead ? [service, limit, least, unaudited] : [service, limit, least], scenario, ctx);
+      if (!onService || !onLimit || !onLeast) throw new Error("no figures");
+      const f: ScenarioFigures = { key: scenario.key, name: scenario.name, service: onService, limit: onLimit, least: onLeast };
       console.log(row(scenario.name, "service (node dist/main.js)", f.service));
       console.log(row("", "limit: bare Fastify + pg", onLimit, false));
+      console.log(row("", "least work: bare, 1 statement", onLeast, false));
       if (withoutAudit) {
         const share = 1 - onLimit.rps / withoutAudit.rps;
         console.log(row("", "limit without audit INSERT", withoutAudit, false) + `   (audit costs ${(100 * share).toFixed(0)} % of the limit)`);
@@ -141,8 +147,11 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
       }
       if (scenario.pgbench) {
         f.pgbench = await runPgbench(db.url, scenario.pgbench, load.connections, Math.round(Number(args.duration)));
-        console.log(pgbenchRow("", f.pgbench));
+        console.log(pgbenchRow("", "limit: pgbench -f", f.pgbench));
       }
+      await drained();
+      f.leastPgbench = await runPgbench(db.url, leastScripts[scenario.key], load.connections, Math.round(Number(args.duration)));
+      console.log(pgbenchRow("", "least work: pgbench -f", f.leastPgbench));
       figures.push(f);
     }
     console.log(`service VmHWM (lifetime peak RSS): ${memoryMb(service.pid, "VmHWM").toFixed(0)} MB`);
@@ -150,6 +159,7 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
   } finally {
     await limit?.stop();
     await unaudited?.stop();
+    await least?.stop();
     await service.stop();
     await fhir.stop();
     await db.drop();
@@ -195,7 +205,7 @@ async function main(): Promise<void> {
   }
   const figures = await postgresRun(ctx);
   if (!args["no-pglite"]) await pgliteRun(ctx);
-  console.log("\nratios (service req/s over the bare Fastify + pg limit):");
+  console.log("\nratios (service req/s over the bare Fastify + pg limit; over the least-work limit):");
   for (const f of figures) console.log(ratioLine(f));
   console.log(finalLine(figures));
 }

@@ -4,6 +4,7 @@ import type { HttpRequest } from "./load.js";
 import { seededSession, tenantId, type SeedSize } from "./seed.js";
 import * as sql from "./statements.js";
 import { statusScenario, validateScenario } from "./join-scenarios.js";
+import { leastCreate, leastDetail, leastList } from "./least-work.js";
 
 /** The keys of the bench's last line, in its order; a key without a scenario prints `n/a`. */
 export const SCENARIO_KEYS = ["create", "detail", "list", "status", "validate"] as const;
@@ -40,6 +41,8 @@ export interface Scenario {
   limit: { method: "GET" | "POST"; url: string; status?: number; handle(pool: pg.Pool, req: LimitRequest): Promise<unknown> };
   /** The same statements as a pgbench script, for a limit without any Node in the way. */
   pgbench?: string;
+  /** The least-work limit's route (bench/least-work.ts): one statement for the same effect. */
+  least: (pool: pg.Pool, req: LimitRequest) => Promise<unknown>;
   /** Also measure p99 with the service driven at half its peak throughput (issue 6: status). */
   p99AtHalfPeak?: boolean;
   /** A read of patient data: audited with one INSERT per request, whose share the bench reports. */
@@ -111,6 +114,7 @@ export const createScenario: Scenario = {
     },
   },
   pgbench: createPgbenchScript(),
+  least: leastCreate,
 };
 
 export const detailScenario: Scenario = {
@@ -132,6 +136,7 @@ export const detailScenario: Scenario = {
       return { session: rows[0] };
     },
   },
+  least: leastDetail,
 };
 
 export const listScenario: Scenario = {
@@ -149,6 +154,7 @@ export const listScenario: Scenario = {
       return { items: (rows as unknown[][]).slice(0, limit), nextCursor: null };
     },
   },
+  least: leastList,
 };
 
 /** In the order they run: reads first on the seeded table, create last (it adds rows). */

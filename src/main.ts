@@ -15,7 +15,9 @@ import { PostgresOfflineQueue } from "./adapters/postgres/offline-queue.js";
 import { SessionChangeFeed } from "./adapters/postgres/session-change-feed.js";
 import { PostgresSessionQueries } from "./adapters/postgres/session-queries.js";
 import { PostgresTenantConfigRepository } from "./adapters/postgres/tenant-config-repository.js";
-import { OutboxAudit, PostgresUnitOfWork, type TransactionContext } from "./adapters/postgres/unit-of-work.js";
+import { PostgresUnitOfWork, type TransactionContext } from "./adapters/postgres/unit-of-work.js";
+import { ChangeSignals } from "./adapters/postgres/change-signals.js";
+import { GroupCommitAudit } from "./adapters/postgres/group-commit-audit.js";
 import { HmacJoinTokenSigner, JoinTokenKeyError, parseJoinTokenKeys, type JoinTokenKey } from "./adapters/tokens/hmac-join-token.js";
 import { assertProductionKeys, ConfigError, type Config } from "./config.js";
 import { devSecret } from "./dev/dev-secrets.js";
@@ -72,16 +74,29 @@ export async function createService(config: Config, overrides: ServiceOverrides 
 
   const masterKey = config.kmsMasterKey ? Buffer.from(config.kmsMasterKey, "base64") : devSecret(config.dataDir, "kms-master-key");
   const { db } = database;
-  const uow = new PostgresUnitOfWork(db, clock);
-  const audit = new OutboxAudit(db, clock);
+  // Workers log through the app's logger once it exists; ids and error classes only, never PHI.
+  let warn: (context: Record<string, unknown>, message: string) => void = () => undefined;
+  const report = (message: string, context: Record<string, unknown>, err: unknown) => warn({ ...context, error: describeFailure(err) }, message);
+  // Who waits for a commit (the relay, waiting-room streams) is told after it, not by a NOTIFY in it.
+  const changes = new SessionChangeFeed();
+  const signals = new ChangeSignals(database.pool, changes.origin, (err) => report("change signal failed", {}, err));
+  let wakeRelay = () => false;
+  signals.attach({ wakeRelay: () => wakeRelay(), sessionsChanged: (keys) => changes.changed(keys) });
+  const uow = new PostgresUnitOfWork(db, clock, signals);
+  // Reads and refusals at the edge: their audit rows are group-committed (group-commit-audit.ts).
+  const audit = new GroupCommitAudit(db, clock, () => signals.outboxWritten());
+  closers.push([
+    "read audit and change signals",
+    async () => {
+      await audit.drain();
+      await signals.drain();
+    },
+  ]);
   const video = new JitsiMeetAdapter(new LocalKmsSecretStore(masterKey));
   // Every call to an outside system is timed and counted by outcome on /metrics.
   const metricsRegistry = new Registry();
   const calls = externalCallHistogram(metricsRegistry);
   const fhir = instrumented(new FhirGateway(fhirBaseUrl), "fhir", calls);
-  // Workers log through the app's logger once it exists; ids and error classes only, never PHI.
-  let warn: (context: Record<string, unknown>, message: string) => void = () => undefined;
-  const report = (message: string, context: Record<string, unknown>, err: unknown) => warn({ ...context, error: describeFailure(err) }, message);
   const shared = { uow, audit, clock, ids: uuids, report };
   const tenantConfigs = new PostgresTenantConfigRepository(db);
   const sessionQueries = new PostgresSessionQueries(db);
@@ -103,7 +118,6 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     encounters: fhir,
     afterEnded: [async () => aiWorker.kick()],
   });
-  const changes = new SessionChangeFeed();
   await changes.start(database);
   // Closed before the database (closers run in reverse order).
   closers.push(["session change feed", () => changes.close()]);
@@ -198,6 +212,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
       database,
       clock,
       uow,
+      commits: signals,
       log: app.log,
       // The scheduling consumer runs the API's own use cases on its inbox unit of work (flow 4.4).
       sessions: {
@@ -212,6 +227,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     // Closed before the database (closers run in reverse order).
     closers.push(["outbox relay and scheduling consumer", () => eventWorkers.stop()]);
     relayLeader = eventWorkers.relayLeader;
+    wakeRelay = eventWorkers.wakeRelay;
     natsConnected = eventWorkers.natsConnected;
   }
 

@@ -12,6 +12,7 @@ import { NatsEventPublisher } from "./adapters/nats/nats-event-publisher.js";
 import { SchedulingSubscriber } from "./adapters/nats/scheduling-subscriber.js";
 import type { Database } from "./adapters/postgres/database.js";
 import { PostgresInbox } from "./adapters/postgres/inbox-store.js";
+import type { CommitListener } from "./adapters/postgres/commit-notes.js";
 import type { TransactionContext } from "./adapters/postgres/unit-of-work.js";
 import type { AppointmentSessions } from "./features/scheduling/ports.js";
 import { EmbeddedRelayStore, PostgresLeaderRelayStore } from "./adapters/postgres/outbox-relay-store.js";
@@ -23,6 +24,8 @@ export interface EventWiring {
   database: Database;
   clock: Clock;
   uow: UnitOfWork;
+  /** Told what the consumer's transactions committed (as the API's unit of work tells it). */
+  commits: CommitListener;
   log: FastifyBaseLogger;
   /** The sessions feature's commands, run on the inbox's unit of work. */
   sessions: AppointmentSessions<UnitOfWork<TransactionContext>>;
@@ -31,6 +34,8 @@ export interface EventWiring {
 export interface EventWorkers {
   stop(): Promise<void>;
   relayLeader(): boolean;
+  /** Wakes the relay for rows committed in this process; false when another replica leads. */
+  wakeRelay(): boolean;
   /** Absent without NATS_URL. */
   natsConnected?: () => boolean;
 }
@@ -59,7 +64,7 @@ export function startEventWorkers(w: EventWiring): EventWorkers {
   let subscriber: SchedulingSubscriber | null = null;
   if (nats) {
     const handler = new HandleAppointmentEvent({
-      inbox: new PostgresInbox(database.db, clock),
+      inbox: new PostgresInbox(database.db, clock, w.commits),
       uow: w.uow,
       sessions: w.sessions,
     });
@@ -76,6 +81,7 @@ export function startEventWorkers(w: EventWiring): EventWorkers {
 
   return {
     relayLeader: () => relay.isLeader,
+    wakeRelay: () => relay.wake(),
     ...(nats ? { natsConnected: () => nats.connected() } : {}),
     stop: async () => {
       await subscriber?.stop();

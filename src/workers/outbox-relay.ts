@@ -86,6 +86,16 @@ export class OutboxRelay {
     await pause(wait, this.abort.signal);
   }
 
+  /**
+   * Rows were committed in this process: relay them now. False when this replica does not lead,
+   * so the caller tells the leader another way (change-signals.ts).
+   */
+  wake(): boolean {
+    if (!this.leading) return false;
+    this.o.store.wake();
+    return true;
+  }
+
   /** True while this replica leads (for the relay-leader gauge). */
   get isLeader(): boolean {
     return this.leading;

@@ -32,7 +32,9 @@ export interface OutboxRelayStore {
   pending(limit: number): Promise<OutboxMessage[]>;
   markPublished(ids: string[], at: Date): Promise<void>;
   markFailed(id: string, error: string): Promise<void>;
-  /** Resolves when new rows were committed (where the database can tell) or after `ms`. */
+  /** Resolves when new rows were committed (`wake`, or where the database can tell) or after `ms`. */
   waitForWork(ms: number, signal: AbortSignal): Promise<void>;
+  /** Rows were committed (told in process): ends the current wait, or makes the next one return at once. */
+  wake(): void;
   release(): Promise<void>;
 }

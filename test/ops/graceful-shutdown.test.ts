@@ -77,7 +77,7 @@ describe("a replica told to stop (SIGTERM, child process on PostgreSQL)", () => 
       .sort((a, b) => Number(a.time) - Number(b.time))
       .map((l) => l.step);
     const shutdownLines = JSON.stringify(service.logs.filter((l) => String(l.msg).startsWith("shutdown")));
-    expect(closed, shutdownLines).toEqual(["HTTP server", "outbox relay and scheduling consumer", "periodic workers", "session change feed", "database pool"]);
+    expect(closed, shutdownLines).toEqual(["HTTP server", "outbox relay and scheduling consumer", "periodic workers", "session change feed", "read audit and change signals", "database pool"]);
 
     // Nothing was lost: the session created while draining is in the database.
     const { default: pg } = await import("pg");

@@ -3,7 +3,8 @@ import { InboxDuplicateError, type InboxEntry, type InboxPort } from "../../feat
 import type { Clock } from "../../platform/ports.js";
 import type { Db } from "./database.js";
 import { inbox } from "./schema.js";
-import { transactionContext, type TransactionContext } from "./unit-of-work.js";
+import { runNoted, type TransactionContext } from "./unit-of-work.js";
+import type { CommitListener } from "./commit-notes.js";
 import type { UnitOfWork } from "../../platform/ports.js";
 
 /**
@@ -15,6 +16,7 @@ export class PostgresInbox implements InboxPort<UnitOfWork<TransactionContext>> 
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly listener?: CommitListener,
   ) {}
 
   async seen(source: string, eventId: string): Promise<boolean> {
@@ -28,14 +30,14 @@ export class PostgresInbox implements InboxPort<UnitOfWork<TransactionContext>> 
   unitOfWork(entry: InboxEntry): UnitOfWork<TransactionContext> {
     return {
       run: (work) =>
-        this.db.transaction(async (tx) => {
+        runNoted(this.db, this.clock, this.listener, async (context, tx) => {
           const inserted = await tx
             .insert(inbox)
             .values({ ...entry, receivedAt: this.clock.now() })
             .onConflictDoNothing()
             .returning({ eventId: inbox.eventId });
           if (inserted.length === 0) throw new InboxDuplicateError();
-          return work(transactionContext(tx as unknown as Db, this.clock));
+          return work(context);
         }),
     };
   }

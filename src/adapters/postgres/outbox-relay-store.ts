@@ -2,14 +2,50 @@ import { asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import type { OutboxMessage, OutboxRelayStore } from "../../workers/ports.js";
-import { pause } from "../../workers/backoff.js";
 import { clientConfig, DEFAULT_TUNING, endClient, GuardedClient, type ConnectionTuning } from "./connection.js";
 import type { Db } from "./database.js";
 import { outbox, schema } from "./schema.js";
 
+/**
+ * The relay's wait for work: ends on `signal()` (rows committed), `interrupt()` (connection lost)
+ * or the poll interval; a signal while nobody waits makes the next wait return at once.
+ */
+class Wakeup {
+  private pending = false;
+  private waiter: (() => void) | null = null;
+
+  signal(): void {
+    this.pending = true;
+    this.waiter?.();
+  }
+
+  interrupt(): void {
+    this.waiter?.();
+  }
+
+  wait(ms: number, abort: AbortSignal): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        abort.removeEventListener("abort", done);
+        this.waiter = null;
+        this.pending = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      abort.addEventListener("abort", done, { once: true });
+      this.waiter = done;
+    });
+  }
+}
+
 /** "vcs-relay" in ASCII: the advisory lock whose holder is the one relaying replica. */
 const RELAY_LOCK_KEY = 0x7663_732d_7265_6cn.toString();
-/** Written by the trigger of migration 0001 when outbox rows commit. */
+/** Notified after outbox rows commit in a replica that does not lead (change-signals.ts). */
 export const OUTBOX_CHANNEL = "virtual_care_outbox";
 
 /** Queries shared by both stores; `db` is whatever connection the store relays on. */
@@ -57,8 +93,7 @@ export class PostgresLeaderRelayStore implements OutboxRelayStore {
   private client: pg.Client | null = null;
   private rows: OutboxRows | null = null;
   private leader = false;
-  private wake: (() => void) | null = null;
-  private notified = false;
+  private readonly wakeup = new Wakeup();
 
   constructor(
     private readonly databaseUrl: string,
@@ -72,7 +107,7 @@ export class PostgresLeaderRelayStore implements OutboxRelayStore {
     if (!rows[0]?.locked) return false;
     await client.query(`listen ${OUTBOX_CHANNEL}`);
     this.leader = true;
-    this.notified = true; // rows may have been committed before we listened
+    this.wakeup.signal(); // rows may have been committed before we listened
     return true;
   }
 
@@ -89,22 +124,11 @@ export class PostgresLeaderRelayStore implements OutboxRelayStore {
   }
 
   waitForWork(ms: number, signal: AbortSignal): Promise<void> {
-    if (this.notified) {
-      this.notified = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener("abort", done);
-        this.wake = null;
-        this.notified = false;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener("abort", done, { once: true });
-      this.wake = done;
-    });
+    return this.wakeup.wait(ms, signal);
+  }
+
+  wake(): void {
+    this.wakeup.signal();
   }
 
   async release(): Promise<void> {
@@ -119,10 +143,7 @@ export class PostgresLeaderRelayStore implements OutboxRelayStore {
     const client = new GuardedClient(clientConfig(this.databaseUrl, this.tuning, "vcs-outbox-relay"));
     client.on("error", () => this.drop(client));
     client.on("end", () => this.drop(client));
-    client.on("notification", () => {
-      this.notified = true;
-      this.wake?.();
-    });
+    client.on("notification", () => this.wakeup.signal());
     await client.connect();
     this.client = client;
     this.rows = new OutboxRows(drizzlePg(client, { schema }) as unknown as Db);
@@ -139,13 +160,14 @@ export class PostgresLeaderRelayStore implements OutboxRelayStore {
     this.client = null;
     this.rows = null;
     this.leader = false;
-    this.wake?.();
+    this.wakeup.interrupt();
   }
 }
 
-/** PGlite: one process owns the database, so it is always the leader, and it polls. */
+/** PGlite: one process owns the database, so it is always the leader; woken in process, else it polls. */
 export class EmbeddedRelayStore implements OutboxRelayStore {
   private readonly rows: OutboxRows;
+  private readonly wakeup = new Wakeup();
 
   constructor(db: Db) {
     this.rows = new OutboxRows(db);
@@ -168,7 +190,11 @@ export class EmbeddedRelayStore implements OutboxRelayStore {
   }
 
   waitForWork(ms: number, signal: AbortSignal): Promise<void> {
-    return pause(ms, signal);
+    return this.wakeup.wait(ms, signal);
+  }
+
+  wake(): void {
+    this.wakeup.signal();
   }
 
   release(): Promise<void> {

@@ -4,6 +4,7 @@ import type { DomainEvent } from "../../domain/events.js";
 import type { Db } from "./database.js";
 import { placeholders, StatementCache, suffixed } from "./built-statement.js";
 import { outbox } from "./schema.js";
+import type { CommitNotes } from "./commit-notes.js";
 
 /** One INSERT text per number of events (built-statement.ts); batches this large are rare. */
 const statements = new StatementCache();
@@ -14,10 +15,12 @@ export class PostgresOutboxWriter implements OutboxWriter {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly notes?: CommitNotes,
   ) {}
 
   async add(events: DomainEvent[]): Promise<void> {
     if (events.length === 0) return;
+    this.notes?.outboxWritten();
     const now = this.clock.now();
     const rows = events.map((e) => outboxRow(e, now));
     if (rows.length > MAX_CACHED_ROWS) {

@@ -1,25 +1,45 @@
-import { sql } from "drizzle-orm";
+import { randomUUID } from "node:crypto";
 import type { SessionChanges } from "../../features/join/ports.js";
-import type { Database, Db } from "./database.js";
+import type { Database } from "./database.js";
 
 export const SESSION_CHANNEL = "virtual_care_session";
+/** PostgreSQL refuses a NOTIFY payload of 8000 bytes or more. */
+const MAX_PAYLOAD_BYTES = 7000;
 
 /**
- * Inside the saving transaction: PostgreSQL delivers a NOTIFY only when the transaction commits
- * (and never for a rolled-back one), to every replica listening, so a watcher never reads a change
- * before it is visible. The payload carries ids only.
+ * NOTIFY payloads for changed sessions: `{"o": origin, "s": [[tenantId, sessionId], …]}`, ids only,
+ * as many as fit in one payload (change-signals.ts sends them after the commit).
  */
-export async function notifySessionChanged(db: Db, tenantId: string, sessionId: string): Promise<void> {
-  await db.execute(sql`select pg_notify(${SESSION_CHANNEL}, ${JSON.stringify([tenantId, sessionId])})`);
+export function sessionChangePayloads(origin: string, keys: ReadonlyArray<[string, string]>): string[] {
+  const payloads: string[] = [];
+  let batch: Array<[string, string]> = [];
+  let size = 0;
+  for (const key of keys) {
+    const length = JSON.stringify(key).length + 1;
+    if (batch.length > 0 && size + length > MAX_PAYLOAD_BYTES) {
+      payloads.push(JSON.stringify({ o: origin, s: batch }));
+      batch = [];
+      size = 0;
+    }
+    batch.push(key);
+    size += length;
+  }
+  if (batch.length > 0) payloads.push(JSON.stringify({ o: origin, s: batch }));
+  return payloads;
 }
 
-/** SessionChanges over LISTEN: one connection per replica, fanned out to the watchers in memory. */
+/**
+ * SessionChanges for the waiting-room streams: changes committed in this process arrive directly
+ * (`changed`), other replicas' over LISTEN (one connection per replica), fanned out in memory.
+ */
 export class SessionChangeFeed implements SessionChanges {
+  /** This process in the payloads it sends; its own notifications come back and are skipped. */
+  readonly origin = randomUUID();
   private readonly watchers = new Map<string, Set<() => void>>();
   private unlisten: (() => Promise<void>) | null = null;
 
   async start(database: Database): Promise<void> {
-    this.unlisten = await database.listen(SESSION_CHANNEL, (payload) => this.dispatch(payload));
+    this.unlisten = await database.listen(SESSION_CHANNEL, (payload) => this.received(payload));
   }
 
   subscribe(tenantId: string, sessionId: string, onChange: () => void): () => void {
@@ -33,12 +53,24 @@ export class SessionChangeFeed implements SessionChanges {
     };
   }
 
+  /** Sessions changed by a transaction of this process that has committed. */
+  changed(keys: ReadonlyArray<[string, string]>): void {
+    for (const key of keys) for (const fn of this.watchers.get(JSON.stringify(key)) ?? []) fn();
+  }
+
   async close(): Promise<void> {
     await this.unlisten?.();
     this.unlisten = null;
   }
 
-  private dispatch(payload: string): void {
-    for (const fn of this.watchers.get(payload) ?? []) fn();
+  private received(payload: string): void {
+    let message: { o?: unknown; s?: unknown };
+    try {
+      message = JSON.parse(payload) as { o?: unknown; s?: unknown };
+    } catch {
+      return; // not ours
+    }
+    if (message.o === this.origin || !Array.isArray(message.s)) return;
+    this.changed(message.s.filter((k): k is [string, string] => Array.isArray(k) && k.length === 2 && k.every((x) => typeof x === "string")));
   }
 }

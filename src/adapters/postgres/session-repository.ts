@@ -5,7 +5,7 @@ import { VirtualSession } from "../../domain/session.js";
 import { placeholders, StatementCache, suffixed } from "./built-statement.js";
 import { pgErrorCode, type Db } from "./database.js";
 import { participants, sessions } from "./schema.js";
-import { notifySessionChanged } from "./session-change-feed.js";
+import type { CommitNotes } from "./commit-notes.js";
 import { loadParticipants, mutableParticipantColumns, participantRows, sessionColumns, toSessionState, type SessionRow } from "./session-rows.js";
 
 /** The create path's INSERTs, built once per shape (built-statement.ts). */
@@ -16,6 +16,7 @@ export class PostgresSessionRepository implements VirtualSessionRepository {
   constructor(
     private readonly db: Db,
     private readonly outbox: OutboxWriter,
+    private readonly notes?: CommitNotes,
   ) {}
 
   async findById(tenantId: string, sessionId: string): Promise<VirtualSession | null> {
@@ -86,8 +87,8 @@ export class PostgresSessionRepository implements VirtualSessionRepository {
         });
     }
     await this.outbox.add(session.pullEvents());
-    // Wakes the waiting-room streams of every replica once this transaction commits.
-    await notifySessionChanged(this.db, s.tenantId, s.id);
+    // Wakes the waiting-room streams (of every replica) once this transaction commits.
+    this.notes?.sessionChanged(s.tenantId, s.id);
     session.markSaved(saved.version);
   }
 

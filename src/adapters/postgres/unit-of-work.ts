@@ -5,6 +5,7 @@ import { auditEvent } from "../../platform/audit.js";
 import type { AuditEntry, AuditPort, Clock, UnitOfWork } from "../../platform/ports.js";
 import { PostgresAiSummaryRepository } from "./ai-summary-repository.js";
 import { PostgresAsyncVisitRepository } from "./async-visit-repository.js";
+import { CommitNotes, type CommitListener } from "./commit-notes.js";
 import { placeholders, StatementCache } from "./built-statement.js";
 import type { Db } from "./database.js";
 import { PostgresIdempotencyStore } from "./idempotency-store.js";
@@ -18,11 +19,11 @@ import { PostgresTenantConfigRepository } from "./tenant-config-repository.js";
 /** Every feature's stores on one transaction: each use case sees the part its `…Tx` port names. */
 export type TransactionContext = SessionsTx & AiSummaryTx & AsyncVisitTx;
 
-/** Builds the transaction-scoped stores, all on the transaction `db`. */
-export function transactionContext(db: Db, clock: Clock): TransactionContext {
-  const outbox = new PostgresOutboxWriter(db, clock);
+/** Builds the transaction-scoped stores, all on the transaction `db`; they note what they wrote in `notes`. */
+export function transactionContext(db: Db, clock: Clock, notes = new CommitNotes()): TransactionContext {
+  const outbox = new PostgresOutboxWriter(db, clock, notes);
   return {
-    sessions: new PostgresSessionRepository(db, outbox),
+    sessions: new PostgresSessionRepository(db, outbox, notes),
     tenantConfigs: new PostgresTenantConfigRepository(db),
     outbox,
     audit: new OutboxAudit(db, clock),
@@ -38,11 +39,21 @@ export class PostgresUnitOfWork implements UnitOfWork<TransactionContext> {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /** Told what each committed transaction wrote (wakes the relay and waiting rooms). */
+    private readonly listener?: CommitListener,
   ) {}
 
   run<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => work(transactionContext(tx as unknown as Db, this.clock)));
+    return runNoted(this.db, this.clock, this.listener, (tx) => work(tx));
   }
+}
+
+/** A transaction whose CommitNotes reach `listener` once it committed. */
+export async function runNoted<T>(db: Db, clock: Clock, listener: CommitListener | undefined, work: (tx: TransactionContext, db: Db) => Promise<T>): Promise<T> {
+  const notes = new CommitNotes();
+  const result = await db.transaction((tx) => work(transactionContext(tx as unknown as Db, clock, notes), tx as unknown as Db));
+  listener?.committed(notes);
+  return result;
 }
 
 /**

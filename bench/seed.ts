@@ -39,10 +39,15 @@ export function waitingPatients(size: SeedSize): SeededParticipant[] {
   const out: SeededParticipant[] = [];
   for (let n = 1; n <= Math.min(WAITING_RANGE, size.sessions); n++) {
     if (n % 10 >= 6) continue;
-    const s = seededSession(n, size);
-    out.push({ tenantId: s.tenantId, sessionId: s.id, participantId: md5Uuid(`bench-participant-${n}-0`) });
+    out.push(seededPatient(n, size));
   }
   return out;
+}
+
+/** The patient (position 0) of seeded session n. */
+export function seededPatient(n: number, size: SeedSize): SeededParticipant {
+  const s = seededSession(n, size);
+  return { tenantId: s.tenantId, sessionId: s.id, participantId: md5Uuid(`bench-participant-${n}-0`) };
 }
 
 export function seedSql(size: SeedSize): string[] {

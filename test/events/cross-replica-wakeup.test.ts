@@ -9,7 +9,7 @@ import { ServiceProcess } from "../support/service-process.js";
 /**
  * The relay and the waiting-room streams are woken after a commit: in the writing process
  * directly, on other replicas by one NOTIFY sent after the commit (change-signals.ts). With the
- * relay's poll and the streams' re-check far away (30 s / 15 s), only that signal can make these
+ * relay's poll and the streams' re-check far away (30 s / ~60 s), only that signal can make these
  * arrive within a few seconds.
  */
 describe("wake-ups across replicas (two child processes, PostgreSQL, own nats-server)", () => {
@@ -94,7 +94,7 @@ describe("wake-ups across replicas (two child processes, PostgreSQL, own nats-se
     const admittedAt = Date.now();
     await call(onB, "POST", `/v1/sessions/${s.id}/participants/${patient.id}/admit`);
     expect(await until(/"participantStatus":"admitted"/)).toBe(true);
-    // The stream re-checks only every 15 s: arriving this soon, it was woken by replica B's signal.
+    // The stream re-reads unwoken only about every 60 s: arriving this soon, it was woken by replica B's signal.
     expect(Date.now() - admittedAt).toBeLessThan(5_000);
     await reader.cancel();
   });

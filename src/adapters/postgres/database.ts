@@ -21,8 +21,11 @@ export interface Database {
   /** The node-postgres pool (PostgreSQL only): LISTEN/NOTIFY and the relay's leader lock need it. */
   pool: pg.Pool | null;
   ping(): Promise<void>;
-  /** LISTEN on a channel (its own connection on PostgreSQL); resolves to the unlisten. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * LISTEN on a channel (its own connection on PostgreSQL); resolves to the unlisten.
+   * `onReconnect` runs when a lost connection listens again (notifications in between are lost).
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -72,7 +75,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     ping: async () => {
       await pool.query("select 1");
     },
-    listen: (channel, onPayload) => listenPostgres(url, channel, onPayload),
+    listen: (channel, onPayload, onReconnect) => listenPostgres(url, channel, onPayload, onReconnect),
     // Bounded: a pool whose server vanished would otherwise wait on every client's goodbye.
     close: () => Promise.race([pool.end(), new Promise<void>((r) => setTimeout(r, tuning.connectTimeoutMs).unref())]),
   };
@@ -122,22 +125,40 @@ async function migrate(url: string, tuning: ConnectionTuning, log: WorkerLog): P
 
 /**
  * LISTEN needs a connection of its own for as long as it listens (a pooled one goes back to the
- * pool). A lost connection is replaced after a second; what was notified meanwhile is lost, which
- * is why watchers also re-read on a timer.
+ * pool). A lost connection is replaced, retrying every second until it is back; what was notified
+ * meanwhile is lost, so `onReconnect` runs once it listens again (watchers re-read then).
  */
-async function listenPostgres(url: string, channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
+async function listenPostgres(url: string, channel: string, onPayload: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>> {
   let client: pg.Client | null = null;
   let closed = false;
   const connect = async (): Promise<void> => {
     const c = new pg.Client({ connectionString: url });
     c.on("notification", (n) => n.channel === channel && onPayload(n.payload ?? ""));
     c.on("error", () => undefined);
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (err) {
+      await c.end().catch(() => undefined);
+      throw err;
+    }
     c.on("end", () => {
-      if (!closed) setTimeout(() => void connect().catch(() => undefined), 1000).unref();
+      if (!closed) void reconnect();
     });
-    await c.connect();
-    await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
     client = c;
+  };
+  const reconnect = async (): Promise<void> => {
+    while (!closed) {
+      await new Promise((r) => setTimeout(r, 1000).unref());
+      if (closed) return;
+      try {
+        await connect();
+        onReconnect?.();
+        return;
+      } catch {
+        // still down: try again in a second
+      }
+    }
   };
   await connect();
   return async () => {

@@ -39,7 +39,8 @@ export class SessionChangeFeed implements SessionChanges {
   private unlisten: (() => Promise<void>) | null = null;
 
   async start(database: Database): Promise<void> {
-    this.unlisten = await database.listen(SESSION_CHANNEL, (payload) => this.received(payload));
+    // Back from a lost LISTEN connection: what changed meanwhile was not heard, so every watcher re-reads.
+    this.unlisten = await database.listen(SESSION_CHANNEL, (payload) => this.received(payload), () => this.wakeAll());
   }
 
   subscribe(tenantId: string, sessionId: string, onChange: () => void): () => void {
@@ -56,6 +57,10 @@ export class SessionChangeFeed implements SessionChanges {
   /** Sessions changed by a transaction of this process that has committed. */
   changed(keys: ReadonlyArray<[string, string]>): void {
     for (const key of keys) for (const fn of this.watchers.get(JSON.stringify(key)) ?? []) fn();
+  }
+
+  private wakeAll(): void {
+    for (const set of this.watchers.values()) for (const fn of set) fn();
   }
 
   async close(): Promise<void> {

@@ -22,8 +22,13 @@ export interface LiveServices {
   changes: SessionChanges;
 }
 
-/** A stream re-reads at least this often, and sends a comment so proxies keep it open. */
-export const STREAM_RECHECK_MS = 15_000;
+/**
+ * A stream re-reads about this often without being woken (session-watch.ts: only a wake lost to a
+ * crashed replica needs it), so 10,000 open streams cost ~170 reads/s at idle, not ~670.
+ */
+export const STREAM_RECHECK_MS = 60_000;
+/** A comment this often keeps proxies (nginx's 60 s read timeout) from closing a quiet stream. */
+const KEEPALIVE_MS = 15_000;
 
 const streamDescription =
   "Server-Sent Events (`text/event-stream`), read with fetch so the credential travels in a header, " +
@@ -31,7 +36,8 @@ const streamDescription =
 
 /**
  * The push half of the waiting room: streams that answer as soon as a change to the session
- * commits (PostgreSQL NOTIFY), and the bounded download the pre-call check measures.
+ * commits (woken in process or by NOTIFY from another replica), and the bounded download the
+ * pre-call check measures.
  */
 export function liveRoutes(s: LiveServices): HttpFeature {
   return {
@@ -157,7 +163,7 @@ function openStream(req: FastifyRequest, reply: FastifyReply): Send {
     connection: "keep-alive",
   });
   raw.write(": open\n\n");
-  const ping = setInterval(() => raw.write(": ping\n\n"), STREAM_RECHECK_MS);
+  const ping = setInterval(() => raw.write(": ping\n\n"), KEEPALIVE_MS);
   const closers: Array<() => void> = [() => clearInterval(ping)];
   const close = () => closers.splice(0).forEach((fn) => fn());
   req.raw.on("close", close);

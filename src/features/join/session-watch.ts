@@ -3,9 +3,11 @@ import type { SessionChanges } from "./ports.js";
 /**
  * Reads a session's state now and again after every committed change, and hands each answer to
  * `emit` until `emit` says it is done (or `stop` is called). Wakes that arrive while a read is in
- * flight coalesce into one more read, so a burst of changes costs at most two reads. `recheckMs`
- * re-reads even without a wake: a notification lost while the LISTEN connection reconnects
- * would otherwise leave a patient waiting forever.
+ * flight coalesce into one more read, so a burst of changes costs at most two reads. About every
+ * `recheckMs` (±25 %, so streams opened together do not re-read together) it re-reads even
+ * without a wake: a wake lost to a replica that died between its commit and its signal would
+ * otherwise leave a patient waiting forever. (A lost LISTEN connection wakes every watcher once
+ * it is back, so the re-check is only for that rarer case.)
  */
 export function watchSession<T>(
   changes: SessionChanges,
@@ -41,13 +43,20 @@ export function watchSession<T>(
     }
   };
   const unsubscribe = changes.subscribe(target.tenantId, target.sessionId, () => void wake());
-  const timer = setInterval(() => void wake(), recheckMs);
-  timer.unref?.();
+  let timer: ReturnType<typeof setTimeout>;
+  const recheck = () => {
+    timer = setTimeout(() => {
+      void wake();
+      recheck();
+    }, recheckMs * (0.75 + Math.random() * 0.5));
+    timer.unref?.();
+  };
+  recheck();
   function stop() {
     if (stopped) return;
     stopped = true;
     unsubscribe();
-    clearInterval(timer);
+    clearTimeout(timer);
   }
   void wake();
   return stop;

@@ -116,6 +116,7 @@ async function main(): Promise<void> {
     // Admissions while every stream stays open: admit request sent → status event on the stream.
     const admits = Math.min(Number(args.admits), open_.length);
     const latencies: number[] = [];
+    const answered: number[] = [];
     const gap = 1000 / Number(args.rate);
     const pending: Promise<void>[] = [];
     let refused = 0;
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
             method: "POST",
             headers: { authorization: `Bearer ${tokens.get(s.tenantId)}` },
           }).then(async (res) => {
+            answered.push(performance.now() - sentAt);
             if (res.status === 200) await res.arrayBuffer();
             else {
               if (++refused <= 3) console.log(`admit answered ${res.status}: ${await res.text().catch(() => "")}`);
@@ -148,6 +150,8 @@ async function main(): Promise<void> {
     }
     await Promise.race([Promise.all(pending), sleep(30_000)]);
     const sorted = [...latencies].sort((a, b) => a - b);
+    const answers = [...answered].sort((a, b) => a - b);
+    console.log(`admit request → its answer: p50 ${percentile(answers, 50).toFixed(1)} ms, p99 ${percentile(answers, 99).toFixed(1)} ms`);
     const cpuPerAdmit = (1000 * (cpuSeconds(service.pid) - cpuAdmit)) / admits;
     console.log(
       `admit → event delivered, ${latencies.length}/${admits} admissions at ${args.rate}/s with ${open_.length} streams open: ` +

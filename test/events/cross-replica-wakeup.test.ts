@@ -9,8 +9,8 @@ import { ServiceProcess } from "../support/service-process.js";
 /**
  * The relay and the waiting-room streams are woken after a commit: in the writing process
  * directly, on other replicas by one NOTIFY sent after the commit (change-signals.ts). With the
- * relay's poll and the streams' re-check far away (30 s / ~60 s), only that signal can make these
- * arrive within a few seconds.
+ * relay's poll and the streams' re-check far away (30 s / 45–75 s), only that signal can make these
+ * arrive this soon (the bounds leave room for a loaded CI machine).
  */
 describe("wake-ups across replicas (two child processes, PostgreSQL, own nats-server)", () => {
   let nats: PrivateNats;
@@ -64,10 +64,11 @@ describe("wake-ups across replicas (two child processes, PostgreSQL, own nats-se
     await eventually(
       "session.created in the stream",
       async () => (await stream.read()).find((r) => r.event.type === "virtualcare.session.created.v1" && r.event.data.sessionId === created.id),
-      5_000,
+      15_000,
       50,
     );
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // Half the relay's poll interval: only the standby's signal can have woken the leader this soon.
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it("when the clinician admits on one replica, then the patient's stream on the other replica sends the admission within seconds", async () => {
@@ -95,7 +96,7 @@ describe("wake-ups across replicas (two child processes, PostgreSQL, own nats-se
     await call(onB, "POST", `/v1/sessions/${s.id}/participants/${patient.id}/admit`);
     expect(await until(/"participantStatus":"admitted"/)).toBe(true);
     // The stream re-reads unwoken only about every 60 s: arriving this soon, it was woken by replica B's signal.
-    expect(Date.now() - admittedAt).toBeLessThan(5_000);
+    expect(Date.now() - admittedAt).toBeLessThan(20_000);
     await reader.cancel();
   });
 });

@@ -14,6 +14,14 @@ export interface Participant {
   waitingSince: Date | null;
   admittedAt: Date | null;
   removedAt: Date | null;
+  /**
+   * The pre-call network check this participant's browser last reported (all three null: not
+   * checked yet). `precallBelowThreshold` is the tenant's verdict at that moment, kept because the
+   * threshold may change later and clinicians cannot read the tenant config.
+   */
+  precallKbps: number | null;
+  precallBelowThreshold: boolean | null;
+  precallCheckedAt: Date | null;
 }
 
 export interface NewParticipant {
@@ -33,6 +41,9 @@ export function invitedParticipant(p: NewParticipant & { id: string }): Particip
     waitingSince: null,
     admittedAt: null,
     removedAt: null,
+    precallKbps: null,
+    precallBelowThreshold: null,
+    precallCheckedAt: null,
   };
 }
 

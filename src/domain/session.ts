@@ -195,6 +195,17 @@ export class VirtualSession extends AggregateRoot<SessionState> {
     return { ...p };
   }
 
+  /** A participant's measured bandwidth (pre-call check) and whether it was below the tenant's threshold. */
+  recordPrecall(participantId: string, kbps: number, belowThreshold: boolean, now: Date): void {
+    this.assertOpen();
+    const p = this.mutableParticipant(participantId);
+    assertNotRemoved(p);
+    p.precallKbps = kbps;
+    p.precallBelowThreshold = belowThreshold;
+    p.precallCheckedAt = now;
+    this.touch(now);
+  }
+
   /** Saga step: the FHIR Encounter now exists for this ended session. */
   linkEncounter(encounterId: string, now: Date): void {
     if (this.state.encounterId === encounterId) return;

@@ -22,6 +22,12 @@ export const Participant = Type.Object(
     waitingSince: Nullable(DateTime),
     admittedAt: Nullable(DateTime),
     removedAt: Nullable(DateTime),
+    // Beyond contract §3's participant (additions only): the last pre-call check, null until one counts.
+    precallKbps: Type.Union([Type.Number(), Type.Null()], { description: "kbit/s the participant's browser measured and reported" }),
+    precallBelowThreshold: Type.Union([Type.Boolean(), Type.Null()], {
+      description: "whether that was below the tenant's fallbackBandwidthKbps when reported",
+    }),
+    precallCheckedAt: Nullable(DateTime),
   },
   { $id: "Participant" },
 );

@@ -47,7 +47,9 @@ describe("Browser: join → pre-call → waiting room → admitted by the clinic
     expect(csp).toContain(`script-src 'self' https://${VIDEO_DOMAIN}`);
     expect(pageAnswer!.headers()["cache-control"]).toBe("no-store");
     await patient.getByRole("heading", { name: "Before your visit" }).waitFor();
-    await patient.getByText(/Your connection: \d+ kbit\/s/).waitFor();
+    const speed = patient.getByText(/Your connection: \d+ kbit\/s/);
+    await speed.waitFor();
+    const measured = (await speed.textContent())!.match(/(\d+) kbit/)![1];
     expect(await rig.axe(patient)).toEqual([]);
     await rig.screenshot(patient, "patient-precall");
     await patient.getByRole("button", { name: "Continue to the waiting room" }).click();
@@ -58,6 +60,11 @@ describe("Browser: join → pre-call → waiting room → admitted by the clinic
     // The console's waiting room was pushed the patient's arrival.
     const waiting = console_.locator("[data-status=waiting]");
     await waiting.waitFor();
+    // …with the pre-call check the patient's browser measured: the same figure, and the verdict in words.
+    const precall = waiting.getByTestId("precall").filter({ hasText: `${measured} kbit/s` });
+    await precall.waitFor();
+    expect(await precall.textContent()).toMatch(new RegExp(`^Connection check: ${measured} kbit/s at .+ — enough for video$`));
+    expect(await precall.getAttribute("data-below")).toBe("false");
     await waiting.getByRole("button", { name: "Admit" }).click();
 
     const first = await recordedVideo(patient);

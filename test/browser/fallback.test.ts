@@ -43,6 +43,8 @@ describe("Browser: poor connection → written visit", () => {
     const session = (await rig.app.request({ method: "GET", url: `/v1/sessions/${v.id}`, token })).json();
     expect(session.status).toBe("fallback");
     expect(session.fallback.measuredKbps).toBeLessThan(150);
+    // The check that moved the visit is the patient's recorded pre-call result.
+    expect(session.participants[0]).toMatchObject({ role: "patient", precallKbps: session.fallback.measuredKbps, precallBelowThreshold: true });
 
     await patient.getByLabel("Your message").fill("My knee is still swollen after three days.");
     await patient.getByLabel("Take a photo").setInputFiles({ name: "knee.png", mimeType: "image/png", buffer: Buffer.from(samples.png) });
@@ -61,6 +63,21 @@ describe("Browser: poor connection → written visit", () => {
     await rig.screenshot(console_, "console-inbox");
     await card.getByRole("button", { name: "Mark reviewed" }).click();
     await card.waitFor({ state: "detached" });
+
+    // The visit's page says why: the patient's measured check, below the clinic's minimum, in words.
+    await console_.getByRole("button", { name: "Today's visits" }).click();
+    await console_.locator(`tr[data-session="${v.id}"]`).getByRole("button", { name: "Open patient-slow" }).click();
+    const precall = console_.locator("[data-participant] [data-testid=precall]").filter({ hasText: "kbit/s" });
+    await precall.waitFor();
+    expect(await precall.textContent()).toMatch(
+      new RegExp(`^Connection check: ${Math.round(session.fallback.measuredKbps)} kbit/s at .+ — below the clinic's minimum for video$`),
+    );
+    expect(await precall.getAttribute("data-below")).toBe("true");
+    // A visit in fallback admits nobody (409): the console offers no Admit button.
+    expect(await console_.getByRole("button", { name: "Admit" }).count()).toBe(0);
+    expect(await rig.axe(console_)).toEqual([]);
+    await rig.screenshot(console_, "console-visit-precall-low");
+    expect(clinicianCtx.cspViolations).toEqual([]);
     expect(patientCtx.cspViolations).toEqual([]);
   }, 90_000);
 

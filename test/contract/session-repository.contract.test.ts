@@ -73,6 +73,25 @@ for (const engine of engines) {
       expect(stored).toMatchObject({ status: "cancelled", cancelReason: "first", version: 2 });
     });
 
+    it("a participant's recorded pre-call check reads back whole: by the repository, the detail and the list of participants", async () => {
+      const s = newSession("t1");
+      await uow.run((tx) => tx.sessions.insert(s));
+      const patient = s.snapshot().participants[0]!.id;
+      const loaded = (await uow.run((tx) => tx.sessions.findById("t1", s.id)))!;
+      loaded.enterWaitingRoom(patient, clock.now());
+      loaded.recordPrecall(patient, 1234.5, false, new Date("2026-12-01T09:58:01.250Z"));
+      await uow.run((tx) => tx.sessions.save(loaded, 1));
+      const expected = { precallKbps: 1234.5, precallBelowThreshold: false, precallCheckedAt: new Date("2026-12-01T09:58:01.250Z") };
+      const back = (await uow.run((tx) => tx.sessions.findById("t1", s.id)))!;
+      expect(back.participant(patient)).toMatchObject(expected);
+      expect(back.snapshot()).toEqual(loaded.snapshot());
+      const queries = new PostgresSessionQueries(db.db);
+      expect((await queries.get("t1", s.id))?.participants[0]).toEqual(back.participant(patient));
+      expect((await queries.participants("t1", s.id))?.[0]).toEqual(back.participant(patient));
+      // Not checked yet reads back as nulls, not as absent fields.
+      expect((await queries.participants("t1", s.id))?.[1]).toMatchObject({ precallKbps: null, precallBelowThreshold: null, precallCheckedAt: null });
+    });
+
     it("a throw inside the unit of work rolls back the row and its outbox events", async () => {
       const s = newSession("t-rollback");
       await expect(

@@ -112,6 +112,22 @@ describe("session state machine (contract §4)", () => {
     expect(() => s.directJoin(patient, now)).toThrow(expect.objectContaining({ code: "PARTICIPANT_REMOVED" }));
   });
 
+  it("a pre-call check is recorded on its participant, replacing the last; refused for a removed participant or a final visit", () => {
+    const s = sessionIn("scheduled");
+    const patient = "00000000-0000-4000-8000-00000000000a";
+    expect(s.participant(patient)).toMatchObject({ precallKbps: null, precallBelowThreshold: null, precallCheckedAt: null });
+    s.recordPrecall(patient, 90, true, now);
+    const later = new Date(now.getTime() + 60_000);
+    s.recordPrecall(patient, 2400, false, later);
+    expect(s.participant(patient)).toMatchObject({ precallKbps: 2400, precallBelowThreshold: false, precallCheckedAt: later });
+    expect(s.hasChanges).toBe(true);
+    expect(s.pullEvents()).toEqual([]); // telemetry on the participant: no domain event
+    s.removeParticipant(patient, now);
+    expect(() => s.recordPrecall(patient, 100, false, now)).toThrow(expect.objectContaining({ code: "PARTICIPANT_REMOVED" }));
+    const ended = sessionIn("ended");
+    expect(() => ended.recordPrecall(patient, 100, false, now)).toThrow(expect.objectContaining({ code: "INVALID_STATUS_TRANSITION" }));
+  });
+
   it("adding past maxParticipants is refused, and removed participants do not count", () => {
     const s = sessionIn("scheduled");
     const add = (n: number) =>

@@ -38,18 +38,42 @@ describe("bandwidth reports and automatic fallback over HTTP (PostgreSQL)", () =
     app.request({ method: "POST", url: "/v1/join/bandwidth", headers: { "x-join-token": token }, body: { kbps } });
   const detail = async (id: string): Promise<Json> => (await app.request({ method: "GET", url: `/v1/sessions/${id}`, token: clinician })).json();
 
-  it("when reports are at or above the tenant's threshold, then nothing changes and nothing is written", async () => {
+  it("when reports are at or above the tenant's threshold, then the visit goes on and the latest is recorded on the participant, with no fallback", async () => {
     const { session, token } = await runningVisit();
     const before = await detail(session.id);
-    const rows = (await outboxTypes(app, session.id)).length;
-    for (const kbps of [300, 2500, 301]) {
+    expect(before.participants[0]).toMatchObject({ precallKbps: null, precallBelowThreshold: null, precallCheckedAt: null });
+    for (const kbps of [300, 2500.5, 301]) {
+      clock.advance(1000);
       const res = await report(token, kbps);
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual({ fallback: false });
+      const now = await detail(session.id);
+      expect(now.participants[0]).toMatchObject({ precallKbps: kbps, precallBelowThreshold: false, precallCheckedAt: clock.now().toISOString() });
     }
-    expect((await outboxTypes(app, session.id)).length).toBe(rows);
     const after = await detail(session.id);
-    expect(after).toMatchObject({ status: "in_progress", version: before.version, fallback: null });
+    // Each recorded report is a change to a participant: contract §3, the version grows by one.
+    expect(after).toMatchObject({ status: "in_progress", version: before.version + 3, fallback: null });
+    expect(after.participants[1]).toMatchObject({ precallKbps: null, precallCheckedAt: null });
+    const rows = await outboxTypes(app, session.id);
+    expect(rows.filter((r) => r.type === FALLBACK_EVENT)).toHaveLength(0);
+    const audits = rows.filter((r) => r.type === "audit.virtualcare.participant.precall");
+    expect(audits).toHaveLength(3);
+    // Ids only in the audit trail: the measurement stays on the participant.
+    for (const a of audits) {
+      expect(a.data.targets).toEqual({ sessionId: session.id, participantId: session.participants[0].id });
+      expect(Object.keys(a.data).sort()).toEqual(["action", "actor", "outcome", "targets", "tenantId", "time"]);
+    }
+  });
+
+  it("when a present guest's report is below the threshold, then it is recorded as below but the visit does not fall back", async () => {
+    const { session } = await runningVisit();
+    const guest = (await app.request({ method: "POST", url: `/v1/sessions/${session.id}/participants`, token: scheduler, body: { role: "guest", displayName: "Interpreter friend" } })).json();
+    const guestToken = (await app.request({ method: "POST", url: `/v1/sessions/${session.id}/participants/${guest.id}/join-token`, token: scheduler })).json().token;
+    await app.request({ method: "POST", url: "/v1/join/validate", body: { token: guestToken } });
+    expect((await report(guestToken, 20)).json()).toEqual({ fallback: false });
+    const after = await detail(session.id);
+    expect(after.status).toBe("in_progress");
+    expect(after.participants.find((p: Json) => p.id === guest.id)).toMatchObject({ precallKbps: 20, precallBelowThreshold: true });
   });
 
   it("when many reports below the threshold arrive at once, then the visit falls back exactly once", async () => {
@@ -70,6 +94,10 @@ describe("bandwidth reports and automatic fallback over HTTP (PostgreSQL)", () =
       expect(events).toHaveLength(1);
       expect(events[0]!.data).toMatchObject({ sessionId: session.id, measuredKbps: after.fallback.measuredKbps });
       expect(rows.filter((r) => r.type === "audit.virtualcare.session.fallback")).toHaveLength(1);
+      // The report that decided is the one recorded; the others found the visit already in fallback.
+      const recorded = after.participants.filter((p: Json) => p.precallKbps !== null);
+      expect(recorded).toHaveLength(1);
+      expect(recorded[0]).toMatchObject({ precallKbps: after.fallback.measuredKbps, precallBelowThreshold: true });
 
       // Later reports, low or not, only confirm it.
       expect((await report(token, 5)).json()).toEqual({ fallback: true });
@@ -85,7 +113,11 @@ describe("bandwidth reports and automatic fallback over HTTP (PostgreSQL)", () =
     await app.request({ method: "POST", url: "/v1/join/validate", body: { token } });
     const res = await app.request({ method: "POST", url: "/v1/join/bandwidth", body: { token, kbps: 80 } });
     expect(res.json()).toEqual({ fallback: true });
-    expect(await detail(session.id)).toMatchObject({ status: "fallback", fallback: { measuredKbps: 80 } });
+    const after = await detail(session.id);
+    expect(after).toMatchObject({ status: "fallback", fallback: { measuredKbps: 80 } });
+    // One command: the fallback and the patient's recorded check are one version step.
+    expect(after.version).toBe(session.version + 2); // validate, then the report
+    expect(after.participants[0]).toMatchObject({ precallKbps: 80, precallBelowThreshold: true, precallCheckedAt: clock.now().toISOString() });
   });
 
   it("when the visit has ended, then a bandwidth report answers 409 with the status", async () => {

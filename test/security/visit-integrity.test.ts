@@ -44,8 +44,13 @@ describe("bandwidth reports, cancel and billing (PostgreSQL)", () => {
     const patientToken = await tokenOf(session.participants[0].id);
     expect((await report(patientToken, 0)).json()).toEqual({ fallback: false }); // invited, not present
     await app.request({ method: "POST", url: "/v1/join/validate", body: { token: patientToken } });
+    const validated = await detail(session.id);
     expect((await report(patientToken, 0)).json()).toEqual({ fallback: false }); // present, but a day early
-    expect((await detail(session.id)).status).toBe("scheduled");
+    const after = await detail(session.id);
+    expect(after.status).toBe("scheduled");
+    // Not even recorded: a day-early check says nothing about the visit's connection.
+    expect(after.version).toBe(validated.version);
+    expect(after.participants[0]).toMatchObject({ precallKbps: null, precallCheckedAt: null });
   });
 
   it("ending a visit clinician and patient never shared bills nothing; a shared one bills the shared time", async () => {

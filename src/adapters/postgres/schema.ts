@@ -3,7 +3,7 @@ import {
   bigserial,
   boolean,
   customType,
-
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -75,6 +75,10 @@ export const participants = pgTable(
     waitingSince: at("waiting_since"),
     admittedAt: at("admitted_at"),
     removedAt: at("removed_at"),
+    // kbps are measured, not counted: a number, like fallbackBandwidthKbps (docs/decisions.md).
+    precallKbps: doublePrecision("precall_kbps"),
+    precallBelowThreshold: boolean("precall_below_threshold"),
+    precallCheckedAt: at("precall_checked_at"),
   },
   (t) => [index("session_participants_session_idx").on(t.sessionId, t.position)],
 );

@@ -77,7 +77,9 @@ export function joinRoutes(services: JoinServices): HttpFeature {
             summary: "Report measured bandwidth",
             description:
               "Below the tenant's `fallbackBandwidthKbps` the visit moves to fallback (once, however many reports " +
-              "arrive). `fallback` says whether the visit is in fallback after this report.",
+              "arrive). `fallback` says whether the visit is in fallback after this report. A report from a waiting or " +
+              "admitted participant, from an hour before the start to an hour after the end, is kept on the participant " +
+              "(`precallKbps`, `precallBelowThreshold`, `precallCheckedAt`) for the clinician's waiting room.",
             headers: JoinTokenHeaders,
             body: BandwidthBody,
             response: { 200: { type: "object", properties: { fallback: { type: "boolean" } }, required: ["fallback"] }, ...errorResponses(400, 401, 403, 404, 409) },

@@ -20,9 +20,11 @@ export interface ReportBandwidthDeps extends CommandDeps {
  * `fallbackBandwidthKbps` the visit moves to fallback (InitiateFallback) — once, however many
  * reports arrive, concurrent ones included. Answers whether the visit is now in fallback.
  *
- * Reports that change nothing are telemetry, not commands: they cost one read and write no audit
- * row (a client reports every few seconds). The report that starts the fallback is audited in the
- * transaction that records it.
+ * A report that counts (someone present, near or within the visit's time) is recorded on the
+ * participant with the tenant's verdict, so the console's waiting room shows the pre-call result:
+ * a command (`participant.precall`, audited, the version grows). Reports that do not count are
+ * telemetry: one read, nothing written. The report that starts the fallback records both in one
+ * transaction and is audited as `session.fallback` as well.
  */
 export class ReportBandwidth {
   constructor(private readonly deps: ReportBandwidthDeps) {}
@@ -30,38 +32,41 @@ export class ReportBandwidth {
   async execute(token: string | undefined, kbps: number): Promise<{ fallback: boolean }> {
     const { actor, claims } = readJoinToken(this.deps.signer, token);
     const targets = { sessionId: claims.sessionId, participantId: claims.participantId };
-    const verdict = await audited(this.deps.audit, { actor, action: "session.fallback", targets }, async () => {
+    const verdict = await audited(this.deps.audit, { actor, action: "participant.precall", targets }, async () => {
       assertUnexpired(claims, this.deps.clock.now());
       const state = await this.deps.joinQueries.joinState(claims.tenantId, claims.sessionId, claims.participantId);
       assertJoinStateUsable(state);
       if (state.sessionStatus === "fallback") return "in_fallback";
-      // Issue 11: a token alone must not wreck a visit. Only someone present (waiting or admitted)
-      // in a deciding role, near or within the visit's time, moves it to fallback; anything else
-      // is telemetry that changes nothing.
+      // Issue 11: a token alone must not wreck a visit. Only someone present (waiting or admitted),
+      // near or within the visit's time, counts; only a deciding role moves the visit to fallback.
       const now = this.deps.clock.now().getTime();
       const present = state.participant.status === "waiting" || state.participant.status === "admitted";
       const inWindow =
         now >= state.scheduledStart.getTime() - BANDWIDTH_WINDOW_MS && now <= state.scheduledEnd.getTime() + BANDWIDTH_WINDOW_MS;
-      if (!present || !inWindow || !DECIDING_ROLES.has(state.participant.role)) return "enough";
+      if (!present || !inWindow) return "not_counted";
       const threshold = (state.config ?? defaultTenantConfig(claims.tenantId)).fallbackBandwidthKbps;
-      return kbps < threshold ? "below_threshold" : "enough";
+      return { below: kbps < threshold, decides: DECIDING_ROLES.has(state.participant.role) };
     });
-    if (verdict !== "below_threshold") return { fallback: verdict === "in_fallback" };
+    if (verdict === "in_fallback") return { fallback: true };
+    if (verdict === "not_counted") return { fallback: false };
     // Concurrent low reports all get here; the optimistic lock lets one save the fallback and the
-    // others, rerun on fresh state, find it already done (and audit nothing: they changed nothing).
-    await runSessionCommand(this.deps, {
+    // others, rerun on fresh state, find it already done and change nothing (so audit nothing).
+    const { result } = await runSessionCommand(this.deps, {
       actor,
-      action: "session.fallback",
+      action: "participant.precall",
       sessionId: claims.sessionId,
       targets: { participantId: claims.participantId },
       retryOnConflict: true,
       auditUnchanged: false,
-      change: (session, now) => {
-        if (session.status === "fallback") return;
-        session.participant(claims.participantId); // still in this session (404 otherwise)
+      change: async (session, now, tx) => {
+        if (session.status === "fallback") return true;
+        session.recordPrecall(claims.participantId, kbps, verdict.below, now);
+        if (!verdict.below || !verdict.decides) return false;
         session.initiateFallback(BANDWIDTH_FALLBACK_REASON, kbps, now);
+        await tx.audit.record({ actor, action: "session.fallback", outcome: "success", targets });
+        return true;
       },
     });
-    return { fallback: true };
+    return { fallback: result };
   }
 }

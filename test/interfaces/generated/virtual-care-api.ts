@@ -301,7 +301,7 @@ export interface paths {
         put?: never;
         /**
          * Report measured bandwidth
-         * @description Below the tenant's `fallbackBandwidthKbps` the visit moves to fallback (once, however many reports arrive). `fallback` says whether the visit is in fallback after this report.
+         * @description Below the tenant's `fallbackBandwidthKbps` the visit moves to fallback (once, however many reports arrive). `fallback` says whether the visit is in fallback after this report. A report from a waiting or admitted participant, from an hour before the start to an hour after the end, is kept on the participant (`precallKbps`, `precallBelowThreshold`, `precallCheckedAt`) for the clinician's waiting room.
          */
         post: operations["reportBandwidth"];
         delete?: never;
@@ -564,6 +564,11 @@ export interface components {
             waitingSince: null | string;
             admittedAt: null | string;
             removedAt: null | string;
+            /** @description kbit/s the participant's browser measured and reported */
+            precallKbps: number | null;
+            /** @description whether that was below the tenant's fallbackBandwidthKbps when reported */
+            precallBelowThreshold: boolean | null;
+            precallCheckedAt: null | string;
         };
         Session: {
             /** Format: uuid */

@@ -1,16 +1,10 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, readEvents, type Credential } from "../api.js";
 import { t } from "../i18n.js";
 import { Video } from "../video.js";
 import { AiSummaryReview } from "./ai-summary.js";
+import { WaitingRoom, type Participant } from "./waiting-room.js";
 
-export interface Participant {
-  id: string;
-  role: string;
-  displayName: string;
-  status: "invited" | "waiting" | "admitted" | "removed";
-  waitingSince: string | null;
-}
 export interface Session {
   id: string;
   status: "scheduled" | "in_progress" | "fallback" | "ended" | "cancelled";
@@ -29,6 +23,9 @@ export function VisitDetail(props: { cred: Credential; id: string; onClose: () =
   const [reason, setReason] = useState("");
   const [video, setVideo] = useState<string | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const title = useRef<HTMLHeadingElement>(null);
+  // The button that opened the visit is gone: its heading takes focus, as a page's screens do.
+  useEffect(() => title.current?.focus(), [id]);
 
   const reload = async () => setSession(await api<Session>(cred, "GET", base));
   useEffect(() => {
@@ -82,7 +79,7 @@ export function VisitDetail(props: { cred: Credential; id: string; onClose: () =
           ← {t("console.visits")}
         </button>
       </p>
-      <h1 id="visit-title">
+      <h1 id="visit-title" tabIndex={-1} ref={title}>
         {session?.patientId} — <span data-testid="visit-status">{session ? t(`status.${session.status}`) : ""}</span>
       </h1>
       {message && <p class="error" role="alert">{message}</p>}
@@ -98,25 +95,7 @@ export function VisitDetail(props: { cred: Credential; id: string; onClose: () =
           <input id="join-link" readOnly value={link} data-testid="join-link" />
         </p>
       )}
-      <h2>{t("console.waitingRoom")}</h2>
-      <ul aria-live="polite" data-testid="participants">
-        {people.filter((p) => p.role !== "clinician").map((p) => (
-          <li data-participant={p.id} data-status={p.status}>
-            <strong>{p.displayName}</strong> ({p.role}): {t(`pstatus.${p.status}`)}
-            {p.waitingSince && p.status === "waiting" && ` — ${t("console.waitingSince", { time: new Date(p.waitingSince).toLocaleTimeString() })}`}
-            {p.status === "waiting" && (
-              <button class="gap" onClick={act(() => api(cred, "POST", `${base}/participants/${p.id}/admit`))}>
-                {t("console.admit")}
-              </button>
-            )}
-            {p.status !== "removed" && live && (
-              <button class="secondary gap" onClick={act(() => api(cred, "DELETE", `${base}/participants/${p.id}`))}>
-                {t("console.remove")}
-              </button>
-            )}
-          </li>
-        ))}
-      </ul>
+      <WaitingRoom cred={cred} base={base} people={people} live={!!live} act={act} />
       {session && (session.status === "in_progress" || session.status === "fallback") && (
         <p>
           <button class="danger" onClick={act(() => api(cred, "POST", `${base}/end`))}>{t("console.end")}</button>

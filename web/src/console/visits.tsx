@@ -1,4 +1,4 @@
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Credential } from "../api.js";
 import { t } from "../i18n.js";
 import type { Claims } from "./auth.js";
@@ -25,6 +25,11 @@ export function Visits(props: { cred: Credential; claims: Claims }) {
   const [patientId, setPatientId] = useState("");
   const [start, setStart] = useState(localInputValue(new Date()));
   const [error, setError] = useState<string | null>(null);
+  const title = useRef<HTMLHeadingElement>(null);
+  // Back from a visit, the button pressed is gone: the list's heading takes focus.
+  useEffect(() => {
+    if (!open) title.current?.focus();
+  }, [open]);
 
   const load = async () => {
     const q = new URLSearchParams({ ...today(), limit: "100" });
@@ -60,7 +65,7 @@ export function Visits(props: { cred: Credential; claims: Claims }) {
   if (open) return <VisitDetail cred={props.cred} id={open} onClose={() => (setOpen(null), void load())} />;
   return (
     <section aria-labelledby="visits-title">
-      <h1 id="visits-title">{t("console.visits")}</h1>
+      <h1 id="visits-title" tabIndex={-1} ref={title}>{t("console.visits")}</h1>
       <fieldset class="row">
         <legend>{t("console.filter")}</legend>
         {STATUSES.map((s) => (

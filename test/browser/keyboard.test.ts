@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRig, TENANT, type Rig } from "../support/browser.js";
+import { focused, tabOrder, tabTo } from "../support/keyboard.js";
+
+const names = (stops: Array<{ name: string }>) => stops.map((s) => s.name);
+/** The console's header and navigation, first on every signed-in screen. */
+const CONSOLE_TOP = ["Language", "Sign out", "Today's visits", "Written visits", "Settings"];
+
+/**
+ * WCAG 2.1 AA's keyboard path (2.1.1, 2.4.3, 2.4.7): the visit's main flows with Tab, Shift+Tab,
+ * Enter and Space only — no click, no fill. Every control on each screen is in the tab order, in
+ * reading order, and shows where focus is.
+ */
+describe("Browser: keyboard only — join, pre-call, waiting room, admission", () => {
+  let rig: Rig;
+  beforeAll(async () => {
+    rig = await startRig();
+  });
+  afterAll(() => rig?.close());
+
+  it("when clinician and patient use only the keyboard, then the visit is created, joined, checked and admitted, and the console shows the patient's measured pre-call result", async () => {
+    const clinicianCtx = await rig.context();
+    const patientCtx = await rig.context();
+    const console_ = await rig.page(clinicianCtx);
+    await console_.goto(`${rig.base}/console?tenant=${TENANT}#token=${await rig.staffToken()}`);
+    await console_.getByRole("heading", { name: "Today's visits" }).waitFor();
+
+    const list = await tabOrder(console_);
+    expect(list.unreachable).toEqual([]);
+    expect(list.stops.filter((s) => !s.visible)).toEqual([]);
+    expect(names(list.stops)).toEqual([
+      ...CONSOLE_TOP,
+      ...["scheduled", "in progress", "written fallback", "ended", "cancelled"],
+      ...["Patient id", "Start time", "Create visit"],
+    ]);
+
+    // Create a visit: type the patient id, Tab over the start time, Enter on the button.
+    await tabTo(console_, console_.getByLabel("Patient id"));
+    await console_.keyboard.type("patient-keyboard-1");
+    const toCreate = await tabTo(console_, console_.getByRole("button", { name: "Create visit" }));
+    expect(names(toCreate)).toEqual(["Start time", "Create visit"]);
+    await console_.keyboard.press("Enter");
+    // The pressed button is gone: the visit's heading has focus, not the top of the page.
+    await console_.getByRole("heading", { name: /patient-keyboard-1/ }).waitFor();
+    expect((await focused(console_))?.name).toMatch(/^patient-keyboard-1/);
+    const invited = console_.locator("[data-status=invited]");
+    await invited.waitFor();
+    expect(await invited.getByTestId("precall").textContent()).toBe("Connection check: not checked yet");
+
+    const visit = await tabOrder(console_);
+    expect(visit.unreachable).toEqual([]);
+    expect(visit.stops.filter((s) => !s.visible)).toEqual([]);
+    expect(names(visit.stops)).toEqual([...CONSOLE_TOP, "← Today's visits", "Copy join link", "Join video", "Remove", "Reason", "Cancel visit"]);
+
+    await tabTo(console_, console_.getByRole("button", { name: "Copy join link" }));
+    await console_.keyboard.press("Enter");
+    const joinUrl = await console_.getByTestId("join-link").inputValue();
+
+    // The patient: the pre-call screen's heading has focus; Tab reaches the devices, then Continue.
+    const patient = await rig.page(patientCtx);
+    await patient.goto(joinUrl);
+    await patient.getByRole("heading", { name: "Before your visit" }).waitFor();
+    expect((await focused(patient))?.name).toBe("Before your visit");
+    const measured = Number((await patient.getByText(/Your connection: \d+ kbit\/s/).textContent())!.match(/(\d+) kbit/)![1]);
+    const proceed = patient.getByRole("button", { name: "Continue to the waiting room", disabled: false });
+    await proceed.waitFor();
+    const precall = await tabOrder(patient);
+    expect(precall.unreachable).toEqual([]);
+    expect(precall.stops.filter((s) => !s.visible)).toEqual([]);
+    expect(names(precall.stops)).toEqual(["Language", "Camera", "Microphone", "Continue to the waiting room"]);
+    await tabTo(patient, proceed);
+    expect((await tabTo(patient, patient.getByLabel("Microphone"), { back: true })).map((s) => s.name)).toEqual(["Microphone"]);
+    await patient.keyboard.press("Tab");
+    await patient.keyboard.press("Space");
+    await patient.getByRole("heading", { name: "Waiting room" }).waitFor();
+    expect((await focused(patient))?.name).toBe("Waiting room");
+    const waitingRoom = await tabOrder(patient);
+    expect(waitingRoom.unreachable).toEqual([]);
+    expect(names(waitingRoom.stops)).toEqual(["Language"]);
+
+    // The console was pushed the arrival with the check the patient's browser reported.
+    const waiting = console_.locator("[data-status=waiting]");
+    await waiting.waitFor();
+    const result = waiting.getByTestId("precall");
+    await result.filter({ hasText: `${measured} kbit/s` }).waitFor();
+    expect(await result.textContent()).toMatch(new RegExp(`^Connection check: ${measured} kbit/s at .+ — enough for video$`));
+    expect(await rig.axe(console_)).toEqual([]);
+    await rig.screenshot(console_, "console-keyboard-precall");
+
+    // Admit with Space; Shift+Tab first proves the way back works too.
+    await tabTo(console_, console_.getByRole("button", { name: "Admit" }));
+    expect((await focused(console_))?.visible).toBe(true);
+    await console_.keyboard.press("Shift+Tab");
+    expect((await focused(console_))?.name).toBe("Link copied");
+    await console_.keyboard.press("Tab");
+    await console_.keyboard.press("Space");
+    await patient.locator("iframe[data-fake-jitsi]").waitFor();
+    await console_.locator("[data-status=admitted]").waitFor();
+    // Focus did not fall to the top of the page with the Admit button.
+    expect((await focused(console_))?.name).toBe("Waiting room");
+
+    expect(patientCtx.cspViolations).toEqual([]);
+    expect(clinicianCtx.cspViolations).toEqual([]);
+  }, 120_000);
+});

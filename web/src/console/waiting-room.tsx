@@ -1,0 +1,78 @@
+import { useRef } from "preact/hooks";
+import { api, type Credential } from "../api.js";
+import { t } from "../i18n.js";
+
+export interface Participant {
+  id: string;
+  role: string;
+  displayName: string;
+  status: "invited" | "waiting" | "admitted" | "removed";
+  waitingSince: string | null;
+  precallKbps: number | null;
+  precallBelowThreshold: boolean | null;
+  precallCheckedAt: string | null;
+}
+
+/**
+ * The visit's people other than clinicians, as pushed: status, time waited, the pre-call check the
+ * patient's browser reported, and admit / remove while the visit can be joined (a visit in fallback
+ * refuses admission, so it offers none). The check's verdict is words, not a colour.
+ */
+export function WaitingRoom(props: {
+  cred: Credential;
+  base: string;
+  people: Participant[];
+  live: boolean;
+  act: (fn: () => Promise<unknown>) => () => Promise<void>;
+}) {
+  const { cred, base, act } = props;
+  const heading = useRef<HTMLHeadingElement>(null);
+  // The pressed button leaves the list with the change; focus goes to the heading, not to the page top.
+  const then = (fn: () => Promise<unknown>) => async () => {
+    await act(fn)();
+    heading.current?.focus();
+  };
+  return (
+    <>
+      <h2 tabIndex={-1} ref={heading}>
+        {t("console.waitingRoom")}
+      </h2>
+      <ul aria-live="polite" data-testid="participants">
+        {props.people
+          .filter((p) => p.role !== "clinician")
+          .map((p) => (
+            <li data-participant={p.id} data-status={p.status}>
+              <strong>{p.displayName}</strong> ({p.role}): {t(`pstatus.${p.status}`)}
+              {p.waitingSince && p.status === "waiting" && ` — ${t("console.waitingSince", { time: new Date(p.waitingSince).toLocaleTimeString() })}`}
+              {p.status !== "removed" && <Precall p={p} />}
+              {p.status === "waiting" && props.live && (
+                <button onClick={then(() => api(cred, "POST", `${base}/participants/${p.id}/admit`))}>{t("console.admit")}</button>
+              )}
+              {p.status !== "removed" && props.live && (
+                <button class="secondary gap" onClick={then(() => api(cred, "DELETE", `${base}/participants/${p.id}`))}>
+                  {t("console.remove")}
+                </button>
+              )}
+            </li>
+          ))}
+      </ul>
+    </>
+  );
+}
+
+function Precall(props: { p: Participant }) {
+  const { precallKbps: kbps, precallCheckedAt: at, precallBelowThreshold: low } = props.p;
+  if (kbps === null || at === null) {
+    return (
+      <span class="precall" data-testid="precall">
+        {t("console.precallNone")}
+      </span>
+    );
+  }
+  return (
+    <span class={low ? "precall low" : "precall"} data-testid="precall" data-below={String(low === true)}>
+      {t("console.precall", { kbps: Math.round(kbps), time: new Date(at).toLocaleTimeString() })} —{" "}
+      <strong>{low ? t("console.precallLow") : t("console.precallOk")}</strong>
+    </span>
+  );
+}

@@ -57,7 +57,7 @@ export const statusScenario: Scenario = {
       const { rows } = await pool.query({ name: sql.PREPARED.joinState, text: sql.SELECT_JOIN_STATE, values, rowMode: "array" });
       const row = rows[0] as unknown[] | undefined;
       if (!row) throw new Error("not found");
-      return { participantStatus: row[8], sessionStatus: row[0] };
+      return { participantStatus: row[9], sessionStatus: row[0] };
     },
   },
   // One statement already: the least work is the same work.
@@ -90,7 +90,7 @@ export const validateScenario: Scenario = {
         const targets = { sessionId: c.sessionId, participantId: c.participantId };
         const actor = { kind: "participant", tenantId: c.tenantId, sessionId: c.sessionId, participantId: c.participantId };
         const audit = { actor, tenantId: c.tenantId, action: "join.validate", targets, outcome: "success", time: now.toISOString() };
-        await client.query({ name: sql.PREPARED.outboxInsert1, text: sql.INSERT_OUTBOX }, [randomUUID(), c.tenantId, "audit", c.sessionId, "audit.virtualcare.join.validate", audit, now]);
+        await client.query({ name: sql.PREPARED.audit, text: sql.INSERT_OUTBOX }, [randomUUID(), c.tenantId, "audit", c.sessionId, "audit.virtualcare.join.validate", audit, now]);
         await client.query("commit");
         const p = (people.rows as unknown[][]).find((r) => r[0] === c.participantId);
         return { destination: "waiting_room", sessionId: c.sessionId, participantId: c.participantId, role: p?.[4] };

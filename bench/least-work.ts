@@ -106,7 +106,7 @@ export async function leastValidate(pool: pg.Pool, c: { tenantId: string; sessio
   const { rows } = await pool.query({ name: LEAST_PREPARED.validate, text: VALIDATE, values, rowMode: "array" });
   const row = rows[0] as unknown[] | undefined;
   if (!row) throw new Error("not found");
-  return { destination: "waiting_room", sessionId: c.sessionId, participantId: c.participantId, role: row[6] };
+  return { destination: "waiting_room", sessionId: c.sessionId, participantId: c.participantId, role: row[7] };
 }
 
 // ---- The same statements as pgbench scripts (-M extended: variables travel as parameters). ----

@@ -57,11 +57,12 @@ function staffRequest(ctx: BenchContext, tenant: string, method: HttpRequest["me
 
 const randomTenant = (ctx: BenchContext) => tenantId(randomInt(ctx.size.tenants));
 
-/** The audit entry of a successful read, as platform/audit.ts shapes it: one INSERT per read. */
+/** The audit entry of a successful read, as platform/audit.ts shapes it, sent as the service's batch INSERT (one row). */
 async function auditRead(pool: pg.Pool, tenant: string, action: string, targets: Record<string, string>): Promise<void> {
   const now = new Date();
   const data = { actor: { kind: "staff", id: "bench-user" }, tenantId: tenant, action, targets, outcome: "success", time: now.toISOString() };
-  await pool.query({ name: sql.PREPARED.audit, text: sql.INSERT_OUTBOX }, [randomUUID(), tenant, "audit", targets.sessionId ?? tenant, `audit.virtualcare.${action}`, data, now]);
+  const values = [[randomUUID()], [tenant], ["audit"], [targets.sessionId ?? tenant], [`audit.virtualcare.${action}`], [JSON.stringify(data)], [now.toISOString()]];
+  await pool.query({ name: sql.PREPARED.auditBatch, text: sql.INSERT_AUDIT_ROWS }, values);
 }
 
 export const createScenario: Scenario = {
@@ -96,13 +97,13 @@ export const createScenario: Scenario = {
         await client.query("begin");
         await client.query({ name: sql.PREPARED.sessionInsert, text: sql.INSERT_SESSION }, [id, t, "scheduled", b.patientId, b.providerId, null, start, end, "primary", "jitsi", "primary.meet.example.org", room, null, null, null, null, null, now, now, 1]);
         await client.query({ name: sql.PREPARED.participantsInsert2, text: sql.INSERT_TWO_PARTICIPANTS }, [
-          people[0], id, t, 0, "patient", "Patient", b.patientId, "invited", null, null, null,
-          people[1], id, t, 1, "clinician", "Clinician", b.providerId, "invited", null, null, null,
+          people[0], id, t, 0, "patient", "Patient", b.patientId, "invited", null, null, null, null, null, null,
+          people[1], id, t, 1, "clinician", "Clinician", b.providerId, "invited", null, null, null, null, null, null,
         ]);
         const created = { sessionId: id, patientId: b.patientId, providerId: b.providerId, appointmentId: null, scheduledStart: b.scheduledStart, scheduledEnd: b.scheduledEnd, videoBackend: "primary" };
         await client.query({ name: sql.PREPARED.outboxInsert1, text: sql.INSERT_OUTBOX }, [randomUUID(), t, "session", id, "virtualcare.session.created.v1", created, now]);
         const audit = { actor: { kind: "staff", id: "bench-user" }, tenantId: t, action: "session.create", targets: { sessionId: id }, outcome: "success", time: now.toISOString() };
-        await client.query({ name: sql.PREPARED.outboxInsert1, text: sql.INSERT_OUTBOX }, [randomUUID(), t, "audit", id, "audit.virtualcare.session.create", audit, now]);
+        await client.query({ name: sql.PREPARED.audit, text: sql.INSERT_OUTBOX }, [randomUUID(), t, "audit", id, "audit.virtualcare.session.create", audit, now]);
         await client.query("commit");
       } catch (err) {
         await client.query("rollback").catch(() => undefined);
@@ -176,8 +177,8 @@ function createPgbenchScript(): string {
     `\\set p random(0, 4999)`,
     `select "tenant_id", "version", "config", "updated_at" from "tenant_configs" where "tenant_configs"."tenant_id" = ${tenant};`,
     `begin;`,
-    `insert into "virtual_sessions" ("id", "tenant_id", "status", "patient_id", "provider_id", "appointment_id", "scheduled_start", "scheduled_end", "video_backend", "video_provider", "video_domain", "room_name", "encounter_id", "cancel_reason", "fallback", "started_at", "ended_at", "created_at", "updated_at", "version") values (${session}, ${tenant}, 'scheduled', 'patient-' || :p, 'dr-1', null, now() + interval '400 days', now() + interval '400 days 30 minutes', 'primary', 'jitsi', 'primary.meet.example.org', 'vc-' || md5(:r1::text) || md5(:r2::text), null, null, null, null, null, now(), now(), 1);`,
-    `insert into "session_participants" ("id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at") values (${uuid("p0")}, ${session}, ${tenant}, 0, 'patient', 'Patient', 'patient-' || :p, 'invited', null, null, null), (${uuid("p1")}, ${session}, ${tenant}, 1, 'clinician', 'Clinician', 'dr-1', 'invited', null, null, null);`,
+    `insert into "virtual_sessions" ("id", "tenant_id", "status", "patient_id", "provider_id", "appointment_id", "scheduled_start", "scheduled_end", "video_backend", "video_provider", "video_domain", "room_name", "encounter_id", "encounter_lease_until", "cancel_reason", "fallback", "started_at", "ended_at", "created_at", "updated_at", "version") values (${session}, ${tenant}, 'scheduled', 'patient-' || :p, 'dr-1', null, now() + interval '400 days', now() + interval '400 days 30 minutes', 'primary', 'jitsi', 'primary.meet.example.org', 'vc-' || md5(:r1::text) || md5(:r2::text), null, default, null, null, null, null, now(), now(), 1);`,
+    `insert into "session_participants" ("id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at", "precall_kbps", "precall_below_threshold", "precall_checked_at") values (${uuid("p0")}, ${session}, ${tenant}, 0, 'patient', 'Patient', 'patient-' || :p, 'invited', null, null, null, null, null, null), (${uuid("p1")}, ${session}, ${tenant}, 1, 'clinician', 'Clinician', 'dr-1', 'invited', null, null, null, null, null, null);`,
     `insert into "virtual_care_outbox" ("id", "seq", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "published_at", "attempts", "last_error") values (${uuid("e")}, default, ${tenant}, 'session', ${session}::text, 'virtualcare.session.created.v1', ('{"sessionId": "' || ${session}::text || '", "patientId": "patient-' || :p || '", "providerId": "dr-1", "appointmentId": null, "scheduledStart": "2027-01-01T10:00:00.000Z", "scheduledEnd": "2027-01-01T10:30:00.000Z", "videoBackend": "primary"}')::jsonb, now(), default, default, default) on conflict ("id") do nothing;`,
     `insert into "virtual_care_outbox" ("id", "seq", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "published_at", "attempts", "last_error") values (${uuid("a")}, default, ${tenant}, 'audit', ${session}::text, 'audit.virtualcare.session.create', ('{"time": "2026-11-27T09:23:30.267Z", "actor": {"id": "bench-user", "kind": "staff"}, "action": "session.create", "outcome": "success", "targets": {"sessionId": "' || ${session}::text || '"}, "tenantId": "bench-tenant"}')::jsonb, now(), default, default, default) on conflict ("id") do nothing;`,
     `commit;`,

@@ -67,9 +67,10 @@ type AuditRow = ReturnType<typeof outboxRow>;
  * One statement text for any number of rows (arrays, unnested), so PostgreSQL parses it once per
  * connection whatever the batch size; the row order is the `seq` order the relay publishes in.
  */
-const INSERT_ROWS = `insert into "virtual_care_outbox" ("id", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at")
-select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
-on conflict ("id") do nothing`;
+const INSERT_ROWS =
+  'insert into "virtual_care_outbox" ("id", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at") ' +
+  "select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[]) " +
+  'on conflict ("id") do nothing';
 const COLUMNS = ["ids", "tenants", "aggregateTypes", "aggregateIds", "types", "data", "times"] as const;
 const statements = new StatementCache();
 

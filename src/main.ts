@@ -67,7 +67,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     // Loaded only for the dev default: the Medplum packages and FHIR definitions cost tens of MB
     // (and are devDependencies), which a service pointed at a real FHIR server never needs.
     const { EmbeddedFhirServer } = await import("./adapters/fhir/embedded-fhir-server.js");
-    const fhir = new EmbeddedFhirServer();
+    const fhir = new EmbeddedFhirServer({ lazy: true });
     fhirBaseUrl = await fhir.start();
     closers.push(["embedded FHIR server", () => fhir.stop()]);
   }

@@ -34,8 +34,13 @@ export class EmbeddedFhirServer {
   private writes: Promise<unknown> = Promise.resolve();
   private port = 0;
 
-  constructor() {
-    loadDefinitions();
+  /**
+   * `lazy`: the FHIR definitions (~90 MB once indexed, ~130 MB while parsed) are loaded on the
+   * first request instead of now. The embedded quick start uses it: a dev service whose visits
+   * never reach FHIR never pays for them (BENCHMARKS.md, embedded default memory).
+   */
+  constructor(options: { lazy?: boolean } = {}) {
+    if (!options.lazy) loadDefinitions();
   }
 
   get baseUrl(): string {
@@ -85,6 +90,7 @@ export class EmbeddedFhirServer {
   }
 
   async create<T extends Resource>(resource: T): Promise<T> {
+    loadDefinitions();
     validateResource(resource);
     const bad = invalidReferences(resource);
     if (bad.length > 0) throw new Error(`invalid reference ${bad[0]!.reference} at ${bad[0]!.path}`);
@@ -95,6 +101,7 @@ export class EmbeddedFhirServer {
     const url = new URL(req.url ?? "/", "http://localhost");
     const prefix = "/fhir/R4";
     if (!url.pathname.startsWith(prefix)) return { status: 404, body: outcome("not-found", "unknown path") };
+    loadDefinitions();
     const method = (req.method ?? "GET").toUpperCase() as HttpMethod;
     const raw = await readBody(req);
     let body: unknown;

@@ -76,6 +76,7 @@ function startupSummary(config: Config, database: string): Record<string, unknow
     listen: `${config.host}:${config.port}`,
     database: config.databaseUrl ? where(config.databaseUrl) : `${database} in ${config.dataDir}`,
     nats: where(config.natsUrl) ?? "none (events stay in the outbox, logged by the dev sink)",
+    traces: where(config.otlpEndpoint) ?? "off",
     fhir: where(config.fhirBaseUrl) ?? "embedded",
     aiGateway: where(config.aiGatewayUrl) ?? "disabled",
     docs: `${config.publicBaseUrl}/docs`,

@@ -18,7 +18,7 @@ export async function runCli(create: typeof createService): Promise<void> {
     throw err;
   }
   const embeddedDefaults = config.mode === "development";
-  if (embeddedDefaults) await seedDemoTenant(service.database.db, config.dataDir, service.clock);
+  if (embeddedDefaults) await seedDemoTenant(service.database.db, config.dataDir, service.clock, config.demoVideo);
   await service.warmUp();
   await service.app.listen({ port: config.port, host: config.host });
   const base = config.publicBaseUrl;

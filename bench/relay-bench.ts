@@ -52,6 +52,7 @@ function sampleMessage(tenantId: string, sessionId: string, n: number): OutboxMe
     type: "virtualcare.session.fallback_initiated.v1",
     data: { sessionId, n, reason: "benchmark", measuredKbps: 100 },
     occurredAt: new Date(),
+    traceparent: null,
   };
 }
 

@@ -18,7 +18,7 @@ export async function runCli(create: typeof createService): Promise<void> {
     throw err;
   }
   const embeddedDefaults = config.mode === "development";
-  if (embeddedDefaults) await seedDemoTenant(service.database.db, config.dataDir, service.clock);
+  if (embeddedDefaults) await seedDemoTenant(service.database.db, config.dataDir, service.clock, config.demoVideo);
   await service.warmUp();
   await service.app.listen({ port: config.port, host: config.host });
   const base = config.publicBaseUrl;
@@ -76,6 +76,7 @@ function startupSummary(config: Config, database: string): Record<string, unknow
     listen: `${config.host}:${config.port}`,
     database: config.databaseUrl ? where(config.databaseUrl) : `${database} in ${config.dataDir}`,
     nats: where(config.natsUrl) ?? "none (events stay in the outbox, logged by the dev sink)",
+    traces: where(config.otlpEndpoint) ?? "off",
     fhir: where(config.fhirBaseUrl) ?? "embedded",
     aiGateway: where(config.aiGatewayUrl) ?? "disabled",
     docs: `${config.publicBaseUrl}/docs`,

@@ -11,6 +11,17 @@ export interface Config {
   databaseUrl?: string;
   dataDir: string;
   natsUrl?: string;
+  /**
+   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT: traces are exported by
+   * OTLP/HTTP only when one is set (and OTEL_SDK_DISABLED is not "true"). The exporter reads the
+   * other OTEL_* settings (headers, timeout, OTEL_BSP_*) itself.
+   */
+  otlpEndpoint?: string;
+  /**
+   * The embedded quick start's demo backend (DEMO_VIDEO_DOMAIN, DEMO_VIDEO_APP_SECRET): a local
+   * Jitsi with JWT auth (compose.yaml, profile jitsi) instead of meet.jit.si. Read at the first seed.
+   */
+  demoVideo: { domain?: string; appSecret?: string };
   auth:
     | { kind: "hs256"; secret: string; issuer?: string; audience?: string }
     | { kind: "jwks"; url: string; issuer?: string; audience?: string }
@@ -118,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.DATA_DIR || "./data",
     natsUrl: env.NATS_URL || undefined,
+    otlpEndpoint: env.OTEL_SDK_DISABLED === "true" ? undefined : env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
+    demoVideo: { domain: env.DEMO_VIDEO_DOMAIN || undefined, appSecret: env.DEMO_VIDEO_APP_SECRET || undefined },
     auth,
     joinTokenKeys: env.JOIN_TOKEN_KEYS || undefined,
     kmsMasterKey: env.KMS_MASTER_KEY || undefined,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { OpenAiGateway } from "./adapters/ai/openai-gateway.js";
 import { FhirConsentCheck } from "./adapters/consent/fhir-consent-check.js";
@@ -31,6 +32,9 @@ import { staffAuthenticator, type StaffAuthConfig } from "./http/auth.js";
 import { buildHttpApp, createLogger } from "./http/app.js";
 import { warmUp } from "./http/warm-up.js";
 import { describeFailure } from "./platform/database-failure.js";
+import { observeUseCases } from "./platform/use-case-observer.js";
+import { inSpan } from "./adapters/opentelemetry/trace-context.js";
+import type { startTracing as StartTracing } from "./adapters/opentelemetry/tracing.js";
 import type { Clock, IdGenerator, UnitOfWork } from "./platform/ports.js";
 import { startEventWorkers } from "./wire-events.js";
 import { Registry } from "prom-client";
@@ -59,6 +63,13 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const closers: Array<[string, () => Promise<void>]> = [];
   // One logger from the start: a service waiting for its database says so before it listens.
   const log = createLogger(config.logLevel, overrides.logStream);
+  // Before the pool exists (its clients are patched) and before the app (its first plugin).
+  const tracing = config.otlpEndpoint ? await startTracing({ name: "virtual-care-service", version: serviceVersion() }) : null;
+  if (tracing) {
+    observeUseCases((action, work) => inSpan(action, work));
+    // Pushed first, so run last: the spans of the shutdown itself are sent too.
+    closers.push(["trace exporter", () => tracing.shutdown()]);
+  }
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, ...config.database, log });
   closers.push(["database pool", () => database.close()]);
 
@@ -159,6 +170,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
 
   const app = await buildHttpApp({
     features,
+    tracing: tracing?.httpPlugin,
     authenticateStaff: staffAuthenticator(staffAuth),
     ready: () => database.ping(),
     draining: () => draining,
@@ -256,6 +268,17 @@ export async function createService(config: Config, overrides: ServiceOverrides 
         }
       })()),
   };
+}
+
+/** The SDK is imported only when traces are wanted: a service without OTLP never loads it. */
+async function startTracing(service: Parameters<typeof StartTracing>[0]) {
+  const { startTracing: start } = await import("./adapters/opentelemetry/tracing.js");
+  return start(service);
+}
+
+function serviceVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
 }
 
 /** The domains a tenant's pages may load video from (CSP): its configured backends, nothing else. */

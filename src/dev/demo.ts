@@ -12,9 +12,20 @@ import { devSecret } from "./dev-secrets.js";
  * token to try the API with. Never used when the service is configured for real.
  */
 export const DEMO_TENANT = "demo-clinic";
+/** The demo backend's JWT app id: compose.yaml's Jitsi profile (JWT_APP_ID) expects this one. */
+export const DEMO_VIDEO_APP_ID = "demo";
 
-/** The demo tenant: licensed, no consent needed, one public Jitsi backend. Created once. */
-export async function seedDemoTenant(db: ConstructorParameters<typeof PostgresUnitOfWork>[0], dataDir: string, clock: Clock): Promise<void> {
+/**
+ * The demo tenant: licensed, no consent needed, one Jitsi backend. Created once. By default the
+ * public meet.jit.si with a random secret (its rooms are open anyway); `video` points it at a
+ * local Jitsi with JWT auth (compose.yaml, profile jitsi) whose app secret it must share.
+ */
+export async function seedDemoTenant(
+  db: ConstructorParameters<typeof PostgresUnitOfWork>[0],
+  dataDir: string,
+  clock: Clock,
+  video: { domain?: string; appSecret?: string } = {},
+): Promise<void> {
   if (await new PostgresTenantConfigRepository(db).get(DEMO_TENANT)) return;
   const secrets = new LocalKmsSecretStore(devSecret(dataDir, "kms-master-key"));
   await new UpdateTenantConfig({ uow: new PostgresUnitOfWork(db, clock), secrets, audit: new OutboxAudit(db, clock), clock }).execute(
@@ -23,7 +34,13 @@ export async function seedDemoTenant(db: ConstructorParameters<typeof PostgresUn
       licensed: true,
       consentRequired: false,
       videoBackends: [
-        { name: "public-jitsi", provider: "jitsi", domain: "meet.jit.si", appId: "demo", secret: randomUUID() + randomUUID() },
+        {
+          name: video.domain ? "local-jitsi" : "public-jitsi",
+          provider: "jitsi",
+          domain: video.domain ?? "meet.jit.si",
+          appId: DEMO_VIDEO_APP_ID,
+          secret: video.appSecret ?? randomUUID() + randomUUID(),
+        },
       ],
     },
   );

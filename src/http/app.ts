@@ -7,6 +7,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyPluginCallback,
   type FastifyReply,
   type FastifyRequest,
   type RawServerDefault,
@@ -40,6 +41,8 @@ export interface HttpFeature {
 export interface HttpOptions {
   /** Every feature, registered in this order. */
   features: HttpFeature[];
+  /** OpenTelemetry's request spans (absent: not traced); registered before any hook or route. */
+  tracing?: FastifyPluginCallback;
   authenticateStaff: StaffAuthenticator;
   /** Resolves when the database answers; rejects otherwise (readiness). */
   ready: () => Promise<void>;
@@ -143,6 +146,8 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       return raw.code(body.status).type("application/problem+json").send(body);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  if (options.tracing) await app.register(options.tracing);
 
   // Routes that take large bodies (audio, attachments) are bound by the client's bandwidth, not
   // by our dependencies: a slow mobile upload must not be cut at the API's usual bound.

@@ -2,6 +2,7 @@ import { isDomainError, type ErrorCode } from "../domain/errors.js";
 import type { DomainEvent } from "../domain/events.js";
 import { actorId } from "./authorization.js";
 import type { AuditEntry, AuditPort } from "./ports.js";
+import { observed } from "./use-case-observer.js";
 
 /**
  * Requests refused at the HTTP edge before any use case ran (no or unverifiable bearer token) are
@@ -78,14 +79,17 @@ export async function audited<T>(
   work: () => Promise<T>,
   options: { auditSuccess?: boolean } = {},
 ): Promise<T> {
-  let result: T;
-  try {
-    result = await work();
-  } catch (err) {
-    const code = isDomainError(err) ? err.code : "INTERNAL";
-    await audit.record({ ...entry, outcome: denialCodes.has(code) ? "denied" : "failed", reason: code });
-    throw err;
-  }
-  if (options.auditSuccess) await audit.record({ ...entry, outcome: "success" });
-  return result;
+  // Every command passes here, named by its audit action: the use case's span when traced.
+  return observed(entry.action, async () => {
+    let result: T;
+    try {
+      result = await work();
+    } catch (err) {
+      const code = isDomainError(err) ? err.code : "INTERNAL";
+      await audit.record({ ...entry, outcome: denialCodes.has(code) ? "denied" : "failed", reason: code });
+      throw err;
+    }
+    if (options.auditSuccess) await audit.record({ ...entry, outcome: "success" });
+    return result;
+  });
 }

@@ -17,8 +17,12 @@ const UNAVAILABLE_SQLSTATE = /^(08...|53...|57P0[123]|57014|25P03)$/;
 /** Socket errors on the way to the database. */
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "ENOTFOUND"]);
 
+/** The pool's own refusal while its circuit breaker is open (adapters/postgres/circuit-breaker.ts). */
+export const DATABASE_KNOWN_DOWN = "The database is known to be down; failing fast";
+
 /** node-postgres and pg-pool raise these without a code (pg 8); none quotes a query. */
 const CONNECTION_PHRASES = new Set([
+  DATABASE_KNOWN_DOWN,
   "Connection terminated unexpectedly",
   "Connection terminated",
   "Connection terminated due to connection timeout",

@@ -12,6 +12,8 @@ export interface OutboxMessage {
   type: string;
   data: Record<string, unknown>;
   occurredAt: Date;
+  /** W3C trace context of the write (null when it was not traced): published as `traceparent`. */
+  traceparent: string | null;
 }
 
 /** Publishes outbox events (NATS JetStream, or the dev log sink without NATS). */

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments, parse } from "yaml";
+import { DEMO_VIDEO_APP_ID } from "../../src/dev/demo.js";
 import { ensureKubectl, schemaErrors, unknownFieldErrors, type Manifest } from "../support/kubernetes.js";
 
 /** Every variable the service reads (src/config.ts): a setting spelt otherwise is silently ignored. */
@@ -129,5 +130,31 @@ describe("container files (Dockerfile and compose.yaml, read as text: no Docker 
     expect(env.filter((n) => !configNames.has(n))).toEqual([]);
     expect(compose.services.service.depends_on.postgres.condition).toBe("service_healthy");
     expect(compose.services.service.depends_on.nats.condition).toBe("service_healthy");
+  });
+
+  it("when compose.yaml is read, then every image has a pinned tag, and the profile jitsi runs docker-jitsi-meet with JWT auth for the demo tenant's app id and the audience the service signs", () => {
+    // merge: the Jitsi services share their settings through YAML anchors (`<<`).
+    const compose = parse(readFileSync("compose.yaml", "utf8"), { merge: true });
+    for (const [name, svc] of Object.entries<{ image?: string }>(compose.services)) {
+      if (name === "service") continue; // built here (virtual-care-service:local)
+      expect(svc.image, name).toMatch(/^[\w./-]+:[\w.-]+$/);
+      expect(svc.image, name).not.toMatch(/:(latest|stable|unstable)$/);
+    }
+    const jitsi = Object.entries<any>(compose.services).filter(([, svc]) => svc.profiles?.includes("jitsi"));
+    const images = jitsi.map(([, svc]) => String(svc.image));
+    expect(images.map((i) => i.split(":")[0]).sort()).toEqual(["jitsi/jicofo", "jitsi/jvb", "jitsi/prosody", "jitsi/web"]);
+    // One release for all four: docker-jitsi-meet's components only work with their own release.
+    expect(new Set(images.map((i) => i.split(":")[1])).size).toBe(1);
+    expect(images[0]).toMatch(/:stable-\d+(-\d+)?$/);
+    // Nothing outside the profile: the default `docker compose up` starts no Jitsi.
+    expect(compose.services.service.profiles).toBeUndefined();
+    for (const [name, svc] of jitsi) {
+      expect(svc.environment, name).toMatchObject({ ENABLE_AUTH: "1", AUTH_TYPE: "jwt", JWT_APP_ID: DEMO_VIDEO_APP_ID, JWT_ACCEPTED_AUDIENCES: "jitsi" });
+      expect(svc.environment.JWT_APP_SECRET, name).toBe("${JITSI_JWT_APP_SECRET:-}");
+    }
+    // Prosody checks the tokens: it refuses to start with a short or empty shared secret.
+    const prosody = jitsi.find(([, svc]) => String(svc.image).startsWith("jitsi/prosody:"))![1];
+    expect(prosody.entrypoint.join(" ")).toMatch(/\$\$\{#JWT_APP_SECRET\} -ge 32 .*exec \/init$/);
+    expect(prosody.networks["meet.jitsi"].aliases).toContain(prosody.environment.XMPP_SERVER);
   });
 });

@@ -122,4 +122,28 @@ describe("PostgreSQL unavailable (in-process service, database behind a TCP prox
     await createsSucceedAgain();
     expect((await app.request({ method: "GET", url: "/readyz" })).statusCode).toBe(200);
   });
+
+  it("when the database has been found down, then further requests fail fast with 503 DATABASE_UNAVAILABLE instead of waiting out the bounds, and are let through again once a trial succeeds", async () => {
+    await Promise.all(Array.from({ length: POOL }, () => create(20_000)));
+    proxy.blackhole();
+    // The first requests find it out the slow way (connect and read timeouts)...
+    await Promise.all(Array.from({ length: POOL + 2 }, () => create()));
+    expect(lines.some((l) => l.includes("the database is down; requests fail fast"))).toBe(true);
+
+    // ...the next ones are refused at once; at most one of them is the trial, which may wait.
+    const fast = await Promise.all(Array.from({ length: 6 }, () => create()));
+    for (const { res } of fast) {
+      expect(res.statusCode, res.body).toBe(503);
+      expect(res.headers["retry-after"]).toBe("5");
+      expect(res.json().code).toBe("DATABASE_UNAVAILABLE");
+    }
+    const quick = fast.filter((f) => f.ms < 500);
+    expect(quick.length, fast.map((f) => Math.round(f.ms)).join(", ")).toBeGreaterThanOrEqual(5);
+    const ready = await timed(app.request({ method: "GET", url: "/readyz" }), READINESS_MS + MARGIN_MS);
+    expect(ready.res.statusCode).toBe(503);
+
+    proxy.restore();
+    await createsSucceedAgain();
+    expect(lines.some((l) => l.includes("the database answers again"))).toBe(true);
+  });
 });

@@ -14,7 +14,7 @@ export interface StreamRecord {
   msgId: string | undefined;
   contentType: string | undefined;
   /** The CloudEvent as published (structured JSON). */
-  event: { id: string; source: string; type: string; subject?: string; tenantid?: string; time?: string; data: Record<string, unknown>; specversion: string; datacontenttype?: string };
+  event: { id: string; source: string; type: string; subject?: string; tenantid?: string; traceparent?: string; time?: string; data: Record<string, unknown>; specversion: string; datacontenttype?: string };
 }
 
 /** Polls `check` until it returns a value other than undefined/false; fails after `timeoutMs`. */

@@ -15,6 +15,9 @@ export class ServiceProcess {
     private readonly env: Record<string, string>,
   ) {}
 
+  /** Where the current run's lines begin in `logs` (they are kept across restarts). */
+  private firstLogOfRun = 0;
+
   /** The last few KB the process wrote to stderr (why it died, when it did). */
   stderr = "";
 
@@ -39,6 +42,8 @@ export class ServiceProcess {
   }
 
   async start(waitReady = true): Promise<void> {
+    // A restarted process begins on standby: what the previous one logged no longer holds.
+    this.firstLogOfRun = this.logs.length;
     const proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
       env: {
         PATH: process.env.PATH ?? "",
@@ -113,7 +118,7 @@ export class ServiceProcess {
   }
 
   isLeader(): boolean {
-    const last = [...this.logs].reverse().find((l) => l.component === "outbox-relay" && typeof l.leader === "boolean");
+    const last = this.logs.slice(this.firstLogOfRun).reverse().find((l) => l.component === "outbox-relay" && typeof l.leader === "boolean");
     return last?.leader === true;
   }
 

@@ -6,9 +6,10 @@ export const EVENT_SOURCE = "/virtual-care";
 
 /**
  * The CloudEvents 1.0 structured-mode JSON of an outbox row: subject = type, the tenant as the
- * `tenantid` extension, the row id as the event id (so a re-relay carries the same id).
+ * `tenantid` extension, the row id as the event id (so a re-relay carries the same id), and the
+ * trace context, when there is one, as the distributed-tracing extension `traceparent`.
  */
-export function toCloudEvent(m: OutboxMessage): { body: string; contentType: string } {
+export function toCloudEvent(m: OutboxMessage, traceparent: string | null = m.traceparent): { body: string; contentType: string } {
   const event = new CloudEvent(
     {
       specversion: "1.0",
@@ -20,6 +21,7 @@ export function toCloudEvent(m: OutboxMessage): { body: string; contentType: str
       datacontenttype: "application/json",
       data: m.data,
       tenantid: m.tenantId,
+      ...(traceparent ? { traceparent } : {}),
     },
     true,
   );

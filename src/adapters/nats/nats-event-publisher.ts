@@ -1,5 +1,6 @@
 import { NoRespondersError, headers } from "@nats-io/transport-node";
 import type { EventPublisherPort, OutboxMessage } from "../../workers/ports.js";
+import { inLinkedSpan } from "../opentelemetry/trace-context.js";
 import { toCloudEvent } from "./cloud-event.js";
 import { ensureStream, STREAMS, type NatsClient } from "./nats-client.js";
 
@@ -15,9 +16,16 @@ export class NatsEventPublisher implements EventPublisherPort {
     private readonly publishTimeoutMs = 5000,
   ) {}
 
-  async publish(m: OutboxMessage): Promise<void> {
+  publish(m: OutboxMessage): Promise<void> {
+    // The publish continues the trace of the transaction that wrote the row, and the event carries
+    // the publish span's context (or the row's, when this replica does not trace).
+    const attributes = { "messaging.system": "nats", "messaging.operation.type": "send", "messaging.destination.name": m.type, "messaging.message.id": m.id };
+    return inLinkedSpan(`send ${m.type}`, "producer", m.traceparent, attributes, (traceparent) => this.send(m, traceparent ?? m.traceparent));
+  }
+
+  private async send(m: OutboxMessage, traceparent: string | null): Promise<void> {
     const { js } = await this.ready();
-    const { body, contentType } = toCloudEvent(m);
+    const { body, contentType } = toCloudEvent(m, traceparent);
     const h = headers();
     h.set("content-type", contentType);
     try {

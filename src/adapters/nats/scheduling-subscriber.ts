@@ -2,6 +2,7 @@ import { AckPolicy, DeliverPolicy, JetStreamApiCodes, type ConsumerMessages, typ
 import { nanos } from "@nats-io/transport-node";
 import type { EventOutcome, IncomingEvent } from "../../features/scheduling/ports.js";
 import { backoffMs, errorSummary, pause, type WorkerLog } from "../../workers/backoff.js";
+import { inLinkedSpan } from "../opentelemetry/trace-context.js";
 import { parseCloudEvent } from "./cloud-event.js";
 import { ensureStream, isApiError, STREAMS, type NatsClient } from "./nats-client.js";
 
@@ -78,13 +79,17 @@ export class SchedulingSubscriber {
   }
 
   private async process(m: JsMsg): Promise<void> {
-    const event = readEvent(m.string());
-    let outcome: EventOutcome;
-    try {
-      outcome = await this.o.handle(event, { lastAttempt: m.info.deliveryCount >= this.o.maxDeliver });
-    } catch (err) {
-      outcome = { result: "retry", reason: errorSummary(err) };
-    }
+    const { event, traceparent } = readEvent(m.string());
+    // Continues the producer's trace (CloudEvents distributed-tracing extension), so the session
+    // this event creates, its SQL and the events it publishes belong to the scheduler's trace.
+    const attributes = { "messaging.system": "nats", "messaging.operation.type": "process", "messaging.destination.name": m.subject, "messaging.message.id": event.id ?? "" };
+    const outcome = await inLinkedSpan(`process ${m.subject}`, "consumer", traceparent, attributes, async (): Promise<EventOutcome> => {
+      try {
+        return await this.o.handle(event, { lastAttempt: m.info.deliveryCount >= this.o.maxDeliver });
+      } catch (err) {
+        return { result: "retry", reason: errorSummary(err) };
+      }
+    });
     const fields = { eventId: event.id, stream: STREAMS.scheduling.name, seq: m.seq, deliveries: m.info.deliveryCount };
     switch (outcome.result) {
       case "retry": {
@@ -105,21 +110,25 @@ export class SchedulingSubscriber {
   }
 }
 
-function readEvent(body: string): IncomingEvent {
+function readEvent(body: string): { event: IncomingEvent; traceparent: string | null } {
   try {
     const ce = parseCloudEvent(body);
-    const tenantid = (ce as unknown as Record<string, unknown>).tenantid;
+    const { tenantid, traceparent } = ce as unknown as Record<string, unknown>;
     return {
-      kind: "cloudevent",
-      id: ce.id,
-      source: ce.source,
-      type: ce.type,
-      tenantid: typeof tenantid === "string" ? tenantid : undefined,
-      data: ce.data,
+      event: {
+        kind: "cloudevent",
+        id: ce.id,
+        source: ce.source,
+        type: ce.type,
+        tenantid: typeof tenantid === "string" ? tenantid : undefined,
+        data: ce.data,
+      },
+      // Length-bounded: it only ever goes to the propagator, which rejects anything not W3C-shaped.
+      traceparent: typeof traceparent === "string" && traceparent.length <= 64 ? traceparent : null,
     };
   } catch (err) {
     const loose = looseIdentity(body);
-    return { kind: "malformed", reason: errorSummary(err), ...loose };
+    return { event: { kind: "malformed", reason: errorSummary(err), ...loose }, traceparent: null };
   }
 }
 

@@ -12,6 +12,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import { describeFailure } from "../../platform/database-failure.js";
 import { backoffMs, type WorkerLog } from "../../workers/backoff.js";
+import { DatabaseCircuitBreaker, guardPool } from "./circuit-breaker.js";
 import { clientConfig, databaseTarget, DEFAULT_TUNING, endClient, resilientPool, type ConnectionTuning } from "./connection.js";
 import { schema } from "./schema.js";
 
@@ -47,6 +48,8 @@ const silent: WorkerLog = { info: () => undefined, warn: () => undefined, error:
 const migrationsFolder = fileURLToPath(new URL("../../../migrations", import.meta.url));
 
 /** Any 64-bit constant works; this one is "vcs-migrate" in ASCII, so it shows what holds it in pg_locks. */
+/** How long the pool refuses at once after the database was found down, before a trial checkout. */
+const CIRCUIT_COOL_OFF_MS = 1000;
 const MIGRATION_LOCK_KEY = 0x7663_732d_6d69_67n;
 
 /** PostgreSQL when a URL is given, otherwise embedded PGlite persisted in `dataDir`. */
@@ -69,6 +72,8 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     await pool.end().catch(() => undefined);
     throw err;
   }
+  // Only once started: start-up waits for the database with its own log lines and bound.
+  guardPool(pool, new DatabaseCircuitBreaker(CIRCUIT_COOL_OFF_MS, log));
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     db,

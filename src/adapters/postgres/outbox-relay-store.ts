@@ -68,6 +68,7 @@ class OutboxRows {
       type: r.type,
       data: r.data as Record<string, unknown>,
       occurredAt: r.occurredAt,
+      traceparent: r.traceparent,
     }));
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Clock, OutboxWriter } from "../../platform/ports.js";
 import type { DomainEvent } from "../../domain/events.js";
+import { currentTraceparent } from "../opentelemetry/trace-context.js";
 import type { Db } from "./database.js";
 import { placeholders, StatementCache, suffixed } from "./built-statement.js";
 import { outbox } from "./schema.js";
@@ -48,5 +49,6 @@ export function outboxRow(e: DomainEvent, now: Date) {
     type: e.type,
     data: e.data,
     occurredAt: e.time ?? now,
+    traceparent: currentTraceparent(),
   };
 }

@@ -106,6 +106,9 @@ export const outbox = pgTable(
     publishedAt: at("published_at"),
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
+    // W3C trace context of the transaction that wrote the row (null when not traced): the relay,
+    // another async context and maybe another replica, continues the trace from it.
+    traceparent: text("traceparent"),
   },
   (t) => [index("virtual_care_outbox_pending_idx").on(t.seq).where(sql`${t.publishedAt} is null`)],
 );

@@ -1,0 +1,1 @@
+ALTER TABLE "virtual_care_outbox" ADD COLUMN "traceparent" text;

@@ -11,11 +11,11 @@ import { PostgresAsyncVisitQueries } from "./adapters/postgres/async-visit-queri
 import { openDatabase } from "./adapters/postgres/database.js";
 import { PostgresJoinQueries } from "./adapters/postgres/join-queries.js";
 import { OutboxPurge } from "./adapters/postgres/outbox-purge.js";
-import { PostgresOfflineQueue } from "./adapters/postgres/offline-queue.js";
+import { PooledOfflineQueue } from "./adapters/postgres/offline-queue.js";
 import { SessionChangeFeed } from "./adapters/postgres/session-change-feed.js";
 import { PostgresSessionQueries } from "./adapters/postgres/session-queries.js";
-import { PostgresTenantConfigRepository } from "./adapters/postgres/tenant-config-repository.js";
-import { OutboxAudit, PostgresUnitOfWork, type TransactionContext } from "./adapters/postgres/unit-of-work.js";
+import { PooledTenantConfigRepository } from "./adapters/postgres/tenant-config-repository.js";
+import { OutboxAudit, PostgresSystemUnitOfWork, PostgresUnitOfWork, type TransactionContext } from "./adapters/postgres/unit-of-work.js";
 import { HmacJoinTokenSigner, JoinTokenKeyError, parseJoinTokenKeys, type JoinTokenKey } from "./adapters/tokens/hmac-join-token.js";
 import { assertProductionKeys, ConfigError, type Config } from "./config.js";
 import { devSecret } from "./dev/dev-secrets.js";
@@ -57,7 +57,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const closers: Array<[string, () => Promise<void>]> = [];
   // One logger from the start: a service waiting for its database says so before it listens.
   const log = createLogger(config.logLevel, overrides.logStream);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, ...config.database, log });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, migrationUrl: config.migrationDatabaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, ...config.database, log });
   closers.push(["database pool", () => database.close()]);
 
   let fhirBaseUrl = config.fhirBaseUrl;
@@ -73,7 +73,10 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const masterKey = config.kmsMasterKey ? Buffer.from(config.kmsMasterKey, "base64") : devSecret(config.dataDir, "kms-master-key");
   const { db } = database;
   const uow = new PostgresUnitOfWork(db, clock);
-  const audit = new OutboxAudit(db, clock);
+  // The system paths (docs/security.md, "Row-level security"): audit entries written outside a
+  // command's transaction, and the workers' cross-tenant claims. Nothing else gets `system`.
+  const audit = new OutboxAudit(database.system, clock);
+  const system = new PostgresSystemUnitOfWork(database.system, clock);
   const video = new JitsiMeetAdapter(new LocalKmsSecretStore(masterKey));
   // Every call to an outside system is timed and counted by outcome on /metrics.
   const metricsRegistry = new Registry();
@@ -83,11 +86,12 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   let warn: (context: Record<string, unknown>, message: string) => void = () => undefined;
   const report = (message: string, context: Record<string, unknown>, err: unknown) => warn({ ...context, error: describeFailure(err) }, message);
   const shared = { uow, audit, clock, ids: uuids, report };
-  const tenantConfigs = new PostgresTenantConfigRepository(db);
+  const tenantConfigs = new PooledTenantConfigRepository(db);
   const sessionQueries = new PostgresSessionQueries(db);
 
   const ai = aiSummaryFeature({
     ...shared,
+    system,
     gateway: config.aiGatewayUrl ? instrumented(new OpenAiGateway({ baseUrl: config.aiGatewayUrl, apiKey: config.aiGatewayApiKey }), "ai-gateway", calls) : null,
     chart: fhir,
     kick: () => aiWorker.kick(),
@@ -95,6 +99,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const aiWorker = aiSummaryWorker(ai.pipeline, (err) => report("worker run failed", { worker: "ai-summary" }, err));
   const sessions = sessionsFeature({
     ...shared,
+    system,
     queries: sessionQueries,
     tenantConfigs,
     consent: instrumented(new FhirConsentCheck(fhirBaseUrl), "fhir-consent", calls),
@@ -127,7 +132,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     asyncVisitsFeature({
       ...shared,
       files: new MagicNumberFileTypeDetector(),
-      queue: new PostgresOfflineQueue(db),
+      queue: new PooledOfflineQueue(db),
       queries: new PostgresAsyncVisitQueries(db),
       participantFromJoinToken: (token) => participantFromJoinToken(signer, clock.now(), token),
     }),
@@ -169,7 +174,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   // requests still in flight finish while the workers and the pool are still there.
   warn = (context, message) => app.log.warn(context, message);
 
-  const outboxPurge = new OutboxPurge(db, config.outboxRetentionHours * 3_600_000);
+  const outboxPurge = new OutboxPurge(database.system, config.outboxRetentionHours * 3_600_000);
   const workers = {
     encounterReconciler: encounterReconciler(sessions.encounterSaga, config.encounterReconcileIntervalMs, (err) =>
       report("worker run failed", { worker: "encounter-reconciler" }, err),
@@ -243,7 +248,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
 }
 
 /** The domains a tenant's pages may load video from (CSP): its configured backends, nothing else. */
-async function videoDomains(configs: PostgresTenantConfigRepository, tenantId: string | null): Promise<string[]> {
+async function videoDomains(configs: PooledTenantConfigRepository, tenantId: string | null): Promise<string[]> {
   if (tenantId === null || tenantId.length > 200) return [];
   const config = await configs.get(tenantId);
   return config?.videoBackends.map((b) => b.domain) ?? [];

@@ -33,7 +33,7 @@ describe("FHIR Encounter saga (contract §9) against the in-process FHIR server"
   const linkAudits = async (id: string) =>
     Number(
       (
-        await app.service.database.pool!.query(
+        await app.owner.query(
           "select count(*) from virtual_care_outbox where type = 'audit.virtualcare.session.encounter_link' and aggregate_id = $1",
           [id],
         )

@@ -3,6 +3,7 @@ import { InboxDuplicateError, type InboxEntry, type InboxPort } from "../../feat
 import type { Clock } from "../../platform/ports.js";
 import type { Db } from "./database.js";
 import { inbox } from "./schema.js";
+import { inTenant } from "./tenant-scope.js";
 import { transactionContext, type TransactionContext } from "./unit-of-work.js";
 import type { UnitOfWork } from "../../platform/ports.js";
 
@@ -27,15 +28,17 @@ export class PostgresInbox implements InboxPort<UnitOfWork<TransactionContext>> 
 
   unitOfWork(entry: InboxEntry): UnitOfWork<TransactionContext> {
     return {
-      run: (work) =>
-        this.db.transaction(async (tx) => {
+      // The event's tenant (the scheduling service is an authenticated producer on the bus); the
+      // inbox table itself holds no tenant data and has no row-level security.
+      run: (tenantId, work) =>
+        inTenant(this.db, tenantId, async (tx) => {
           const inserted = await tx
             .insert(inbox)
             .values({ ...entry, receivedAt: this.clock.now() })
             .onConflictDoNothing()
             .returning({ eventId: inbox.eventId });
           if (inserted.length === 0) throw new InboxDuplicateError();
-          return work(transactionContext(tx as unknown as Db, this.clock));
+          return work(transactionContext(tx, this.clock));
         }),
     };
   }

@@ -2,7 +2,7 @@ import type { AiSummaryTx } from "../../features/ai-summary/ports.js";
 import type { AsyncVisitTx } from "../../features/async-visits/ports.js";
 import type { SessionsTx } from "../../features/sessions/ports.js";
 import { auditEvent } from "../../platform/audit.js";
-import type { AuditEntry, AuditPort, Clock, UnitOfWork } from "../../platform/ports.js";
+import type { AuditEntry, AuditPort, Clock, SystemUnitOfWork, UnitOfWork } from "../../platform/ports.js";
 import { PostgresAiSummaryRepository } from "./ai-summary-repository.js";
 import { PostgresAsyncVisitRepository } from "./async-visit-repository.js";
 import { placeholders, StatementCache } from "./built-statement.js";
@@ -14,6 +14,7 @@ import { PostgresPendingEncounterStore } from "./pending-encounter-store.js";
 import { outbox } from "./schema.js";
 import { PostgresSessionRepository } from "./session-repository.js";
 import { PostgresTenantConfigRepository } from "./tenant-config-repository.js";
+import { inTenant } from "./tenant-scope.js";
 
 /** Every feature's stores on one transaction: each use case sees the part its `…Tx` port names. */
 export type TransactionContext = SessionsTx & AiSummaryTx & AsyncVisitTx;
@@ -34,21 +35,37 @@ export function transactionContext(db: Db, clock: Clock): TransactionContext {
   };
 }
 
+/** Tenant work on the service's pool: each transaction scoped to its tenant (tenant-scope.ts). */
 export class PostgresUnitOfWork implements UnitOfWork<TransactionContext> {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
   ) {}
 
-  run<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) => work(transactionContext(tx as unknown as Db, this.clock)));
+  run<T>(tenantId: string, work: (tx: TransactionContext) => Promise<T>): Promise<T> {
+    return inTenant(this.db, tenantId, (tx) => work(transactionContext(tx, this.clock)));
+  }
+}
+
+/** The workers' claims, on the system connections (`Database.system`): every tenant's rows. */
+export class PostgresSystemUnitOfWork implements SystemUnitOfWork<TransactionContext> {
+  constructor(
+    private readonly system: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  runAcrossTenants<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
+    return this.system.transaction((tx) => work(transactionContext(tx as unknown as Db, this.clock)));
   }
 }
 
 /**
  * The one AuditPort: an audit entry as an outbox row, so it is as durable as any event and reaches
- * the AUDIT stream through the relay. On the pool (reads, refusals at the edge) it commits on its
- * own; on a transaction (`transactionContext`) it commits with the change it records.
+ * the AUDIT stream through the relay. On a transaction (`transactionContext`) it commits with the
+ * change it records, inside that transaction's tenant. Outside one (reads, refusals, the edge's
+ * pseudo-tenant) it is the audit writer, a system path: it runs on `Database.system`, where one
+ * connection writes entries of any tenant (and of the pseudo-tenants) without a transaction of
+ * its own. It only ever inserts.
  */
 export class OutboxAudit implements AuditPort {
   constructor(

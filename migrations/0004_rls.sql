@@ -9,7 +9,7 @@
 --                     set_config('app.tenant_id', <tenant>, true): for this transaction only.
 --                     Unset, it is NULL (or '' once a transaction of the session set it): no rows.
 --   system_paths      every row, when app.system = 'on'. Only the service's system connections
---                     set it (startup option, adapters/postgres/system-scope.ts): the outbox relay
+--                     set it (startup option, adapters/postgres/connection.ts): the outbox relay
 --                     and purge, the audit writer, the Encounter reconciler's and the AI worker's
 --                     claims.
 -- USING and WITH CHECK alike: a tenant's unit of work can neither read nor write another tenant's

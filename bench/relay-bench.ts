@@ -102,7 +102,7 @@ async function relayRun(mode: "backlog" | "live"): Promise<{ rate: number; p50: 
       Array.from({ length: 8 }, async (_, w) => {
         for (let i = 0; i < perWriter; i += 5) {
           const batch = Array.from({ length: 5 }, (_, k) => sampleMessage(tenant, sessions[(w * 13 + i + k) % SESSIONS]!, i + k));
-          await uow.run((tx) => tx.outbox.add(batch.map((m) => ({ ...m, type: m.type as never, aggregateType: "session" as const }))));
+          await uow.run(tenant, (tx) => tx.outbox.add(batch.map((m) => ({ ...m, type: m.type as never, aggregateType: "session" as const }))));
           const now = performance.now();
           for (const m of batch) committedAt.set(m.id, now);
         }

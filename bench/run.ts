@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     "trace-gc": { type: "boolean", default: false },
     "no-pglite": { type: "boolean", default: false },
     "capture-sql": { type: "boolean", default: false },
+    // The service as the database owner (a superuser): row-level security bypassed, for comparison.
+    "as-owner": { type: "boolean", default: false },
   },
 });
 const rounds = Math.max(1, Number(args.rounds));
@@ -88,7 +90,7 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
   const fhir = new EmbeddedFhirServer();
   const service = await startService({
     fhirBaseUrl: await fhir.start(),
-    databaseUrl: db.url,
+    ...(args["as-owner"] ? { databaseUrl: db.url } : { databaseUrl: db.serviceUrl, migrationUrl: db.url }),
     dataDir: tempDir("vcs-bench-"),
     nodeFlags: [...(args.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []), ...(args["trace-gc"] ? ["--trace-gc"] : [])],
   });

@@ -12,17 +12,29 @@ const KMS_KEY = Buffer.alloc(32, 9).toString("base64");
 
 export interface BenchDatabase {
   name: string;
+  /** The owner's (a superuser's): migrations, seeding, the limit servers. */
   url: string;
+  /** The same database as SERVICE_ROLE: the service connects with it, as in production. */
+  serviceUrl: string;
   drop(): Promise<void>;
 }
+
+/** The service's role (docs/operations.md): owns nothing, so row-level security holds and costs what it costs. */
+const SERVICE_ROLE = "vcs_service_bench";
 
 /** A fresh database per run: figures never depend on what an earlier run left behind. */
 export async function createBenchDatabase(): Promise<BenchDatabase> {
   const name = `vcs_bench_${randomBytes(4).toString("hex")}`;
+  await adminQuery(
+    `do $$ begin if not exists (select 1 from pg_roles where rolname = '${SERVICE_ROLE}') then create role ${SERVICE_ROLE} login; end if; end $$`,
+  );
   await adminQuery(`create database ${name}`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
-  return { name, url: url.toString(), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
+  const serviceUrl = new URL(url);
+  serviceUrl.username = SERVICE_ROLE;
+  serviceUrl.password = "";
+  return { name, url: url.toString(), serviceUrl: serviceUrl.toString(), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
 }
 
 export async function adminQuery(text: string): Promise<void> {
@@ -42,6 +54,8 @@ export function buildService(): void {
 
 export interface ServiceOptions {
   databaseUrl?: string;
+  /** The owner, for migrations (MIGRATION_DATABASE_URL), when the service connects as another role. */
+  migrationUrl?: string;
   fhirBaseUrl?: string;
   dataDir: string;
   nodeFlags?: string[];
@@ -73,6 +87,7 @@ export async function startService(options: ServiceOptions): Promise<Child> {
     LOG_LEVEL: "warn",
     NODE_ENV: "production",
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...(options.migrationUrl ? { MIGRATION_DATABASE_URL: options.migrationUrl } : {}),
     ...(options.fhirBaseUrl ? { FHIR_BASE_URL: options.fhirBaseUrl } : {}),
   };
   const label = options.databaseUrl ? "service (PostgreSQL)" : "service (PGlite)";

@@ -9,6 +9,8 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl?: string;
+  /** The schema owner, for migrations (MIGRATION_DATABASE_URL); DATABASE_URL when absent. */
+  migrationDatabaseUrl?: string;
   dataDir: string;
   natsUrl?: string;
   /**
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host: env.HOST || "0.0.0.0",
     databaseUrl: env.DATABASE_URL || undefined,
+    migrationDatabaseUrl: env.MIGRATION_DATABASE_URL || undefined,
     dataDir: env.DATA_DIR || "./data",
     natsUrl: env.NATS_URL || undefined,
     otlpEndpoint: env.OTEL_SDK_DISABLED === "true" ? undefined : env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,

@@ -12,11 +12,11 @@ import { PostgresAsyncVisitQueries } from "./adapters/postgres/async-visit-queri
 import { openDatabase } from "./adapters/postgres/database.js";
 import { PostgresJoinQueries } from "./adapters/postgres/join-queries.js";
 import { OutboxPurge } from "./adapters/postgres/outbox-purge.js";
-import { PostgresOfflineQueue } from "./adapters/postgres/offline-queue.js";
+import { PooledOfflineQueue } from "./adapters/postgres/offline-queue.js";
 import { SessionChangeFeed } from "./adapters/postgres/session-change-feed.js";
 import { PostgresSessionQueries } from "./adapters/postgres/session-queries.js";
-import { PostgresTenantConfigRepository } from "./adapters/postgres/tenant-config-repository.js";
-import { PostgresUnitOfWork, type TransactionContext } from "./adapters/postgres/unit-of-work.js";
+import { PooledTenantConfigRepository } from "./adapters/postgres/tenant-config-repository.js";
+import { PostgresSystemUnitOfWork, PostgresUnitOfWork, type TransactionContext } from "./adapters/postgres/unit-of-work.js";
 import { ChangeSignals } from "./adapters/postgres/change-signals.js";
 import { GroupCommitAudit } from "./adapters/postgres/group-commit-audit.js";
 import { HmacJoinTokenSigner, JoinTokenKeyError, parseJoinTokenKeys, type JoinTokenKey } from "./adapters/tokens/hmac-join-token.js";
@@ -70,7 +70,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     // Pushed first, so run last: the spans of the shutdown itself are sent too.
     closers.push(["trace exporter", () => tracing.shutdown()]);
   }
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, ...config.database, log });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, migrationUrl: config.migrationDatabaseUrl, dataDir: config.dataDir, migrate: config.migrateOnStart, ...config.database, log });
   closers.push(["database pool", () => database.close()]);
 
   let fhirBaseUrl = config.fhirBaseUrl;
@@ -94,8 +94,11 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   let wakeRelay = () => false;
   signals.attach({ wakeRelay: () => wakeRelay(), sessionsChanged: (keys) => changes.changed(keys) });
   const uow = new PostgresUnitOfWork(db, clock, signals);
-  // Reads and refusals at the edge: their audit rows are group-committed (group-commit-audit.ts).
-  const audit = new GroupCommitAudit(db, clock, () => signals.outboxWritten());
+  // The system paths (docs/security.md, "Row-level security"): audit entries written outside a
+  // command's transaction (group-committed: one INSERT may hold several tenants' rows), and the
+  // workers' cross-tenant claims. Nothing else gets `system`.
+  const audit = new GroupCommitAudit(database.system, clock, () => signals.outboxWritten());
+  const system = new PostgresSystemUnitOfWork(database.system, clock, signals);
   closers.push([
     "read audit and change signals",
     async () => {
@@ -109,11 +112,12 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const calls = externalCallHistogram(metricsRegistry);
   const fhir = instrumented(new FhirGateway(fhirBaseUrl), "fhir", calls);
   const shared = { uow, audit, clock, ids: uuids, report };
-  const tenantConfigs = new PostgresTenantConfigRepository(db);
+  const tenantConfigs = new PooledTenantConfigRepository(db);
   const sessionQueries = new PostgresSessionQueries(db);
 
   const ai = aiSummaryFeature({
     ...shared,
+    system,
     gateway: config.aiGatewayUrl ? instrumented(new OpenAiGateway({ baseUrl: config.aiGatewayUrl, apiKey: config.aiGatewayApiKey }), "ai-gateway", calls) : null,
     chart: fhir,
     kick: () => aiWorker.kick(),
@@ -121,6 +125,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   const aiWorker = aiSummaryWorker(ai.pipeline, (err) => report("worker run failed", { worker: "ai-summary" }, err));
   const sessions = sessionsFeature({
     ...shared,
+    system,
     queries: sessionQueries,
     tenantConfigs,
     consent: instrumented(new FhirConsentCheck(fhirBaseUrl), "fhir-consent", calls),
@@ -152,7 +157,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     asyncVisitsFeature({
       ...shared,
       files: new MagicNumberFileTypeDetector(),
-      queue: new PostgresOfflineQueue(db),
+      queue: new PooledOfflineQueue(db),
       queries: new PostgresAsyncVisitQueries(db),
       participantFromJoinToken: (token) => participantFromJoinToken(signer, clock.now(), token),
     }),
@@ -195,7 +200,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   // requests still in flight finish while the workers and the pool are still there.
   warn = (context, message) => app.log.warn(context, message);
 
-  const outboxPurge = new OutboxPurge(db, config.outboxRetentionHours * 3_600_000);
+  const outboxPurge = new OutboxPurge(database.system, config.outboxRetentionHours * 3_600_000);
   const workers = {
     encounterReconciler: encounterReconciler(sessions.encounterSaga, config.encounterReconcileIntervalMs, (err) =>
       report("worker run failed", { worker: "encounter-reconciler" }, err),
@@ -282,7 +287,7 @@ function serviceVersion(): string {
 }
 
 /** The domains a tenant's pages may load video from (CSP): its configured backends, nothing else. */
-async function videoDomains(configs: PostgresTenantConfigRepository, tenantId: string | null): Promise<string[]> {
+async function videoDomains(configs: PooledTenantConfigRepository, tenantId: string | null): Promise<string[]> {
   if (tenantId === null || tenantId.length > 200) return [];
   const config = await configs.get(tenantId);
   return config?.videoBackends.map((b) => b.domain) ?? [];

@@ -1,5 +1,6 @@
 /**
- * `node dist/migrate.js`: applies pending migrations to DATABASE_URL and exits; what the
+ * `node dist/migrate.js`: applies pending migrations as MIGRATION_DATABASE_URL's role (else
+ * DATABASE_URL's), grants DATABASE_URL's role its access, and exits; what the
  * Kubernetes migration Job runs (deploy/k8s/migration-job.yaml), so replicas can start with
  * MIGRATE_ON_START=false. Exit 0 when the schema is current, 2 on a configuration error, 1 when
  * the database could not be reached or a migration failed.
@@ -14,7 +15,7 @@ export async function migrate(env: NodeJS.ProcessEnv = process.env): Promise<voi
   if (!config.databaseUrl) throw new ConfigError("DATABASE_URL is required to run migrations");
   const log = pino({ level: config.logLevel });
   // The same path as a service start (waits for the database, takes the migration lock), minus serving.
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, migrate: true, ...config.database, log });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, migrationUrl: config.migrationDatabaseUrl, dataDir: config.dataDir, migrate: true, ...config.database, log });
   await database.close();
   log.info({}, "migrations applied");
 }

@@ -50,7 +50,7 @@ export function startEventWorkers(w: EventWiring): EventWorkers {
   const store =
     database.kind === "postgres" && config.databaseUrl
       ? new PostgresLeaderRelayStore(config.databaseUrl, config.database)
-      : new EmbeddedRelayStore(database.db);
+      : new EmbeddedRelayStore(database.system);
   const relay = new OutboxRelay({
     store,
     publisher,

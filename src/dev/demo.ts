@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
 import { LocalKmsSecretStore } from "../adapters/kms/local-kms-secret-store.js";
-import { PostgresTenantConfigRepository } from "../adapters/postgres/tenant-config-repository.js";
+import { PooledTenantConfigRepository } from "../adapters/postgres/tenant-config-repository.js";
 import { OutboxAudit, PostgresUnitOfWork } from "../adapters/postgres/unit-of-work.js";
 import { UpdateTenantConfig } from "../features/tenant-config/update-tenant-config.js";
 import type { Clock } from "../platform/ports.js";
@@ -26,7 +26,7 @@ export async function seedDemoTenant(
   clock: Clock,
   video: { domain?: string; appSecret?: string } = {},
 ): Promise<void> {
-  if (await new PostgresTenantConfigRepository(db).get(DEMO_TENANT)) return;
+  if (await new PooledTenantConfigRepository(db).get(DEMO_TENANT)) return;
   const secrets = new LocalKmsSecretStore(devSecret(dataDir, "kms-master-key"));
   await new UpdateTenantConfig({ uow: new PostgresUnitOfWork(db, clock), secrets, audit: new OutboxAudit(db, clock), clock }).execute(
     { kind: "system", tenantId: DEMO_TENANT, name: "demo-seed" },

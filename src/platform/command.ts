@@ -42,7 +42,7 @@ export function runCommand<Tx extends CommandTx, R>(
     if (head.permission) assertPermission(head.actor, head.permission);
     head.precheck?.();
     const once = () =>
-      deps.uow.run(async (tx) => {
+      deps.uow.run(head.actor.tenantId, async (tx) => {
         const now = deps.clock.now();
         const result = await work(tx, now);
         if (options.audit?.(result) ?? true) {

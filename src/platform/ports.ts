@@ -86,7 +86,20 @@ export interface CommandTx {
 /**
  * One database transaction: a throw rolls everything back, outbox and audit rows included. The
  * single implementation offers every feature's stores; each use case names the part it needs.
+ * It belongs to one tenant (the authenticated principal's, the join token's, the event's): on
+ * PostgreSQL, row-level security lets it see and write that tenant's rows only, whatever its
+ * queries say.
  */
 export interface UnitOfWork<Tx extends CommandTx = CommandTx> {
-  run<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  run<T>(tenantId: string, work: (tx: Tx) => Promise<T>): Promise<T>;
+}
+
+/**
+ * A transaction that sees every tenant: only for the workers' claims of the next due item
+ * (Encounter reconciler, AI summary worker), which cannot know the tenant before they find the
+ * row. Only the claim's own short transaction runs here; the work on the claimed item (calls
+ * out, results, links) runs in its tenant's UnitOfWork (docs/security.md).
+ */
+export interface SystemUnitOfWork<Tx extends CommandTx = CommandTx> {
+  runAcrossTenants<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
 }

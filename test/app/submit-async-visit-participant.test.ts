@@ -29,12 +29,13 @@ describe("SubmitAsyncVisit for a participant of a session", () => {
       body: sessionBody({ patientId: "pat-p", providerId: "dr-p", participants: [{ role: "guest", displayName: "Neighbour" }] }),
     });
     session = res.json();
-    const { db } = app.service.database;
+    const { db, system } = app.service.database;
     // Fixed at the visit's morning: participants submit only near their visit (issue 11).
     const clock = { now: () => new Date("2026-12-01T09:00:00Z") };
     submit = new SubmitAsyncVisit({
       uow: new PostgresUnitOfWork(db, clock),
-      audit: new OutboxAudit(db, clock),
+      // As main.ts wires it: audit entries outside a transaction are the system writer's.
+      audit: new OutboxAudit(system, clock),
       clock,
       ids: { uuid: () => randomUUID() },
       files: new MagicNumberFileTypeDetector(),
@@ -57,7 +58,7 @@ describe("SubmitAsyncVisit for a participant of a session", () => {
       text: "photo of the wound",
       attachments: [{ filename: "wound.jpg", declaredType: "image/jpeg", data: samples.jpeg }],
     });
-    const row = await app.service.database.pool!.query("select patient_id, provider_id, session_id, submitted_by_kind, submitted_by_id from async_visits where id = $1", [id]);
+    const row = await app.owner.query("select patient_id, provider_id, session_id, submitted_by_kind, submitted_by_id from async_visits where id = $1", [id]);
     expect(row.rows[0]).toEqual({ patient_id: "pat-p", provider_id: "dr-p", session_id: session.id, submitted_by_kind: "participant", submitted_by_id: patient.participantId });
   });
 

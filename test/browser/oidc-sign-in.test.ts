@@ -50,7 +50,7 @@ describe("Browser: console sign-in with OpenID Connect", () => {
     await page.getByRole("button", { name: "Create visit" }).click();
     await page.getByRole("button", { name: "← Today's visits" }).click();
     await page.getByRole("cell", { name: "patient-oidc", exact: true }).waitFor();
-    const listed = await rig.app.service.database.pool!.query("select provider_id from virtual_sessions where tenant_id = $1", [DEMO_TENANT]);
+    const listed = await rig.app.owner.query("select provider_id from virtual_sessions where tenant_id = $1", [DEMO_TENANT]);
     expect(listed.rows).toEqual([{ provider_id: "dr-oidc" }]);
     expect(ctx.cspViolations).toEqual([]);
   }, 90_000);

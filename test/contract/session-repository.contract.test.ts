@@ -49,23 +49,23 @@ for (const engine of engines) {
 
     it("an inserted session reads back whole, with its events in the outbox", async () => {
       const s = newSession("t1");
-      await uow.run((tx) => tx.sessions.insert(s));
-      const back = await uow.run((tx) => tx.sessions.findById("t1", s.id));
+      await uow.run("t1", (tx) => tx.sessions.insert(s));
+      const back = await uow.run("t1", (tx) => tx.sessions.findById("t1", s.id));
       expect(back?.snapshot()).toEqual(s.snapshot());
-      const count = await uow.run(async (tx) => (await tx.sessions.findById("t2", s.id)) === null);
+      const count = await uow.run("t2", async (tx) => (await tx.sessions.findById("t2", s.id)) === null);
       expect(count).toBe(true);
     });
 
     it("save bumps the version once and refuses a stale expected version", async () => {
       const s = newSession("t1");
-      await uow.run((tx) => tx.sessions.insert(s));
-      const a = (await uow.run((tx) => tx.sessions.findById("t1", s.id)))!;
-      const b = (await uow.run((tx) => tx.sessions.findById("t1", s.id)))!;
+      await uow.run("t1", (tx) => tx.sessions.insert(s));
+      const a = (await uow.run("t1", (tx) => tx.sessions.findById("t1", s.id)))!;
+      const b = (await uow.run("t1", (tx) => tx.sessions.findById("t1", s.id)))!;
       a.cancel("first", clock.now());
-      await uow.run((tx) => tx.sessions.save(a, 1));
+      await uow.run("t1", (tx) => tx.sessions.save(a, 1));
       expect(a.version).toBe(2);
       b.initiateFallback("second", null, clock.now());
-      await expect(uow.run((tx) => tx.sessions.save(b, 1))).rejects.toMatchObject({
+      await expect(uow.run("t1", (tx) => tx.sessions.save(b, 1))).rejects.toMatchObject({
         code: "OPTIMISTIC_LOCK_CONFLICT",
         details: { currentVersion: 2 },
       });
@@ -75,14 +75,14 @@ for (const engine of engines) {
 
     it("a participant's recorded pre-call check reads back whole: by the repository, the detail and the list of participants", async () => {
       const s = newSession("t1");
-      await uow.run((tx) => tx.sessions.insert(s));
+      await uow.run("t1", (tx) => tx.sessions.insert(s));
       const patient = s.snapshot().participants[0]!.id;
-      const loaded = (await uow.run((tx) => tx.sessions.findById("t1", s.id)))!;
+      const loaded = (await uow.run("t1", (tx) => tx.sessions.findById("t1", s.id)))!;
       loaded.enterWaitingRoom(patient, clock.now());
       loaded.recordPrecall(patient, 1234.5, false, new Date("2026-12-01T09:58:01.250Z"));
-      await uow.run((tx) => tx.sessions.save(loaded, 1));
+      await uow.run("t1", (tx) => tx.sessions.save(loaded, 1));
       const expected = { precallKbps: 1234.5, precallBelowThreshold: false, precallCheckedAt: new Date("2026-12-01T09:58:01.250Z") };
-      const back = (await uow.run((tx) => tx.sessions.findById("t1", s.id)))!;
+      const back = (await uow.run("t1", (tx) => tx.sessions.findById("t1", s.id)))!;
       expect(back.participant(patient)).toMatchObject(expected);
       expect(back.snapshot()).toEqual(loaded.snapshot());
       const queries = new PostgresSessionQueries(db.db);
@@ -95,7 +95,7 @@ for (const engine of engines) {
     it("a throw inside the unit of work rolls back the row and its outbox events", async () => {
       const s = newSession("t-rollback");
       await expect(
-        uow.run(async (tx) => {
+        uow.run("t-rollback", async (tx) => {
           await tx.sessions.insert(s);
           throw new Error("boom");
         }),
@@ -104,11 +104,11 @@ for (const engine of engines) {
     });
 
     it("one appointment yields at most one session per tenant", async () => {
-      await uow.run((tx) => tx.sessions.insert(newSession("t-appt", undefined, "A-1")));
-      await expect(uow.run((tx) => tx.sessions.insert(newSession("t-appt", undefined, "A-1")))).rejects.toMatchObject({
+      await uow.run("t-appt", (tx) => tx.sessions.insert(newSession("t-appt", undefined, "A-1")));
+      await expect(uow.run("t-appt", (tx) => tx.sessions.insert(newSession("t-appt", undefined, "A-1")))).rejects.toMatchObject({
         code: "APPOINTMENT_ALREADY_LINKED",
       });
-      await uow.run((tx) => tx.sessions.insert(newSession("t-appt-other", undefined, "A-1")));
+      await uow.run("t-appt-other", (tx) => tx.sessions.insert(newSession("t-appt-other", undefined, "A-1")));
     });
 
     it("rooms in use count only non-final sessions on the backend whose time overlaps", async () => {
@@ -117,13 +117,13 @@ for (const engine of engines) {
       const s2 = newSession("t-rooms", at(12));
       const s3 = newSession("t-rooms", at(10));
       s3.cancel("x", clock.now());
-      await uow.run(async (tx) => {
+      await uow.run("t-rooms", async (tx) => {
         await tx.sessions.insert(s1);
         await tx.sessions.insert(s2);
         await tx.sessions.insert(s3);
       });
-      const n10 = await uow.run((tx) => tx.sessions.countRoomsInUse("t-rooms", "main", at(10), new Date(at(10).getTime() + 1_800_000)));
-      const n11 = await uow.run((tx) => tx.sessions.countRoomsInUse("t-rooms", "main", at(11), at(12)));
+      const n10 = await uow.run("t-rooms", (tx) => tx.sessions.countRoomsInUse("t-rooms", "main", at(10), new Date(at(10).getTime() + 1_800_000)));
+      const n11 = await uow.run("t-rooms", (tx) => tx.sessions.countRoomsInUse("t-rooms", "main", at(11), at(12)));
       expect(n10).toBe(1);
       expect(n11).toBe(0);
     });
@@ -143,18 +143,18 @@ for (const engine of engines) {
           { name: "a", provider: "jitsi", domain: "a.example.org", appId: "x", secretEnvelope: "v1.k.w.b", healthUrl: null, maxConcurrentRooms: null },
         ],
       };
-      const saved = await uow.run((tx) => tx.tenantConfigs.save(config, 0));
+      const saved = await uow.run("t-cfg", (tx) => tx.tenantConfigs.save(config, 0));
       expect(saved.version).toBe(1);
-      await expect(uow.run((tx) => tx.tenantConfigs.save(config, 0))).rejects.toMatchObject({ code: "OPTIMISTIC_LOCK_CONFLICT" });
-      const again = await uow.run((tx) => tx.tenantConfigs.save({ ...config, maxParticipants: 9 }, 1));
+      await expect(uow.run("t-cfg", (tx) => tx.tenantConfigs.save(config, 0))).rejects.toMatchObject({ code: "OPTIMISTIC_LOCK_CONFLICT" });
+      const again = await uow.run("t-cfg", (tx) => tx.tenantConfigs.save({ ...config, maxParticipants: 9 }, 1));
       expect(again.version).toBe(2);
-      expect(await uow.run((tx) => tx.tenantConfigs.get("t-cfg"))).toEqual({ ...config, maxParticipants: 9, version: 2 });
+      expect(await uow.run("t-cfg", (tx) => tx.tenantConfigs.get("t-cfg"))).toEqual({ ...config, maxParticipants: 9, version: 2 });
     });
 
     it("the list is newest-first, tenant-scoped and continues after a keyset position", async () => {
       const starts = [1, 2, 3, 4].map((d) => new Date(Date.UTC(2027, 0, d, 9)));
-      for (const st of starts) await uow.run((tx) => tx.sessions.insert(newSession("t-list", st)));
-      await uow.run((tx) => tx.sessions.insert(newSession("t-list-other", starts[3])));
+      for (const st of starts) await uow.run("t-list", (tx) => tx.sessions.insert(newSession("t-list", st)));
+      await uow.run("t-list-other", (tx) => tx.sessions.insert(newSession("t-list-other", starts[3])));
       const q = new PostgresSessionQueries(db.db);
       const first = await q.list({ tenantId: "t-list", limit: 2 });
       expect(first.map((s) => s.scheduledStart)).toEqual([starts[3], starts[2]]);
@@ -166,10 +166,10 @@ for (const engine of engines) {
 
     it("an idempotency key is stored once per tenant", async () => {
       const rec = { tenantId: "t-idem", key: "k", requestHash: "h", statusCode: 201, body: { id: "x" } };
-      expect(await uow.run((tx) => tx.idempotency.save(rec))).toBe(true);
-      expect(await uow.run((tx) => tx.idempotency.save({ ...rec, body: { id: "y" } }))).toBe(false);
-      expect(await uow.run((tx) => tx.idempotency.find("t-idem", "k"))).toEqual(rec);
-      expect(await uow.run((tx) => tx.idempotency.find("t-other", "k"))).toBeNull();
+      expect(await uow.run("t-idem", (tx) => tx.idempotency.save(rec))).toBe(true);
+      expect(await uow.run("t-idem", (tx) => tx.idempotency.save({ ...rec, body: { id: "y" } }))).toBe(false);
+      expect(await uow.run("t-idem", (tx) => tx.idempotency.find("t-idem", "k"))).toEqual(rec);
+      expect(await uow.run("t-other", (tx) => tx.idempotency.find("t-other", "k"))).toBeNull();
     });
   });
 }
@@ -180,7 +180,7 @@ describe("PGlite keeps data across a restart (the embedded default)", () => {
     try {
       const first = await openDatabase({ dataDir: dir, migrate: true });
       const s = newSession("t-persist");
-      await new PostgresUnitOfWork(first.db, new ManualClock()).run((tx) => tx.sessions.insert(s));
+      await new PostgresUnitOfWork(first.db, new ManualClock()).run("t-persist", (tx) => tx.sessions.insert(s));
       await first.close();
       const second = await openDatabase({ dataDir: dir, migrate: true });
       expect((await new PostgresSessionQueries(second.db).get("t-persist", s.id))?.id).toBe(s.id);

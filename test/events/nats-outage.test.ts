@@ -20,7 +20,7 @@ describe("NATS down for a while (own nats-server, PostgreSQL)", () => {
 
   const pending = async () =>
     (
-      await app.service.database.pool!.query("select count(*)::int as n from virtual_care_outbox where published_at is null")
+      await app.owner.query("select count(*)::int as n from virtual_care_outbox where published_at is null")
     ).rows[0].n as number;
 
   it("when NATS stops, then the API keeps accepting writes, and when it returns the backlog drains with nothing lost or doubled", async () => {
@@ -44,7 +44,7 @@ describe("NATS down for a while (own nats-server, PostgreSQL)", () => {
     await nats.start();
     await eventually("the backlog to drain", async () => (await pending()) === 0, 60_000, 200);
 
-    const committed = (await app.service.database.pool!.query("select id, type from virtual_care_outbox where tenant_id = $1", [tenant])).rows as Array<{ id: string; type: string }>;
+    const committed = (await app.owner.query("select id, type from virtual_care_outbox where tenant_id = $1", [tenant])).rows as Array<{ id: string; type: string }>;
     const stored = await readAll(nats.url);
     const ours = stored.filter((r) => r.event.tenantid === tenant);
     const ids = ours.map((r) => r.event.id);

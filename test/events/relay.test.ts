@@ -59,7 +59,7 @@ describe("outbox relay to NATS JetStream (PostgreSQL, own nats-server)", () => {
     // The outbox row behind it is marked published, under the same id (the relay marks the batch
     // once JetStream acknowledged it, so a consumer may see the message a moment before the mark).
     await eventually("the outbox row marked published", async () => {
-      const row = await app.service.database.pool!.query("select published_at from virtual_care_outbox where id = $1", [record!.event.id]);
+      const row = await app.owner.query("select published_at from virtual_care_outbox where id = $1", [record!.event.id]);
       return row.rows[0]?.published_at !== null && row.rows[0]?.published_at !== undefined;
     });
 
@@ -93,17 +93,17 @@ describe("outbox relay to NATS JetStream (PostgreSQL, own nats-server)", () => {
       data: { sessionId, reason: "rollback probe", participants: [] },
     });
     await expect(
-      uow.run(async (tx) => {
+      uow.run(tenant, async (tx) => {
         await tx.outbox.add([event(rolledBack)]);
         throw new Error("the change failed after writing its events");
       }),
     ).rejects.toThrow("the change failed");
-    await uow.run((tx) => tx.outbox.add([event(committed)]));
+    await uow.run(tenant, (tx) => tx.outbox.add([event(committed)]));
     // The committed row came after the rolled-back one; once it is in the stream, the relay has passed that point.
     await published(events, (r) => r.event.id === committed, "the committed probe event");
     const all = await events.read();
     expect(all.filter((r) => r.event.id === rolledBack)).toEqual([]);
-    const rows = await app.service.database.pool!.query("select count(*)::int as n from virtual_care_outbox where id = $1", [rolledBack]);
+    const rows = await app.owner.query("select count(*)::int as n from virtual_care_outbox where id = $1", [rolledBack]);
     expect(rows.rows[0].n).toBe(0);
   });
 

@@ -43,7 +43,7 @@ describe("scheduling consumer: appointment events create and cancel sessions (Po
   });
 
   const idle = () => eventually("the consumer to finish", () => consumerIdle(nats.url, durable), 30_000, 100);
-  const query = async (sql: string, params: unknown[]) => (await app.service.database.pool!.query(sql, params)).rows;
+  const query = async (sql: string, params: unknown[]) => (await app.owner.query(sql, params)).rows;
   const sessionsOf = (tenantId: string, appointmentId: string) =>
     query("select id, status, patient_id, provider_id, scheduled_start, cancel_reason from virtual_sessions where tenant_id = $1 and appointment_id = $2", [tenantId, appointmentId]);
   const inboxOf = (eventId: string) => query("select outcome from virtual_care_inbox where source = '/scheduling' and event_id = $1", [eventId]);

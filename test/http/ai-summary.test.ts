@@ -72,7 +72,7 @@ describe("AI visit summary: draft → clinician acceptance → chart", () => {
     });
     expect(decode(doc)).toBe(edited);
 
-    const events = await app.service.database.pool!.query(
+    const events = await app.owner.query(
       "select data from virtual_care_outbox where type = 'virtualcare.ai_summary.accepted.v1' and aggregate_id = $1",
       [accepted.id],
     );

@@ -29,7 +29,7 @@ describe("async visits with an Idempotency-Key (patient path)", () => {
       payload,
     });
   };
-  const stored = async () => (await app.service.database.pool!.query("select id from async_visits where session_id = $1", [sessionId])).rows.length;
+  const stored = async () => (await app.owner.query("select id from async_visits where session_id = $1", [sessionId])).rows.length;
 
   it("when the same submission arrives twice, or twice at once, with one key, then one visit is stored and both answers name it", async () => {
     const first = await submit("k-1", "rash on the arm");

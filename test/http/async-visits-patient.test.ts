@@ -29,7 +29,7 @@ describe("async visits sent by the patient with a join token", () => {
     return app.service.app.inject({ method: "POST", url: "/v1/async-visits", headers: { "x-join-token": joinToken, "content-type": contentType }, payload });
   };
   const visitsOf = async (sessionId: string) =>
-    (await app.service.database.pool!.query("select patient_id, provider_id from async_visits where session_id = $1", [sessionId])).rows;
+    (await app.owner.query("select patient_id, provider_id from async_visits where session_id = $1", [sessionId])).rows;
 
   it("when the patient sends one with their join token, then it is stored for the session's patient and provider", async () => {
     const s = await newSession();

@@ -27,7 +27,7 @@ describe("async visits (store-and-forward)", () => {
   };
   const parties = { patientId: "pat-av", providerId: "dr-av" };
   const stored = async () => {
-    const q = (sql: string) => app.service.database.pool!.query(sql).then((r) => Number(r.rows[0].count));
+    const q = (sql: string) => app.owner.query(sql).then((r) => Number(r.rows[0].count));
     return {
       visits: await q("select count(*) from async_visits"),
       attachments: await q("select count(*) from async_visit_attachments"),
@@ -53,7 +53,7 @@ describe("async visits (store-and-forward)", () => {
     const { id, status } = res.json();
     expect(status).toBe("submitted");
 
-    const pool = app.service.database.pool!;
+    const pool = app.owner;
     const files = await pool.query("select content_type, filename, size_bytes from async_visit_attachments where visit_id = $1 order by position", [id]);
     expect(files.rows).toEqual([
       { content_type: "image/jpeg", filename: "arm.jpg", size_bytes: samples.jpeg.length },
@@ -128,7 +128,7 @@ describe("async visits (store-and-forward)", () => {
     const session = (await app.request({ method: "POST", url: "/v1/sessions", token: scheduler, body: sessionBody({ patientId: "pat-s", providerId: "dr-s" }) })).json();
     const res = await submit({ sessionId: session.id, text: "follow-up photo" }, [{ filename: "a.jpg", type: "image/jpeg", data: samples.jpeg }]);
     expect(res.statusCode, res.body).toBe(201);
-    const row = await app.service.database.pool!.query("select patient_id, provider_id, session_id from async_visits where id = $1", [res.json().id]);
+    const row = await app.owner.query("select patient_id, provider_id, session_id from async_visits where id = $1", [res.json().id]);
     expect(row.rows[0]).toEqual({ patient_id: "pat-s", provider_id: "dr-s", session_id: session.id });
 
     await configureTenant(app, "clinic-other");

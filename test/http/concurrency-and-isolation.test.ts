@@ -165,7 +165,7 @@ describe("optimistic lock and tenant isolation (PostgreSQL)", () => {
   it("when a refused cross-tenant read happens, then it is audited as denied for the caller's tenant", async () => {
     const s = await newSession();
     await app.request({ method: "GET", url: `/v1/sessions/${s.id}`, token: theirs });
-    const { rows } = await app.service.database.pool!.query(
+    const { rows } = await app.owner.query(
       "select data from virtual_care_outbox where type = 'audit.virtualcare.session.read' and tenant_id = 'tenant-b' and data->'targets'->>'sessionId' = $1",
       [s.id],
     );

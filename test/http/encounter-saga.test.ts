@@ -33,7 +33,7 @@ describe("FHIR Encounter saga (contract §9) against the in-process FHIR server"
   const linkAudits = async (id: string) =>
     Number(
       (
-        await app.service.database.pool!.query(
+        await app.owner.query(
           "select count(*) from virtual_care_outbox where type = 'audit.virtualcare.session.encounter_link' and aggregate_id = $1",
           [id],
         )
@@ -123,6 +123,8 @@ function envOf(app: TestApp): Record<string, string> {
     PORT: "0",
     DATA_DIR: c.dataDir,
     DATABASE_URL: c.databaseUrl!,
+    // The service's role owns nothing; the owner migrates (docs/operations.md, "Database roles").
+    MIGRATION_DATABASE_URL: c.migrationDatabaseUrl!,
     AUTH_HS256_SECRET: (c.auth as { secret: string }).secret,
     KMS_MASTER_KEY: c.kmsMasterKey!,
     JOIN_TOKEN_KEYS: c.joinTokenKeys!,

@@ -14,7 +14,7 @@ describe("Idempotency-Key on create, and the session list (PostgreSQL)", () => {
   afterAll(() => app.close());
 
   const count = async (tenant: string) =>
-    Number((await app.service.database.pool!.query("select count(*) from virtual_sessions where tenant_id = $1", [tenant])).rows[0].count);
+    Number((await app.owner.query("select count(*) from virtual_sessions where tenant_id = $1", [tenant])).rows[0].count);
 
   it("when a create is retried with the same Idempotency-Key, then the first answer comes back and one session exists", async () => {
     const send = () =>

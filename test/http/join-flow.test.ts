@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type pg from "pg";
 import { bootApp, configureTenant, ManualClock, sessionBody, staffToken, type TestApp } from "../support/app.js";
 import { outboxTypes, verifyVideoUrl } from "../support/join.js";
 
@@ -278,25 +279,42 @@ describe("join flow over HTTP (PostgreSQL): waiting room, admission, video URLs"
     expect(byRole(await detail(s.id), "patient").status).toBe("waiting");
   });
 
-  it("when a waiting patient polls, then the answer costs one SQL statement and writes no audit row", async () => {
+  it("when a waiting patient polls, then the answer is one read (in its tenant's transaction: three round trips) and writes no audit row", async () => {
     const s = await createSession();
     const patient = byRole(s, "patient");
     const token = await joinToken(s.id, patient.id);
     await validate(token);
     const pool = app.service.database.pool!;
-    const original = pool.query.bind(pool);
-    let statements = 0;
-    (pool as unknown as { query: unknown }).query = (...args: Parameters<typeof original>) => {
-      statements += 1;
-      return original(...args);
+    // Every statement of a checked-out connection, counted while it is out.
+    let transactions = 0;
+    let roundTrips = 0;
+    const originals = new Map<pg.PoolClient, pg.PoolClient["query"]>();
+    const onAcquire = (client: pg.PoolClient) => {
+      transactions += 1;
+      const original = client.query;
+      originals.set(client, original);
+      client.query = ((...args: unknown[]) => {
+        roundTrips += 1;
+        return (original as (...a: unknown[]) => unknown).apply(client, args);
+      }) as pg.PoolClient["query"];
+    };
+    const onRelease = (_err: Error | undefined, client: pg.PoolClient) => {
+      const original = originals.get(client);
+      if (original) client.query = original;
+      originals.delete(client);
     };
     const before = (await outboxTypes(app, s.id)).length;
+    pool.on("acquire", onAcquire);
+    pool.on("release", onRelease);
     try {
       for (let i = 0; i < 5; i++) expect((await poll(token)).statusCode).toBe(200);
     } finally {
-      (pool as unknown as { query: unknown }).query = original;
+      pool.off("acquire", onAcquire);
+      pool.off("release", onRelease);
     }
-    expect(statements).toBe(5);
+    // BEGIN with the tenant setting, the read, COMMIT (tenant-scope.ts).
+    expect(transactions).toBe(5);
+    expect(roundTrips).toBe(15);
     expect((await outboxTypes(app, s.id)).length).toBe(before);
   });
 });

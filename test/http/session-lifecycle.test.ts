@@ -107,7 +107,7 @@ describe("session lifecycle over HTTP (PostgreSQL)", () => {
   });
 
   it("when sessions are created, cancelled and ended, then the matching events sit in the outbox with ids only", async () => {
-    const pool = app.service.database.pool!;
+    const pool = app.owner;
     const events = async (id: string) =>
       (await pool.query("select type, data from virtual_care_outbox where aggregate_id = $1 and aggregate_type = 'session' order by seq", [id])).rows;
     const cancelled = (await create()).json();

@@ -63,7 +63,7 @@ describe("tenant config (PostgreSQL)", () => {
     expect(read.body).not.toContain(SECRET);
     expect(read.json().videoBackends[0]).toMatchObject({ name: "primary", secret: "[REDACTED]", maxConcurrentRooms: 20 });
 
-    const pool = app.service.database.pool!;
+    const pool = app.owner;
     const dump = await pool.query("select config::text as c from tenant_configs");
     expect(dump.rows.map((r) => r.c).join("\n")).not.toContain(SECRET);
     const events = await pool.query("select type, data::text as d from virtual_care_outbox where tenant_id = 'cfg'");
@@ -75,12 +75,12 @@ describe("tenant config (PostgreSQL)", () => {
   });
 
   it("when a PUT omits a backend's secret, then the stored secret is kept (and still not plaintext)", async () => {
-    const before = (await app.service.database.pool!.query("select config from tenant_configs where tenant_id = 'cfg'")).rows[0].config;
+    const before = (await app.owner.query("select config from tenant_configs where tenant_id = 'cfg'")).rows[0].config;
     const { secret: _omit, ...withoutSecret } = backend();
     const res = await put(admin, { videoBackends: [withoutSecret] }, { "if-match": '"1"' });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json()).toMatchObject({ version: 2, licensed: true, maxParticipants: 6 });
-    const after = (await app.service.database.pool!.query("select config from tenant_configs where tenant_id = 'cfg'")).rows[0].config;
+    const after = (await app.owner.query("select config from tenant_configs where tenant_id = 'cfg'")).rows[0].config;
     expect(after.videoBackends[0].secretEnvelope).toBe(before.videoBackends[0].secretEnvelope);
   });
 

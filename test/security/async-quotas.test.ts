@@ -25,7 +25,7 @@ describe("async visit quotas and submission window (PostgreSQL)", () => {
     const { payload, contentType } = await multipartBody({ text: "photo" }, files.map((data, i) => ({ filename: `p${i}.png`, type: "image/png", data })));
     return app.service.app.inject({ method: "POST", url: "/v1/async-visits", headers: { "x-join-token": token, "content-type": contentType }, payload });
   };
-  const storedBytes = async () => Number((await app.service.database.pool!.query("select coalesce(sum(size_bytes),0) n from async_visit_attachments")).rows[0].n);
+  const storedBytes = async () => Number((await app.owner.query("select coalesce(sum(size_bytes),0) n from async_visit_attachments")).rows[0].n);
 
   it("one participant's token stores at most 3 submissions and 30 MB, then 429 QUOTA_EXCEEDED", async () => {
     const token = await patientToken();

@@ -71,7 +71,7 @@ describe("scheduling consumer: poison events (own nats-server)", () => {
   });
 
   const inboxOf = async (eventId: string) =>
-    (await app.service.database.pool!.query("select outcome from virtual_care_inbox where event_id = $1", [eventId])).rows;
+    (await app.owner.query("select outcome from virtual_care_inbox where event_id = $1", [eventId])).rows;
   const terminated = (eventId: string) =>
     eventually(`the termination audit of ${eventId}`, async () => {
       const found = (await audit.read()).filter(

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { LightMyRequestResponse } from "fastify";
 import { SignJWT } from "jose";
+import pg from "pg";
 import type { Clock } from "../../src/platform/ports.js";
 import { EmbeddedFhirServer } from "../../src/adapters/fhir/embedded-fhir-server.js";
 import { loadConfig, type Config } from "../../src/config.js";
@@ -32,6 +33,11 @@ export interface TestApp {
   service: Service;
   fhir: EmbeddedFhirServer;
   db: TestDatabase | null;
+  /**
+   * The database as its owner (PostgreSQL only): what a test inspects or rigs behind the service's
+   * back. The service's own pool sees nothing outside a tenant's transaction (row-level security).
+   */
+  owner: pg.Pool;
   dataDir: string;
   request(opts: {
     method: "GET" | "POST" | "PUT" | "DELETE" | "PATCH";
@@ -74,15 +80,26 @@ export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
     // The tests' Jitsi health stubs listen on loopback.
     VIDEO_HEALTH_ALLOW_PRIVATE: "true",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
-    ...(db ? { DATABASE_URL: options.routeDatabase ? options.routeDatabase(db.url) : db.url } : {}),
+    // The service connects as a role that owns nothing (row-level security holds); the owner migrates.
+    ...(db
+      ? {
+          DATABASE_URL: options.routeDatabase ? options.routeDatabase(db.serviceUrl) : db.serviceUrl,
+          MIGRATION_DATABASE_URL: options.routeDatabase ? options.routeDatabase(db.url) : db.url,
+        }
+      : {}),
     ...options.env,
   });
   const service = await createService(config, { clock: options.clock, logStream: options.logStream });
   await service.app.ready();
+  let owner: pg.Pool | undefined;
   return {
     service,
     fhir,
     db,
+    get owner() {
+      if (!db) throw new Error("owner: PostgreSQL suites only");
+      return (owner ??= new pg.Pool({ connectionString: db.url, max: 2 }));
+    },
     dataDir,
     request: ({ method, url, token, body, headers }) =>
       service.app.inject({
@@ -97,6 +114,7 @@ export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
       }),
     close: async () => {
       await service.close();
+      await owner?.end();
       await fhir.stop();
       await db?.drop();
       rmSync(dataDir, { recursive: true, force: true });

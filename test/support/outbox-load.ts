@@ -23,7 +23,7 @@ export class OutboxLoad {
       ids.map(async (sessionId) => {
         for (let n = 0; n < perSession; n += eventsPerTx) {
           const count = Math.min(eventsPerTx, perSession - n);
-          await uow.run((tx) =>
+          await uow.run(tenantId, (tx) =>
             tx.outbox.add(
               Array.from({ length: count }, (_, i) => ({
                 type: "virtualcare.session.fallback_initiated.v1" as const,

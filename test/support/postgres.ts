@@ -3,10 +3,37 @@ import pg from "pg";
 
 export const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
+/**
+ * The role the service connects as in the suites (as in production, docs/operations.md): it owns
+ * nothing, is no superuser and has no BYPASSRLS, so row-level security holds for it. Cluster-wide,
+ * shared by every suite; its grants are per database (the migrations give them).
+ */
+export const SERVICE_ROLE = "vcs_service_test";
+
 export interface TestDatabase {
+  /** The owner's (a superuser's) URL: migrations, and suites that inspect or rig the database. */
   url: string;
+  /** The same database as SERVICE_ROLE: what the service connects with (DATABASE_URL). */
+  serviceUrl: string;
   name: string;
   drop(): Promise<void>;
+}
+
+/**
+ * Suites run in parallel: the advisory lock serialises the creators, and a role created by
+ * another run between the check and the create (without the lock) is not an error either.
+ */
+async function ensureServiceRole(admin: pg.Client): Promise<void> {
+  await admin.query(`
+    do $$
+    begin
+      perform pg_advisory_xact_lock(hashtext('${SERVICE_ROLE}'));
+      if not exists (select 1 from pg_roles where rolname = '${SERVICE_ROLE}') then
+        create role ${SERVICE_ROLE} login nosuperuser nobypassrls nocreatedb nocreaterole;
+      end if;
+    exception when duplicate_object or unique_violation then null;
+    end
+    $$`);
 }
 
 /** A fresh, empty database for one suite; dropped afterwards (nothing depends on leftovers). */
@@ -15,14 +42,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
+    await ensureServiceRole(admin);
     await admin.query(`create database ${name}`);
   } finally {
     await admin.end();
   }
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
+  const serviceUrl = new URL(url);
+  serviceUrl.username = SERVICE_ROLE;
+  serviceUrl.password = "";
   return {
     url: url.toString(),
+    serviceUrl: serviceUrl.toString(),
     name,
     drop: async () => {
       const c = new pg.Client({ connectionString: ADMIN_URL });

@@ -5,23 +5,31 @@ import { loadAsyncVisit } from "./async-visit-repository.js";
 import type { Db } from "./database.js";
 import { asyncVisitAttachments } from "./schema.js";
 import { isUuid } from "./session-repository.js";
+import { inTenant } from "./tenant-scope.js";
 
 export class PostgresAsyncVisitQueries implements AsyncVisitQueries {
   constructor(private readonly db: Db) {}
 
   async getMany(tenantId: string, ids: readonly string[]): Promise<AsyncVisitState[]> {
-    // Pages are at most 100 visits: one small read each keeps the mapping in one place.
-    const found = await Promise.all(ids.map((id) => loadAsyncVisit(this.db, tenantId, id)));
+    // Pages are at most 100 visits: one small read each keeps the mapping in one place (one
+    // tenant-scoped transaction, so one connection, for the page).
+    const found = await inTenant(this.db, tenantId, (tx) => Promise.all(ids.map((id) => loadAsyncVisit(tx, tenantId, id))), "read only");
     return found.filter((v): v is AsyncVisitState => v !== null);
   }
 
   async attachment(tenantId: string, visitId: string, attachmentId: string) {
     if (!isUuid(visitId) || !isUuid(attachmentId)) return null;
     const a = asyncVisitAttachments;
-    const [row] = await this.db
-      .select({ contentType: a.contentType, filename: a.filename, data: a.data })
-      .from(a)
-      .where(and(eq(a.tenantId, tenantId), eq(a.visitId, visitId), inArray(a.id, [attachmentId])));
+    const [row] = await inTenant(
+      this.db,
+      tenantId,
+      (tx) =>
+        tx
+          .select({ contentType: a.contentType, filename: a.filename, data: a.data })
+          .from(a)
+          .where(and(eq(a.tenantId, tenantId), eq(a.visitId, visitId), inArray(a.id, [attachmentId]))),
+      "read only",
+    );
     return row ?? null;
   }
 }

@@ -19,11 +19,20 @@ export const DEFAULT_TUNING: ConnectionTuning = { connectTimeoutMs: 5000, statem
  */
 const CLIENT_MARGIN_MS = 2000;
 
-/** Connection settings shared by the pool and the relay's own connection. */
-export function clientConfig(url: string, tuning: ConnectionTuning, applicationName: string): pg.ClientConfig {
+/**
+ * The startup option of the system connections (the outbox relay and purge, the audit writer, the
+ * workers' cross-tenant claims): with it, migration 0007_rls's `system_paths` policy lets the
+ * connection see every tenant's rows. Set for the whole session, and only on connections opened
+ * for those paths: tenant work never runs on them (docs/security.md, "Row-level security").
+ */
+export const SYSTEM_SCOPE_OPTIONS = "-c app.system=on";
+
+/** Connection settings shared by the pools and the relay's own connection. */
+export function clientConfig(url: string, tuning: ConnectionTuning, applicationName: string, scope: "tenant" | "system" = "tenant"): pg.ClientConfig {
   return {
     connectionString: url,
     application_name: applicationName,
+    ...(scope === "system" ? { options: SYSTEM_SCOPE_OPTIONS } : {}),
     connectionTimeoutMillis: tuning.connectTimeoutMs,
     // Sent as startup parameters, so they hold for every statement on the connection.
     statement_timeout: tuning.statementTimeoutMs,
@@ -82,8 +91,9 @@ export async function endClient(client: pg.Client, ms: number): Promise<void> {
  * a checked-out client that died is handed back at once, so its slot is not lost even when its
  * holder never releases it (drizzle does not release a client whose BEGIN failed).
  */
-export function resilientPool(url: string, tuning: ConnectionTuning, max: number, log: WorkerLog): pg.Pool {
-  const pool = new pg.Pool({ ...clientConfig(url, tuning, "vcs-api"), max, Client: GuardedClient });
+export function resilientPool(url: string, tuning: ConnectionTuning, max: number, log: WorkerLog, scope: "tenant" | "system" = "tenant"): pg.Pool {
+  const name = scope === "system" ? "vcs-system" : "vcs-api";
+  const pool = new pg.Pool({ ...clientConfig(url, tuning, name, scope), max, Client: GuardedClient });
   const checkedOut = new Set<pg.PoolClient>();
   pool.on("acquire", (client) => checkedOut.add(client));
   pool.on("release", (_err, client) => checkedOut.delete(client));

@@ -19,7 +19,14 @@ import { schema } from "./schema.js";
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export interface Database {
+  /** Tenant work: every statement on it runs inside `inTenant` (tenant-scope.ts) or sees no rows. */
   db: Db;
+  /**
+   * System paths only (the outbox relay and purge, the audit writer, the workers' cross-tenant
+   * claims): its connections see every tenant's rows (connection.ts, SYSTEM_SCOPE_OPTIONS). PGlite:
+   * the same as `db`.
+   */
+  system: Db;
   kind: "postgres" | "pglite";
   /** The node-postgres pool (PostgreSQL only): LISTEN/NOTIFY and the relay's leader lock need it. */
   pool: pg.Pool | null;
@@ -34,6 +41,11 @@ export interface Database {
 
 export interface DatabaseOptions extends Partial<ConnectionTuning> {
   databaseUrl?: string;
+  /**
+   * The schema owner's URL, for migrations (MIGRATION_DATABASE_URL); `databaseUrl` when absent.
+   * When it names another role, that role grants the service's role what it needs after migrating.
+   */
+  migrationUrl?: string;
   dataDir: string;
   migrate: boolean;
   poolSize?: number;
@@ -64,12 +76,17 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_TUNING.statementTimeoutMs,
     idleInTransactionTimeoutMs: options.idleInTransactionTimeoutMs ?? DEFAULT_TUNING.idleInTransactionTimeoutMs,
   };
-  const pool = resilientPool(url, tuning, options.poolSize ?? 10, log);
+  const poolSize = options.poolSize ?? 10;
+  const pool = resilientPool(url, tuning, poolSize, log);
+  // Half as many: its statements are single inserts and short claims, tenant reads hold theirs longer.
+  const systemPool = resilientPool(url, tuning, Math.max(2, Math.ceil(poolSize / 2)), log, "system");
+  const endPools = () => Promise.all([pool.end(), systemPool.end()]).then(() => undefined);
   try {
     await waitForDatabase(pool, databaseTarget(url), options.startupTimeoutMs ?? 120_000, log);
-    if (options.migrate) await migrate(url, tuning, log);
+    if (options.migrate) await migrate(options.migrationUrl ?? url, tuning, log, await serviceRole(pool));
+    await warnWhenRlsCannotHold(pool, log);
   } catch (err) {
-    await pool.end().catch(() => undefined);
+    await endPools().catch(() => undefined);
     throw err;
   }
   // Only once started: start-up waits for the database with its own log lines and bound.
@@ -77,6 +94,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     db,
+    system: drizzlePg(systemPool, { schema }) as unknown as Db,
     kind: "postgres",
     pool,
     ping: async () => {
@@ -84,7 +102,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     },
     listen: (channel, onPayload, onReconnect) => listenPostgres(url, channel, onPayload, onReconnect),
     // Bounded: a pool whose server vanished would otherwise wait on every client's goodbye.
-    close: () => Promise.race([pool.end(), new Promise<void>((r) => setTimeout(r, tuning.connectTimeoutMs).unref())]),
+    close: () => Promise.race([endPools(), new Promise<void>((r) => setTimeout(r, tuning.connectTimeoutMs).unref())]),
   };
 }
 
@@ -110,11 +128,35 @@ async function waitForDatabase(pool: pg.Pool, target: string, timeoutMs: number,
   }
 }
 
+async function serviceRole(pool: pg.Pool): Promise<string> {
+  const { rows } = await pool.query<{ role: string }>("select current_user as role");
+  return rows[0]!.role;
+}
+
+/**
+ * Row-level security holds only for a role that is no superuser, has no BYPASSRLS and owns no
+ * table (an owner could switch it off). Said at every start, so a deployment that still connects
+ * as the owner or as `postgres` sees it (docs/operations.md, "Database roles").
+ */
+async function warnWhenRlsCannotHold(pool: pg.Pool, log: WorkerLog): Promise<void> {
+  const { rows } = await pool.query<{ role: string; superuser: boolean; bypass: boolean; owns: boolean }>(
+    `select rolname as role, rolsuper as superuser, rolbypassrls as bypass,
+            exists (select 1 from pg_tables where tableowner = current_user and tablename = 'virtual_sessions') as owns
+       from pg_roles where rolname = current_user`,
+  );
+  const r = rows[0];
+  if (!r || !(r.superuser || r.bypass || r.owns)) return;
+  const why = r.superuser ? "is a superuser" : r.bypass ? "has BYPASSRLS" : "owns the tables (it could disable row-level security)";
+  log.warn({ role: r.role }, `row-level security does not protect this service: its database role ${why}; connect as a role that owns nothing (docs/operations.md)`);
+}
+
 /**
  * Migrations run on their own connection without the statement timeouts: a migration may take
- * long, and replicas starting together wait on the advisory lock while one migrates.
+ * long, and replicas starting together wait on the advisory lock while one migrates. Run as a role
+ * other than the service's, they end by granting the service's role the rows it works on (every
+ * table of the schema, so a later migration's table is covered too): data, never DDL.
  */
-async function migrate(url: string, tuning: ConnectionTuning, log: WorkerLog): Promise<void> {
+async function migrate(url: string, tuning: ConnectionTuning, log: WorkerLog, grantTo: string): Promise<void> {
   const { statement_timeout: _s, query_timeout: _q, ...config } = clientConfig(url, tuning, "vcs-migrate");
   const client = new pg.Client(config);
   client.on("error", () => undefined); // a lost connection fails the query below, which is enough
@@ -124,6 +166,14 @@ async function migrate(url: string, tuning: ConnectionTuning, log: WorkerLog): P
     log.info({}, "checking for pending migrations (waiting for the migration lock while another replica holds it)");
     await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK_KEY.toString()]);
     await migratePg(drizzlePg(client), { migrationsFolder });
+    const { rows } = await client.query<{ role: string }>("select current_user as role");
+    if (rows[0]?.role !== grantTo) {
+      const role = pg.escapeIdentifier(grantTo);
+      log.info({ role: grantTo }, "granting the service's role access to the tables");
+      await client.query(`grant usage on schema public to ${role}`);
+      await client.query(`grant select, insert, update, delete on all tables in schema public to ${role}`);
+      await client.query(`grant usage, select on all sequences in schema public to ${role}`);
+    }
   } finally {
     await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY.toString()]).catch(() => undefined);
     await endClient(client, tuning.connectTimeoutMs);
@@ -185,6 +235,8 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   if (options.migrate) await migratePglite(db, { migrationsFolder });
   return {
     db: db as unknown as Db,
+    // One superuser connection: RLS does not hold in the embedded quick start (docs/security.md).
+    system: db as unknown as Db,
     kind: "pglite",
     pool: null,
     ping: async () => {

@@ -3,6 +3,7 @@ import { InboxDuplicateError, type InboxEntry, type InboxPort } from "../../feat
 import type { Clock } from "../../platform/ports.js";
 import type { Db } from "./database.js";
 import { inbox } from "./schema.js";
+import { inTenant } from "./tenant-scope.js";
 import { runNoted, type TransactionContext } from "./unit-of-work.js";
 import type { CommitListener } from "./commit-notes.js";
 import type { UnitOfWork } from "../../platform/ports.js";
@@ -29,8 +30,10 @@ export class PostgresInbox implements InboxPort<UnitOfWork<TransactionContext>> 
 
   unitOfWork(entry: InboxEntry): UnitOfWork<TransactionContext> {
     return {
-      run: (work) =>
-        runNoted(this.db, this.clock, this.listener, async (context, tx) => {
+      // The event's tenant (the scheduling service is an authenticated producer on the bus); the
+      // inbox table itself holds no tenant data and has no row-level security.
+      run: (tenantId, work) =>
+        runNoted((fn) => inTenant(this.db, tenantId, fn), this.clock, this.listener, async (context, tx) => {
           const inserted = await tx
             .insert(inbox)
             .values({ ...entry, receivedAt: this.clock.now() })

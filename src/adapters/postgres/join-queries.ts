@@ -6,16 +6,18 @@ import type { TenantConfig } from "../../domain/tenant-config.js";
 import type { Db } from "./database.js";
 import { participants, sessions, tenantConfigs } from "./schema.js";
 import { isUuid } from "./session-repository.js";
+import { inTenant, onTransaction } from "./tenant-scope.js";
 
 /**
  * The join routes' read: participant, its session and the tenant config in one statement over three
- * primary-key lookups. The waiting-room poll runs this and nothing else.
+ * primary-key lookups, in a read-only transaction scoped to the join token's tenant. The
+ * waiting-room poll runs this and nothing else.
  */
 export class PostgresJoinQueries implements JoinQueries {
   // A named prepared statement: PostgreSQL parses and plans it once per connection, not per poll.
   private readonly statement;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.statement = db
       .select({
         sessionStatus: sessions.status,
@@ -46,7 +48,7 @@ export class PostgresJoinQueries implements JoinQueries {
 
   async joinState(tenantId: string, sessionId: string, participantId: string): Promise<JoinState | null> {
     if (!isUuid(sessionId) || !isUuid(participantId)) return null;
-    const [row] = await this.statement.execute({ tenantId, sessionId, participantId });
+    const [row] = await inTenant(this.db, tenantId, (tx) => onTransaction(this.statement, tx).execute({ tenantId, sessionId, participantId }), "read only");
     if (!row) return null;
     const config: TenantConfig | null =
       row.config === null ? null : { ...(row.config as Omit<TenantConfig, "tenantId" | "version">), tenantId, version: row.configVersion ?? 0 };

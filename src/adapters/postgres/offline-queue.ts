@@ -2,6 +2,7 @@ import { and, asc, eq, gt, or, type SQL } from "drizzle-orm";
 import type { OfflineQueuePort, QueuedAsyncVisit } from "../../features/async-visits/ports.js";
 import type { Db } from "./database.js";
 import { asyncVisitQueue } from "./schema.js";
+import { inTenant } from "./tenant-scope.js";
 
 /**
  * OfflineQueuePort on PostgreSQL: the queue row is written in the submitting transaction, so a
@@ -38,5 +39,22 @@ export class PostgresOfflineQueue implements OfflineQueuePort {
 
   async remove(tenantId: string, visitId: string): Promise<void> {
     await this.db.delete(asyncVisitQueue).where(and(eq(asyncVisitQueue.tenantId, tenantId), eq(asyncVisitQueue.visitId, visitId)));
+  }
+}
+
+/** The queue outside a submitting transaction (the pending list): each call scoped to its tenant. */
+export class PooledOfflineQueue implements OfflineQueuePort {
+  constructor(private readonly db: Db) {}
+
+  enqueue(tenantId: string, item: QueuedAsyncVisit): Promise<void> {
+    return inTenant(this.db, tenantId, (tx) => new PostgresOfflineQueue(tx).enqueue(tenantId, item));
+  }
+
+  pending(tenantId: string, filter: Parameters<OfflineQueuePort["pending"]>[1]): Promise<QueuedAsyncVisit[]> {
+    return inTenant(this.db, tenantId, (tx) => new PostgresOfflineQueue(tx).pending(tenantId, filter), "read only");
+  }
+
+  remove(tenantId: string, visitId: string): Promise<void> {
+    return inTenant(this.db, tenantId, (tx) => new PostgresOfflineQueue(tx).remove(tenantId, visitId));
   }
 }

@@ -141,7 +141,7 @@ export class PostgresLeaderRelayStore implements OutboxRelayStore {
   }
 
   private async connect(): Promise<pg.Client> {
-    const client = new GuardedClient(clientConfig(this.databaseUrl, this.tuning, "vcs-outbox-relay"));
+    const client = new GuardedClient(clientConfig(this.databaseUrl, this.tuning, "vcs-outbox-relay", "system"));
     client.on("error", () => this.drop(client));
     client.on("end", () => this.drop(client));
     client.on("notification", () => this.wakeup.signal());

@@ -5,6 +5,7 @@ import type { SessionState } from "../../domain/session.js";
 import type { Db } from "./database.js";
 import { sessions } from "./schema.js";
 import { isUuid } from "./session-repository.js";
+import { inTenant, onTransaction } from "./tenant-scope.js";
 import { participantFromTuple, participantTupleSql, toSessionState, type SessionRow } from "./session-rows.js";
 
 /**
@@ -28,7 +29,8 @@ function toState(row: ReadRow): SessionState {
 }
 
 /**
- * The read side: plain SQL reads, no aggregates, always inside the caller's tenant.
+ * The read side: plain SQL reads, no aggregates, always inside the caller's tenant: each read is a
+ * read-only transaction scoped to it (row-level security), and still filters by it.
  * The hot reads are prepared once: drizzle otherwise builds the SQL text on every call, which was
  * the largest JavaScript cost of a read in the bench profile (BENCHMARKS.md). The names make
  * PostgreSQL parse them once per connection as well.
@@ -56,7 +58,10 @@ export class PostgresSessionQueries implements SessionQueries {
   async list(filter: SessionListFilter): Promise<SessionState[]> {
     const unfiltered =
       !filter.statuses?.length && !filter.patientId && !filter.providerId && !filter.from && !filter.to && !filter.after;
-    if (unfiltered) return (await this.firstPage.execute({ tenantId: filter.tenantId, limit: filter.limit })).map(toState);
+    if (unfiltered) {
+      const rows = await inTenant(this.db, filter.tenantId, (tx) => onTransaction(this.firstPage, tx).execute({ tenantId: filter.tenantId, limit: filter.limit }), "read only");
+      return rows.map(toState);
+    }
     const where: SQL[] = [eq(sessions.tenantId, filter.tenantId)];
     if (filter.statuses?.length) where.push(inArray(sessions.status, filter.statuses));
     if (filter.patientId) where.push(eq(sessions.patientId, filter.patientId));
@@ -71,18 +76,18 @@ export class PostgresSessionQueries implements SessionQueries {
       );
       if (next) where.push(next);
     }
-    const rows = await this.db
-      .select(withParticipants)
-      .from(sessions)
-      .where(and(...where))
-      .orderBy(desc(sessions.scheduledStart), desc(sessions.id))
-      .limit(filter.limit);
+    const rows = await inTenant(
+      this.db,
+      filter.tenantId,
+      (tx) => tx.select(withParticipants).from(sessions).where(and(...where)).orderBy(desc(sessions.scheduledStart), desc(sessions.id)).limit(filter.limit),
+      "read only",
+    );
     return rows.map(toState);
   }
 
   async get(tenantId: string, sessionId: string): Promise<SessionState | null> {
     if (!isUuid(sessionId)) return null;
-    const [row] = await this.byId.execute({ id: sessionId, tenantId });
+    const [row] = await inTenant(this.db, tenantId, (tx) => onTransaction(this.byId, tx).execute({ id: sessionId, tenantId }), "read only");
     return row ? toState(row) : null;
   }
 

@@ -4,6 +4,7 @@ import { DomainError } from "../../domain/errors.js";
 import type { TenantConfig } from "../../domain/tenant-config.js";
 import type { Db } from "./database.js";
 import { tenantConfigs } from "./schema.js";
+import { inTenant } from "./tenant-scope.js";
 
 type StoredConfig = Omit<TenantConfig, "tenantId" | "version">;
 
@@ -38,5 +39,21 @@ export class PostgresTenantConfigRepository implements TenantConfigRepository {
       });
     }
     return { ...config, version: saved.version };
+  }
+}
+
+/**
+ * The same repository outside a command (reads of the config, the create route's license check,
+ * the pages' CSP): each call its own transaction scoped to the tenant it names.
+ */
+export class PooledTenantConfigRepository implements TenantConfigRepository {
+  constructor(private readonly db: Db) {}
+
+  get(tenantId: string): Promise<TenantConfig | null> {
+    return inTenant(this.db, tenantId, (tx) => new PostgresTenantConfigRepository(tx).get(tenantId), "read only");
+  }
+
+  save(config: TenantConfig, expectedVersion: number): Promise<TenantConfig> {
+    return inTenant(this.db, config.tenantId, (tx) => new PostgresTenantConfigRepository(tx).save(config, expectedVersion));
   }
 }

@@ -2,7 +2,7 @@ import type { AiSummaryTx } from "../../features/ai-summary/ports.js";
 import type { AsyncVisitTx } from "../../features/async-visits/ports.js";
 import type { SessionsTx } from "../../features/sessions/ports.js";
 import { auditEvent } from "../../platform/audit.js";
-import type { AuditEntry, AuditPort, Clock, UnitOfWork } from "../../platform/ports.js";
+import type { AuditEntry, AuditPort, Clock, SystemUnitOfWork, UnitOfWork } from "../../platform/ports.js";
 import { PostgresAiSummaryRepository } from "./ai-summary-repository.js";
 import { PostgresAsyncVisitRepository } from "./async-visit-repository.js";
 import { CommitNotes, type CommitListener } from "./commit-notes.js";
@@ -15,6 +15,7 @@ import { PostgresPendingEncounterStore } from "./pending-encounter-store.js";
 import { outbox } from "./schema.js";
 import { PostgresSessionRepository } from "./session-repository.js";
 import { PostgresTenantConfigRepository } from "./tenant-config-repository.js";
+import { inTenant } from "./tenant-scope.js";
 
 /** Every feature's stores on one transaction: each use case sees the part its `…Tx` port names. */
 export type TransactionContext = SessionsTx & AiSummaryTx & AsyncVisitTx;
@@ -35,6 +36,7 @@ export function transactionContext(db: Db, clock: Clock, notes = new CommitNotes
   };
 }
 
+/** Tenant work on the service's pool: each transaction scoped to its tenant (tenant-scope.ts). */
 export class PostgresUnitOfWork implements UnitOfWork<TransactionContext> {
   constructor(
     private readonly db: Db,
@@ -43,23 +45,44 @@ export class PostgresUnitOfWork implements UnitOfWork<TransactionContext> {
     private readonly listener?: CommitListener,
   ) {}
 
-  run<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
-    return runNoted(this.db, this.clock, this.listener, (tx) => work(tx));
+  run<T>(tenantId: string, work: (tx: TransactionContext) => Promise<T>): Promise<T> {
+    return runNoted((fn) => inTenant(this.db, tenantId, fn), this.clock, this.listener, (tx) => work(tx));
   }
 }
 
-/** A transaction whose CommitNotes reach `listener` once it committed. */
-export async function runNoted<T>(db: Db, clock: Clock, listener: CommitListener | undefined, work: (tx: TransactionContext, db: Db) => Promise<T>): Promise<T> {
+/** The workers' claims, on the system connections (`Database.system`): every tenant's rows. */
+export class PostgresSystemUnitOfWork implements SystemUnitOfWork<TransactionContext> {
+  constructor(
+    private readonly system: Db,
+    private readonly clock: Clock,
+    private readonly listener?: CommitListener,
+  ) {}
+
+  runAcrossTenants<T>(work: (tx: TransactionContext) => Promise<T>): Promise<T> {
+    return runNoted((fn) => this.system.transaction((tx) => fn(tx as unknown as Db)), this.clock, this.listener, (tx) => work(tx));
+  }
+}
+
+/** A transaction (opened by `begin`) whose CommitNotes reach `listener` once it committed. */
+export async function runNoted<T>(
+  begin: <R>(fn: (tx: Db) => Promise<R>) => Promise<R>,
+  clock: Clock,
+  listener: CommitListener | undefined,
+  work: (context: TransactionContext, tx: Db) => Promise<T>,
+): Promise<T> {
   const notes = new CommitNotes();
-  const result = await db.transaction((tx) => work(transactionContext(tx as unknown as Db, clock, notes), tx as unknown as Db));
+  const result = await begin((tx) => work(transactionContext(tx, clock, notes), tx));
   listener?.committed(notes);
   return result;
 }
 
 /**
  * The one AuditPort: an audit entry as an outbox row, so it is as durable as any event and reaches
- * the AUDIT stream through the relay. On the pool (reads, refusals at the edge) it commits on its
- * own; on a transaction (`transactionContext`) it commits with the change it records.
+ * the AUDIT stream through the relay. On a transaction (`transactionContext`) it commits with the
+ * change it records, inside that transaction's tenant. Outside one (reads, refusals, the edge's
+ * pseudo-tenant) it is the audit writer, a system path: it runs on `Database.system`, where one
+ * connection writes entries of any tenant (and of the pseudo-tenants) without a transaction of
+ * its own. It only ever inserts.
  */
 export class OutboxAudit implements AuditPort {
   constructor(

@@ -50,12 +50,13 @@ export function registerServiceMetrics(registry: Registry, sources: ServiceMetri
   gauge("vcs_nats_connected", "1 while the NATS connection is up (always 0 without NATS_URL)", (g) => g.set(sources.natsConnected?.() ? 1 : 0));
 }
 
-/** A scrape must not fail because the database is down: the gauge then reads -1. */
+/**
+ * A scrape must not fail because the database is down: the gauge then reads -1. Counts over every
+ * tenant: a system path (the system connections; docs/security.md).
+ */
 async function scalar(database: Database, sql: string): Promise<number> {
   try {
-    const { pool } = database;
-    if (pool) return Number((await pool.query<{ v: number }>(sql)).rows[0]?.v ?? 0);
-    const rows = (await database.db.execute(sql)) as unknown as { rows: Array<{ v: number }> };
+    const rows = (await database.system.execute(sql)) as unknown as { rows: Array<{ v: number }> };
     return Number(rows.rows[0]?.v ?? 0);
   } catch {
     return -1;

@@ -1,10 +1,12 @@
 import type { AiSummary, AiSummaryState, SoapDraft } from "../../domain/ai-summary.js";
 import type { SessionState } from "../../domain/session.js";
-import type { Clock, UnitOfWork } from "../../platform/ports.js";
+import type { Clock, SystemUnitOfWork, UnitOfWork } from "../../platform/ports.js";
 import type { AiGatewayPort, AiSummaryTx, ChartDocumentPort } from "./ports.js";
 
 export interface AiSummaryPipelineDeps {
   uow: UnitOfWork<AiSummaryTx>;
+  /** The claims of the next due draft or chart push, of whichever tenant. */
+  system: SystemUnitOfWork<AiSummaryTx>;
   ai: AiGatewayPort | null;
   chart: ChartDocumentPort;
   clock: Clock;
@@ -38,7 +40,7 @@ export class AiSummaryPipeline {
   async draftOne(): Promise<"none" | "ready" | "failed"> {
     const ai = this.deps.ai;
     if (!ai) return "none";
-    const claimed = await this.deps.uow.run(async (tx) => {
+    const claimed = await this.deps.system.runAcrossTenants(async (tx) => {
       const summary = await tx.aiSummaries.claimDue(this.deps.clock.now());
       if (!summary) return null;
       const loaded = summary.version;
@@ -63,7 +65,7 @@ export class AiSummaryPipeline {
     } catch (err) {
       this.deps.onFailure?.(state.id, "draft", err);
     }
-    await this.deps.uow.run(async (tx) => {
+    await this.deps.uow.run(state.tenantId, async (tx) => {
       const summary = await tx.aiSummaries.findById(state.tenantId, state.id, { lock: true });
       // Replaced or decided while the gateway worked: this result belongs to an old input.
       if (!summary || summary.version !== state.version) return;
@@ -79,7 +81,7 @@ export class AiSummaryPipeline {
   /** Pushes one accepted summary to the chart now; never throws (the worker retries later). */
   async pushOne(tenantId: string, summaryId: string): Promise<AiSummaryState | null> {
     try {
-      const claimed = await this.deps.uow.run(async (tx) => {
+      const claimed = await this.deps.uow.run(tenantId, async (tx) => {
         const summary = await tx.aiSummaries.findById(tenantId, summaryId, { lock: true });
         const due = summary?.status === "accepted" && !summary.snapshot().documentReferenceId && !this.leased(summary);
         return due ? this.claim(tx, summary) : { done: summary?.snapshot() ?? null };
@@ -95,7 +97,7 @@ export class AiSummaryPipeline {
     const tried: string[] = [];
     let charted = 0;
     while (tried.length < max) {
-      const claimed = await this.deps.uow.run(async (tx) => {
+      const claimed = await this.deps.system.runAcrossTenants(async (tx) => {
         const summary = await tx.aiSummaries.claimChartPending(this.deps.clock.now(), tried);
         if (!summary) return null;
         tried.push(summary.id);
@@ -148,7 +150,7 @@ export class AiSummaryPipeline {
       await this.recordChartFailure(s.tenantId, s.id).catch((e) => this.deps.onFailure?.(s.id, "chart", e));
       throw err;
     }
-    return this.deps.uow.run(async (tx) => {
+    return this.deps.uow.run(s.tenantId, async (tx) => {
       const summary = await tx.aiSummaries.findById(s.tenantId, s.id, { lock: true });
       if (!summary) throw new Error("summary is gone");
       // Linked meanwhile by the holder of an expired lease: the same document (conditional create).
@@ -163,7 +165,7 @@ export class AiSummaryPipeline {
   }
 
   private async recordChartFailure(tenantId: string, summaryId: string): Promise<void> {
-    await this.deps.uow.run(async (tx) => {
+    await this.deps.uow.run(tenantId, async (tx) => {
       const summary = await tx.aiSummaries.findById(tenantId, summaryId, { lock: true });
       if (!summary || summary.status !== "accepted" || summary.snapshot().documentReferenceId) return;
       const loaded = summary.version;

@@ -15,7 +15,7 @@ export class GetAiSummary {
       { actor, action: "ai_summary.read", targets: { sessionId } },
       async () => {
         assertPermission(actor, "ai_summary.read");
-        const summary = await this.deps.uow.run((tx) => tx.aiSummaries.findBySession(actor.tenantId, sessionId));
+        const summary = await this.deps.uow.run(actor.tenantId, (tx) => tx.aiSummaries.findBySession(actor.tenantId, sessionId));
         if (!summary) throw notFound("AI summary");
         return aiSummaryView(summary.snapshot());
       },

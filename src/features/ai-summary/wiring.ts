@@ -1,5 +1,5 @@
 import type { HttpFeature } from "../../http/app.js";
-import type { UnitOfWork } from "../../platform/ports.js";
+import type { SystemUnitOfWork, UnitOfWork } from "../../platform/ports.js";
 import type { SharedDeps } from "../../platform/wiring.js";
 import { AcceptAiSummary } from "./accept-ai-summary.js";
 import { AiSummaryPipeline } from "./ai-summary-pipeline.js";
@@ -11,6 +11,8 @@ import { aiSummaryRoutes } from "./routes.js";
 
 export interface AiSummaryDeps extends SharedDeps {
   uow: UnitOfWork<AiSummaryTx>;
+  /** Only the worker's claims of the next due draft or chart push run across tenants. */
+  system: SystemUnitOfWork<AiSummaryTx>;
   /** Null when no AI gateway is configured (AI_GATEWAY_URL unset): the routes answer 403. */
   gateway: AiGatewayPort | null;
   chart: ChartDocumentPort;
@@ -22,6 +24,7 @@ export interface AiSummaryDeps extends SharedDeps {
 export function aiSummaryFeature(d: AiSummaryDeps): { http: HttpFeature; pipeline: AiSummaryPipeline } {
   const pipeline = new AiSummaryPipeline({
     uow: d.uow,
+    system: d.system,
     ai: d.gateway,
     chart: d.chart,
     clock: d.clock,

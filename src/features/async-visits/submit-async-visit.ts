@@ -48,7 +48,7 @@ export class SubmitAsyncVisit {
     } catch (err) {
       if (!(err instanceof SubmissionRace)) throw err;
       // A concurrent twin committed first: its answer is ours.
-      return this.deps.uow.run(async (tx) => (await this.replay(tx, actor.tenantId, key, requestHash))!);
+      return this.deps.uow.run(actor.tenantId, async (tx) => (await this.replay(tx, actor.tenantId, key, requestHash))!);
     }
   }
 

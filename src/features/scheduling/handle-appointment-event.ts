@@ -57,7 +57,7 @@ export class HandleAppointmentEvent<U extends UnitOfWork> {
     try {
       if (event.type === APPOINTMENT_BOOKED) {
         if (data.visitMode !== "virtual") {
-          await this.deps.inbox.unitOfWork({ ...entry, outcome: "ignored" }).run(async () => undefined);
+          await this.deps.inbox.unitOfWork({ ...entry, outcome: "ignored" }).run(data.tenantId, async () => undefined);
           return { result: "ignored" };
         }
         await this.deps.sessions.create(this.deps.inbox.unitOfWork({ ...entry, outcome: "applied" }), actor, {
@@ -70,7 +70,7 @@ export class HandleAppointmentEvent<U extends UnitOfWork> {
         return { result: "applied" };
       }
       if (event.type === APPOINTMENT_CANCELLED) {
-        const session = await this.deps.uow.run((tx) => tx.sessions.findByAppointment(data.tenantId, data.appointmentId));
+        const session = await this.deps.uow.run(data.tenantId, (tx) => tx.sessions.findByAppointment(data.tenantId, data.appointmentId));
         if (!session) throw new DomainError("NOT_FOUND", "no virtual session for this appointment");
         const inboxUnit = this.deps.inbox.unitOfWork({ ...entry, outcome: "applied" });
         await this.deps.sessions.cancel(inboxUnit, actor, session.id, "appointment cancelled in scheduling");
@@ -99,10 +99,10 @@ export class HandleAppointmentEvent<U extends UnitOfWork> {
     const type = event.kind === "cloudevent" ? event.type : "unknown";
     try {
       if (eventId && source) {
-        await this.deps.inbox.unitOfWork({ source, eventId, type, outcome: `rejected:${code}` }).run((tx) => tx.audit.record(audit));
+        await this.deps.inbox.unitOfWork({ source, eventId, type, outcome: `rejected:${code}` }).run(tenantId, (tx) => tx.audit.record(audit));
       } else {
         // Without an id the event cannot be deduplicated; it is still audited.
-        await this.deps.uow.run((tx) => tx.audit.record(audit));
+        await this.deps.uow.run(tenantId, (tx) => tx.audit.record(audit));
       }
     } catch (err) {
       if (err instanceof InboxDuplicateError) return { result: "duplicate" };

@@ -68,7 +68,7 @@ export class CreateVirtualSession {
       const window = scheduleWindow(command);
       const healthy = await this.healthyBackends(config);
       try {
-        const session = await this.deps.uow.run(async (tx) => {
+        const session = await this.deps.uow.run(actor.tenantId, async (tx) => {
           const created = await this.schedule(tx, actor, config, healthy, command, window);
           if (idempotencyKey) {
             const stored = await tx.idempotency.save({
@@ -96,7 +96,7 @@ export class CreateVirtualSession {
   }
 
   private async replay(tenantId: string, key: string, requestHash: string): Promise<CreateSessionResult | null> {
-    const previous = await this.deps.uow.run((tx) => tx.idempotency.find(tenantId, key));
+    const previous = await this.deps.uow.run(tenantId, (tx) => tx.idempotency.find(tenantId, key));
     if (!previous) return null;
     if (previous.requestHash !== requestHash) {
       throw new DomainError("IDEMPOTENCY_KEY_REUSED", "this Idempotency-Key was already used for a different request");

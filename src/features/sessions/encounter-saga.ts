@@ -1,9 +1,11 @@
 import type { SessionState } from "../../domain/session.js";
-import type { Clock, UnitOfWork } from "../../platform/ports.js";
+import type { Clock, SystemUnitOfWork, UnitOfWork } from "../../platform/ports.js";
 import type { EncounterPort, SessionsTx } from "./ports.js";
 
 export interface EncounterSagaDeps {
   uow: UnitOfWork<SessionsTx>;
+  /** The reconciler's claim of the next pending session, of whichever tenant. */
+  system: SystemUnitOfWork<SessionsTx>;
   fhir: EncounterPort;
   clock: Clock;
   /** Failure notes for operators: ids and error class only. */
@@ -28,9 +30,9 @@ export class EncounterSaga {
   /** EndSession's post-commit step: never throws; the reconciler retries whatever failed here. */
   readonly afterEnded = async (ended: SessionState): Promise<SessionState | void> => {
     try {
-      const leased = await this.deps.uow.run((tx) => tx.pendingEncounters.lease(ended.tenantId, ended.id, ...this.leaseWindow()));
+      const leased = await this.deps.uow.run(ended.tenantId, (tx) => tx.pendingEncounters.lease(ended.tenantId, ended.id, ...this.leaseWindow()));
       // Someone else holds it (a reconciler): show what is stored; it links when FHIR answers.
-      if (!leased) return (await this.deps.uow.run((tx) => tx.sessions.findById(ended.tenantId, ended.id)))?.snapshot();
+      if (!leased) return (await this.deps.uow.run(ended.tenantId, (tx) => tx.sessions.findById(ended.tenantId, ended.id)))?.snapshot();
       return (await this.createAndLink(ended)) ?? undefined;
     } catch (err) {
       this.deps.onFailure?.(ended.id, err);
@@ -49,7 +51,7 @@ export class EncounterSaga {
     let failed = 0;
     let failuresInARow = 0;
     while (tried.length < maxSessions && failuresInARow < 3) {
-      const session = await this.deps.uow.run(async (tx) => {
+      const session = await this.deps.system.runAcrossTenants(async (tx) => {
         const leased = await tx.pendingEncounters.leaseNext(tried, ...this.leaseWindow());
         if (!leased) return null;
         tried.push(leased.sessionId);
@@ -82,10 +84,10 @@ export class EncounterSaga {
       });
     } catch (err) {
       // Given back at once, so the next reconciler pass need not wait for the lease to run out.
-      await this.deps.uow.run((tx) => tx.pendingEncounters.release(s.tenantId, s.id)).catch(() => undefined);
+      await this.deps.uow.run(s.tenantId, (tx) => tx.pendingEncounters.release(s.tenantId, s.id)).catch(() => undefined);
       throw err;
     }
-    return this.deps.uow.run((tx) => this.link(tx, s.tenantId, s.id, encounterId));
+    return this.deps.uow.run(s.tenantId, (tx) => this.link(tx, s.tenantId, s.id, encounterId));
   }
 
   private async link(tx: SessionsTx, tenantId: string, sessionId: string, encounterId: string): Promise<SessionState | null> {

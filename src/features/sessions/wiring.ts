@@ -1,5 +1,5 @@
 import type { HttpFeature } from "../../http/app.js";
-import type { TenantConfigRepository, UnitOfWork } from "../../platform/ports.js";
+import type { SystemUnitOfWork, TenantConfigRepository, UnitOfWork } from "../../platform/ports.js";
 import type { SharedDeps } from "../../platform/wiring.js";
 import { CancelSession } from "./cancel-session.js";
 import { CreateVirtualSession } from "./create-session.js";
@@ -13,6 +13,8 @@ import { sessionRoutes } from "./routes.js";
 
 export interface SessionsDeps extends SharedDeps {
   uow: UnitOfWork<SessionsTx>;
+  /** Only the Encounter reconciler's claim of the next pending session runs across tenants. */
+  system: SystemUnitOfWork<SessionsTx>;
   queries: SessionQueries;
   tenantConfigs: TenantConfigRepository;
   consent: ConsentCheckPort;
@@ -27,6 +29,7 @@ export interface SessionsDeps extends SharedDeps {
 export function sessionsFeature(d: SessionsDeps) {
   const encounterSaga = new EncounterSaga({
     uow: d.uow,
+    system: d.system,
     fhir: d.encounters,
     clock: d.clock,
     onFailure: (sessionId, err) => d.report("FHIR Encounter not created yet; the reconciler retries", { sessionId }, err),

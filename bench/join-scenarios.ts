@@ -2,6 +2,7 @@ import { createHmac, randomInt, randomUUID, timingSafeEqual } from "node:crypto"
 import { HmacJoinTokenSigner, parseJoinTokenKeys } from "../src/adapters/tokens/hmac-join-token.js";
 import type { HttpRequest } from "./load.js";
 import type { BenchContext, Scenario } from "./scenarios.js";
+import { inTenant } from "./tenant-tx.js";
 import { waitingPatients, type SeedSize } from "./seed.js";
 import * as sql from "./statements.js";
 import { leastValidate } from "./least-work.js";
@@ -54,7 +55,9 @@ export const statusScenario: Scenario = {
     handle: async (pool, req) => {
       const c = verifyBare(String(req.headers["x-join-token"] ?? ""));
       const values = [c.participantId, c.sessionId, c.tenantId];
-      const { rows } = await pool.query({ name: sql.PREPARED.joinState, text: sql.SELECT_JOIN_STATE, values, rowMode: "array" });
+      const { rows } = await inTenant(pool, c.tenantId, "read only", (client) =>
+        client.query({ name: sql.PREPARED.joinState, text: sql.SELECT_JOIN_STATE, values, rowMode: "array" }),
+      );
       const row = rows[0] as unknown[] | undefined;
       if (!row) throw new Error("not found");
       return { participantStatus: row[9], sessionStatus: row[0] };
@@ -79,9 +82,7 @@ export const validateScenario: Scenario = {
     url: "/v1/join/validate",
     handle: async (pool, req) => {
       const c = verifyBare(String(req.body.token ?? ""));
-      const client = await pool.connect();
-      try {
-        await client.query("begin");
+      return inTenant(pool, c.tenantId, "read write", async (client) => {
         const { rows } = await client.query({ text: sql.SELECT_SESSION, values: [c.sessionId, c.tenantId], rowMode: "array" });
         if (rows.length === 0) throw new Error("not found");
         const people = await client.query({ text: sql.SELECT_PARTICIPANTS_OF_ONE, values: [c.tenantId, c.sessionId], rowMode: "array" });
@@ -90,16 +91,10 @@ export const validateScenario: Scenario = {
         const targets = { sessionId: c.sessionId, participantId: c.participantId };
         const actor = { kind: "participant", tenantId: c.tenantId, sessionId: c.sessionId, participantId: c.participantId };
         const audit = { actor, tenantId: c.tenantId, action: "join.validate", targets, outcome: "success", time: now.toISOString() };
-        await client.query({ name: sql.PREPARED.audit, text: sql.INSERT_OUTBOX }, [randomUUID(), c.tenantId, "audit", c.sessionId, "audit.virtualcare.join.validate", audit, now]);
-        await client.query("commit");
+        await client.query({ name: sql.PREPARED.audit, text: sql.INSERT_OUTBOX }, [randomUUID(), c.tenantId, "audit", c.sessionId, "audit.virtualcare.join.validate", audit, now, null]);
         const p = (people.rows as unknown[][]).find((r) => r[0] === c.participantId);
         return { destination: "waiting_room", sessionId: c.sessionId, participantId: c.participantId, role: p?.[4] };
-      } catch (err) {
-        await client.query("rollback").catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+      });
     },
   },
   least: (pool, req) => leastValidate(pool, verifyBare(String(req.body.token ?? ""))),

@@ -9,6 +9,9 @@ import { scenarios } from "./scenarios.js";
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL_SIZE ?? 10) });
 pool.on("error", () => undefined);
+/** As the service's system pool (connection.ts): `app.system=on`, for the read audit's batch INSERT. */
+const system = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Math.max(2, Math.ceil(Number(process.env.POOL_SIZE ?? 10) / 2)), options: "-c app.system=on" });
+system.on("error", () => undefined);
 const app = Fastify({ logger: false });
 const skipAudit = process.env.SKIP_AUDIT === "1";
 /** LEAST=1: the least-work routes (bench/least-work.ts) instead of the service's statements. */
@@ -29,6 +32,7 @@ for (const scenario of scenarios) {
         headers: req.headers,
         body: (req.body ?? {}) as Record<string, unknown>,
         skipAudit,
+        system,
       });
       return reply.code(status ?? 200).send(result);
     },
@@ -37,5 +41,5 @@ for (const scenario of scenarios) {
 
 await app.listen({ port: Number(process.env.PORT), host: process.env.HOST ?? "127.0.0.1" });
 process.once("SIGTERM", () => {
-  void app.close().then(() => pool.end()).finally(() => process.exit(0));
+  void app.close().then(() => Promise.all([pool.end(), system.end()])).finally(() => process.exit(0));
 });

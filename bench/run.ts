@@ -105,13 +105,15 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
     await client.end();
     console.log(`seeded ${size.sessions} sessions across ${size.tenants} tenants in ${((Date.now() - seeded) / 1000).toFixed(1)} s`);
     await licenseTenants(service.url, [...ctx.tokens.keys()]);
-    const limitEnv = { PATH: process.env.PATH, DATABASE_URL: db.url, POOL_SIZE: String(POOL_SIZE), NODE_ENV: "production" };
+    // The same-statements limits connect as the service does (its role, under row-level security).
+    const limitEnv = { PATH: process.env.PATH, DATABASE_URL: args["as-owner"] ? db.url : db.serviceUrl, POOL_SIZE: String(POOL_SIZE), NODE_ENV: "production" };
     const limitArgs = ["--import", "tsx", "bench/limit-server.ts"];
     limit = await startChild("limit", process.execPath, limitArgs, limitEnv, await freePort());
     // The same limit without the read audit's INSERT: what auditing every read costs.
     unaudited = await startChild("limit without audit", process.execPath, limitArgs, { ...limitEnv, SKIP_AUDIT: "1" }, await freePort());
     // The second limit: the least work for the same effect (bench/least-work.ts), one statement a request.
-    least = await startChild("least-work limit", process.execPath, limitArgs, { ...limitEnv, LEAST: "1" }, await freePort());
+    // The least work for the effect needs no row-level security: the owner's connection, one statement.
+    least = await startChild("least-work limit", process.execPath, limitArgs, { ...limitEnv, DATABASE_URL: db.url, LEAST: "1" }, await freePort());
     const leastScripts = leastPgbench(size);
     console.log(
       `\nPostgreSQL, ${load.connections} connections, ${rounds} × ${load.durationSeconds} s per server and scenario ` +

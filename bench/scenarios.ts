@@ -3,6 +3,7 @@ import type pg from "pg";
 import type { HttpRequest } from "./load.js";
 import { seededSession, tenantId, type SeedSize } from "./seed.js";
 import * as sql from "./statements.js";
+import { inTenant } from "./tenant-tx.js";
 import { statusScenario, validateScenario } from "./join-scenarios.js";
 import { leastCreate, leastDetail, leastList } from "./least-work.js";
 
@@ -27,6 +28,8 @@ export interface LimitRequest {
   body: Record<string, unknown>;
   /** Leave out the read's audit INSERT: only to measure the audit's share, never the limit itself. */
   skipAudit: boolean;
+  /** Connections with `app.system=on`, as the service's audit writer has (row-level security's system path). */
+  system: pg.Pool;
 }
 
 /**
@@ -58,11 +61,11 @@ function staffRequest(ctx: BenchContext, tenant: string, method: HttpRequest["me
 const randomTenant = (ctx: BenchContext) => tenantId(randomInt(ctx.size.tenants));
 
 /** The audit entry of a successful read, as platform/audit.ts shapes it, sent as the service's batch INSERT (one row). */
-async function auditRead(pool: pg.Pool, tenant: string, action: string, targets: Record<string, string>): Promise<void> {
+async function auditRead(system: pg.Pool, tenant: string, action: string, targets: Record<string, string>): Promise<void> {
   const now = new Date();
   const data = { actor: { kind: "staff", id: "bench-user" }, tenantId: tenant, action, targets, outcome: "success", time: now.toISOString() };
   const values = [[randomUUID()], [tenant], ["audit"], [targets.sessionId ?? tenant], [`audit.virtualcare.${action}`], [JSON.stringify(data)], [now.toISOString()]];
-  await pool.query({ name: sql.PREPARED.auditBatch, text: sql.INSERT_AUDIT_ROWS }, values);
+  await system.query({ name: sql.PREPARED.auditBatch, text: sql.INSERT_AUDIT_ROWS }, values);
 }
 
 export const createScenario: Scenario = {
@@ -84,7 +87,7 @@ export const createScenario: Scenario = {
     handle: async (pool, req) => {
       const t = req.tenantId;
       const b = req.body as { patientId: string; providerId: string; scheduledStart: string; scheduledEnd: string };
-      const { rows } = await pool.query({ text: sql.SELECT_TENANT_CONFIG, values: [t], rowMode: "array" });
+      const { rows } = await inTenant(pool, t, "read only", (c) => c.query({ text: sql.SELECT_TENANT_CONFIG, values: [t], rowMode: "array" }));
       if (rows.length === 0) throw new Error("tenant not licensed");
       const id = randomUUID();
       const now = new Date();
@@ -92,25 +95,17 @@ export const createScenario: Scenario = {
       const end = new Date(b.scheduledEnd);
       const room = `vc-${randomBytes(20).toString("hex")}`;
       const people = [randomUUID(), randomUUID()];
-      const client = await pool.connect();
-      try {
-        await client.query("begin");
+      await inTenant(pool, t, "read write", async (client) => {
         await client.query({ name: sql.PREPARED.sessionInsert, text: sql.INSERT_SESSION }, [id, t, "scheduled", b.patientId, b.providerId, null, start, end, "primary", "jitsi", "primary.meet.example.org", room, null, null, null, null, null, now, now, 1]);
         await client.query({ name: sql.PREPARED.participantsInsert2, text: sql.INSERT_TWO_PARTICIPANTS }, [
           people[0], id, t, 0, "patient", "Patient", b.patientId, "invited", null, null, null, null, null, null,
           people[1], id, t, 1, "clinician", "Clinician", b.providerId, "invited", null, null, null, null, null, null,
         ]);
         const created = { sessionId: id, patientId: b.patientId, providerId: b.providerId, appointmentId: null, scheduledStart: b.scheduledStart, scheduledEnd: b.scheduledEnd, videoBackend: "primary" };
-        await client.query({ name: sql.PREPARED.outboxInsert1, text: sql.INSERT_OUTBOX }, [randomUUID(), t, "session", id, "virtualcare.session.created.v1", created, now]);
+        await client.query({ name: sql.PREPARED.outboxInsert1, text: sql.INSERT_OUTBOX }, [randomUUID(), t, "session", id, "virtualcare.session.created.v1", created, now, null]);
         const audit = { actor: { kind: "staff", id: "bench-user" }, tenantId: t, action: "session.create", targets: { sessionId: id }, outcome: "success", time: now.toISOString() };
-        await client.query({ name: sql.PREPARED.audit, text: sql.INSERT_OUTBOX }, [randomUUID(), t, "audit", id, "audit.virtualcare.session.create", audit, now]);
-        await client.query("commit");
-      } catch (err) {
-        await client.query("rollback").catch(() => undefined);
-        throw err;
-      } finally {
-        client.release();
-      }
+        await client.query({ name: sql.PREPARED.audit, text: sql.INSERT_OUTBOX }, [randomUUID(), t, "audit", id, "audit.virtualcare.session.create", audit, now, null]);
+      });
       return { id, tenantId: t, status: "scheduled", ...b, video: { backend: "primary", roomName: room }, version: 1, participants: people };
     },
   },
@@ -131,9 +126,11 @@ export const detailScenario: Scenario = {
     url: "/v1/sessions/:id",
     handle: async (pool, req) => {
       const id = req.params.id ?? "";
-      const { rows } = await pool.query({ name: sql.PREPARED.sessionById, text: sql.SELECT_SESSION_READ, values: [id, req.tenantId], rowMode: "array" });
+      const { rows } = await inTenant(pool, req.tenantId, "read only", (c) =>
+        c.query({ name: sql.PREPARED.sessionById, text: sql.SELECT_SESSION_READ, values: [id, req.tenantId], rowMode: "array" }),
+      );
       if (rows.length === 0) throw new Error("not found");
-      if (!req.skipAudit) await auditRead(pool, req.tenantId, "session.read", { sessionId: id });
+      if (!req.skipAudit) await auditRead(req.system, req.tenantId, "session.read", { sessionId: id });
       return { session: rows[0] };
     },
   },
@@ -150,8 +147,10 @@ export const listScenario: Scenario = {
     url: "/v1/sessions",
     handle: async (pool, req) => {
       const limit = Number(req.query.limit ?? 20);
-      const { rows } = await pool.query({ name: sql.PREPARED.firstPage, text: sql.SELECT_SESSION_PAGE, values: [req.tenantId, limit + 1], rowMode: "array" });
-      if (!req.skipAudit) await auditRead(pool, req.tenantId, "session.list", {});
+      const { rows } = await inTenant(pool, req.tenantId, "read only", (c) =>
+        c.query({ name: sql.PREPARED.firstPage, text: sql.SELECT_SESSION_PAGE, values: [req.tenantId, limit + 1], rowMode: "array" }),
+      );
+      if (!req.skipAudit) await auditRead(req.system, req.tenantId, "session.list", {});
       return { items: (rows as unknown[][]).slice(0, limit), nextCursor: null };
     },
   },

@@ -17,7 +17,7 @@ export const INSERT_AUDIT_ROWS =
   'insert into "virtual_care_outbox" ("id", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at") select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[]) on conflict ("id") do nothing';
 
 export const INSERT_OUTBOX =
-  'insert into "virtual_care_outbox" ("id", "seq", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "published_at", "attempts", "last_error") values ($1, default, $2, $3, $4, $5, $6, $7, default, default, default) on conflict ("id") do nothing';
+  'insert into "virtual_care_outbox" ("id", "seq", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "published_at", "attempts", "last_error", "traceparent") values ($1, default, $2, $3, $4, $5, $6, $7, default, default, default, $8) on conflict ("id") do nothing';
 
 const SESSION_COLUMNS =
   '"id", "tenant_id", "status", "patient_id", "provider_id", "appointment_id", "scheduled_start", "scheduled_end", "video_backend", "video_provider", "video_domain", "room_name", "encounter_id", "encounter_lease_until", "cancel_reason", "fallback", "started_at", "ended_at", "created_at", "updated_at", "version"';
@@ -38,6 +38,13 @@ export const SELECT_PARTICIPANTS_OF_ONE = `select "id", "session_id", "tenant_id
 
 /** The join routes' read (adapters/postgres/join-queries.ts): participant, session and tenant config. */
 export const SELECT_JOIN_STATE = `select "virtual_sessions"."status", "virtual_sessions"."scheduled_start", "virtual_sessions"."scheduled_end", "virtual_sessions"."video_backend", "virtual_sessions"."video_domain", "virtual_sessions"."room_name", "session_participants"."id", "session_participants"."role", "session_participants"."display_name", "session_participants"."status", "tenant_configs"."config", "tenant_configs"."version" from "session_participants" inner join "virtual_sessions" on ("virtual_sessions"."id" = "session_participants"."session_id" and "virtual_sessions"."tenant_id" = "session_participants"."tenant_id") left join "tenant_configs" on "tenant_configs"."tenant_id" = "session_participants"."tenant_id" where ("session_participants"."id" = $1 and "session_participants"."session_id" = $2 and "session_participants"."tenant_id" = $3)`;
+
+/**
+ * How the service opens a unit of work under row-level security (adapters/postgres/tenant-scope.ts):
+ * BEGIN and the tenant setting in one simple-protocol round trip.
+ */
+export const beginInTenant = (access: "read only" | "read write", tenantLiteral: string) =>
+  `begin ${access}; select set_config('app.tenant_id', ${tenantLiteral}, true)`;
 
 /**
  * The names under which the service prepares its hot reads and the read audit (PostgreSQL

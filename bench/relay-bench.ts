@@ -14,6 +14,7 @@ import { NatsEventPublisher } from "../src/adapters/nats/nats-event-publisher.js
 import { openDatabase } from "../src/adapters/postgres/database.js";
 import { PostgresLeaderRelayStore } from "../src/adapters/postgres/outbox-relay-store.js";
 import { PostgresUnitOfWork } from "../src/adapters/postgres/unit-of-work.js";
+import { ChangeSignals } from "../src/adapters/postgres/change-signals.js";
 import { systemClock } from "../src/main.js";
 import { OutboxRelay } from "../src/workers/outbox-relay.js";
 import { createTestDatabase } from "../test/support/postgres.js";
@@ -78,10 +79,25 @@ async function rawLoop(inFlight: number): Promise<number> {
   return rate;
 }
 
-async function relayRun(mode: "backlog" | "live"): Promise<{ rate: number; p50: number; p99: number }> {
+/**
+ * How the relay learns of a commit: `in-process` (the writer is the relay's own process: woken
+ * directly), `notify` (the writer is another replica: one coalesced NOTIFY after its commit), or
+ * `trigger` (before issue 14: migration 0001's statement trigger, a NOTIFY inside every writing
+ * transaction; re-installed here for the comparison).
+ */
+type Wake = "in-process" | "notify" | "trigger";
+
+async function relayRun(mode: "backlog" | "live", wake: Wake = "in-process"): Promise<{ rate: number; p50: number; p99: number; writeRate: number }> {
   const testDb = await createTestDatabase();
   const database = await openDatabase({ databaseUrl: testDb.url, dataDir: "/tmp", migrate: true, poolSize: 8 });
-  const uow = new PostgresUnitOfWork(database.db, systemClock);
+  if (wake === "trigger") {
+    await database.pool!.query(`create function virtual_care_outbox_notify() returns trigger language plpgsql as $$
+      begin perform pg_notify('virtual_care_outbox', ''); return null; end $$`);
+    await database.pool!.query(`create trigger virtual_care_outbox_notify after insert on virtual_care_outbox
+      for each statement execute function virtual_care_outbox_notify()`);
+  }
+  const signals = new ChangeSignals(database.pool, "relay-bench");
+  const uow = new PostgresUnitOfWork(database.db, systemClock, wake === "trigger" ? undefined : signals);
   const tenant = `bench-relay-${randomUUID().slice(0, 8)}`;
   const committedAt = new Map<string, number>();
   const nats = new NatsClient(NATS_URL, "relay-bench");
@@ -94,6 +110,7 @@ async function relayRun(mode: "backlog" | "live"): Promise<{ rate: number; p50: 
     batchSize: 200,
     pollIntervalMs: 1000,
   });
+  signals.attach({ wakeRelay: () => wake === "in-process" && relay.wake(), sessionsChanged: () => undefined });
   const sessions = Array.from({ length: SESSIONS }, () => randomUUID());
   // 8 writers, 5 events per transaction, like a busy API.
   const write = async () => {
@@ -109,10 +126,20 @@ async function relayRun(mode: "backlog" | "live"): Promise<{ rate: number; p50: 
       }),
     );
   };
-  if (mode === "backlog") await write();
+  let writeRate = NaN;
+  const timedWrite = async () => {
+    const began = performance.now();
+    await write();
+    writeRate = EVENTS / ((performance.now() - began) / 1000);
+  };
+  if (mode === "backlog") await timedWrite();
   const start = performance.now();
   relay.start();
-  if (mode === "live") await write();
+  if (mode === "live") {
+    // Leadership first, so the in-process wake has a leader to wake.
+    while (!relay.isLeader) await new Promise((r) => setTimeout(r, 5));
+    await timedWrite();
+  }
   while (publisher.ackedAt.size < EVENTS) await new Promise((r) => setTimeout(r, 5));
   const first = mode === "backlog" ? start : Math.min(...committedAt.values());
   const last = Math.max(...publisher.ackedAt.values());
@@ -121,7 +148,7 @@ async function relayRun(mode: "backlog" | "live"): Promise<{ rate: number; p50: 
   await database.close();
   await testDb.drop();
   const lat = [...publisher.ackedAt].map(([id, at]) => at - (mode === "backlog" ? start : committedAt.get(id)!));
-  return { rate: EVENTS / ((last - first) / 1000), p50: pct(lat, 50), p99: pct(lat, 99) };
+  return { rate: EVENTS / ((last - first) / 1000), p50: pct(lat, 50), p99: pct(lat, 99), writeRate };
 }
 
 async function main() {
@@ -134,13 +161,19 @@ async function main() {
   const rawSeq = await rawLoop(1);
   const rawPipelined = await rawLoop(200);
   const backlog = await relayRun("backlog");
-  const live = await relayRun("live");
+  const live = await relayRun("live", "in-process");
+  const fromReplica = await relayRun("live", "notify");
+  const trigger = await relayRun("live", "trigger");
   console.log(`relay benchmark: ${EVENTS} events over ${SESSIONS} sessions, NATS ${NATS_URL}, PostgreSQL 127.0.0.1:5432`);
   console.log(`raw JetStream publish, 1 in flight:       ${fmt(rawSeq)} events/s`);
   console.log(`raw JetStream publish, 200 in flight:     ${fmt(rawPipelined)} events/s  (the limit)`);
   console.log(`relay, draining a committed backlog:      ${fmt(backlog.rate)} events/s  = ${fmt((100 * backlog.rate) / rawPipelined)}% of the limit`);
   console.log(`relay, live (8 writers, commit→ack):      ${fmt(live.rate)} events/s  = ${fmt((100 * live.rate) / rawPipelined)}% of the limit`);
   console.log(`commit→JetStream ack latency (live):      p50 ${fmt(live.p50)} ms, p99 ${fmt(live.p99)} ms`);
+  console.log("wake-up after commit vs NOTIFY inside the transaction (live, 8 writers, 5 events a transaction):");
+  for (const [name, r] of [["in process (the writer leads the relay)", live], ["NOTIFY after commit (another replica)", fromReplica], ["trigger NOTIFY in the transaction (before)", trigger]] as const) {
+    console.log(`  ${name.padEnd(44)} commit→ack p50 ${fmt(r.p50)} ms, p99 ${fmt(r.p99)} ms; writers committed ${fmt(r.writeRate)} events/s`);
+  }
 }
 
 main().then(

@@ -90,7 +90,11 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     throw err;
   }
   // Only once started: start-up waits for the database with its own log lines and bound.
-  guardPool(pool, new DatabaseCircuitBreaker(CIRCUIT_COOL_OFF_MS, log));
+  // One breaker for both pools: they reach the same server, and a request's failure audit (on the
+  // system pool) must not wait out the connect timeout the API pool already knows will expire.
+  const breaker = new DatabaseCircuitBreaker(CIRCUIT_COOL_OFF_MS, log);
+  guardPool(pool, breaker);
+  guardPool(systemPool, breaker);
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     db,

@@ -12,14 +12,18 @@ import { outboxRow } from "./outbox-writer.js";
  * durability promise is the one-row-per-commit audit's (a read answers only once its audit row is
  * on disk); what it saves is a commit (WAL flush) and a round trip per read.
  *
- * One batch is in flight at a time: the rows that arrive while it commits form the next one, so
- * the batch grows with the load and an idle service still writes a lone row at once (no timer).
+ * Up to `maxInFlight` batches are written at once (fewer than the system pool's connections):
+ * with one at a time, a batch waited for the previous one's commit, which made it slower than a
+ * commit per read at ten concurrent requests (PostgreSQL already shares WAL flushes between
+ * concurrent commits; BENCHMARKS.md has the A/B). A request starts a batch when one may start and
+ * otherwise joins the queue the next batch takes, so batches grow only when the writers are busy,
+ * and a lone read is written at once (no timer).
  * A failed INSERT rejects every request of its batch, as a failed single INSERT rejected its one.
  * A command's own audit stays in its transaction (`OutboxAudit` in unit-of-work.ts).
  */
 export class GroupCommitAudit implements AuditPort {
   private queue: Array<{ row: AuditRow; settle: (err?: unknown) => void }> = [];
-  private flushing: Promise<void> | null = null;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Db,
@@ -27,6 +31,7 @@ export class GroupCommitAudit implements AuditPort {
     /** Called after each committed batch (e.g. to wake the outbox relay). */
     private readonly committed: () => void = () => undefined,
     private readonly maxRows = 500,
+    private readonly maxInFlight = 3,
   ) {}
 
   record(entry: AuditEntry): Promise<void> {
@@ -34,16 +39,22 @@ export class GroupCommitAudit implements AuditPort {
     const row = outboxRow(auditEvent(entry, now), now);
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ row, settle: (err) => (err === undefined ? resolve() : reject(err)) });
-      this.flushing ??= this.flush();
+      if (this.inFlight.size < this.maxInFlight) this.startWriter();
     });
   }
 
   /** Settles once every row handed in so far is committed (or failed): for shutdown. */
   async drain(): Promise<void> {
-    await this.flushing;
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
   }
 
-  private async flush(): Promise<void> {
+  private startWriter(): void {
+    const writer = this.write().finally(() => this.inFlight.delete(writer));
+    this.inFlight.add(writer);
+  }
+
+  /** Writes batches while rows wait. */
+  private async write(): Promise<void> {
     // The first await lets the requests of the same tick join the first batch.
     await Promise.resolve();
     while (this.queue.length > 0) {
@@ -57,7 +68,6 @@ export class GroupCommitAudit implements AuditPort {
       for (const b of batch) b.settle(failure);
       if (failure === undefined) this.committed();
     }
-    this.flushing = null;
   }
 }
 

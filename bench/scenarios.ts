@@ -64,7 +64,7 @@ const randomTenant = (ctx: BenchContext) => tenantId(randomInt(ctx.size.tenants)
 async function auditRead(system: pg.Pool, tenant: string, action: string, targets: Record<string, string>): Promise<void> {
   const now = new Date();
   const data = { actor: { kind: "staff", id: "bench-user" }, tenantId: tenant, action, targets, outcome: "success", time: now.toISOString() };
-  const values = [[randomUUID()], [tenant], ["audit"], [targets.sessionId ?? tenant], [`audit.virtualcare.${action}`], [JSON.stringify(data)], [now.toISOString()]];
+  const values = [[randomUUID()], [tenant], ["audit"], [targets.sessionId ?? tenant], [`audit.virtualcare.${action}`], [JSON.stringify(data)], [now.toISOString()], [null]];
   await system.query({ name: sql.PREPARED.auditBatch, text: sql.INSERT_AUDIT_ROWS }, values);
 }
 

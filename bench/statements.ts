@@ -14,7 +14,7 @@ export const INSERT_TWO_PARTICIPANTS =
 
 /** The read audit's group-commit INSERT (adapters/postgres/group-commit-audit.ts): arrays, one row each in the limit. */
 export const INSERT_AUDIT_ROWS =
-  'insert into "virtual_care_outbox" ("id", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at") select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[]) on conflict ("id") do nothing';
+  'insert into "virtual_care_outbox" ("id", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "traceparent") select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::text[]) on conflict ("id") do nothing';
 
 export const INSERT_OUTBOX =
   'insert into "virtual_care_outbox" ("id", "seq", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "published_at", "attempts", "last_error", "traceparent") values ($1, default, $2, $3, $4, $5, $6, $7, default, default, default, $8) on conflict ("id") do nothing';

@@ -78,10 +78,10 @@ type AuditRow = ReturnType<typeof outboxRow>;
  * connection whatever the batch size; the row order is the `seq` order the relay publishes in.
  */
 const INSERT_ROWS =
-  'insert into "virtual_care_outbox" ("id", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at") ' +
-  "select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[]) " +
+  'insert into "virtual_care_outbox" ("id", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "traceparent") ' +
+  "select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::text[]) " +
   'on conflict ("id") do nothing';
-const COLUMNS = ["ids", "tenants", "aggregateTypes", "aggregateIds", "types", "data", "times"] as const;
+const COLUMNS = ["ids", "tenants", "aggregateTypes", "aggregateIds", "types", "data", "times", "traces"] as const;
 const statements = new StatementCache();
 
 async function insertRows(db: Db, rows: AuditRow[]): Promise<void> {
@@ -93,6 +93,8 @@ async function insertRows(db: Db, rows: AuditRow[]): Promise<void> {
     types: rows.map((r) => r.type),
     data: rows.map((r) => JSON.stringify(r.data)),
     times: rows.map((r) => r.occurredAt.toISOString()),
+    // The trace of the request that read (when tracing is on), as every outbox row carries it.
+    traces: rows.map((r) => r.traceparent ?? null),
   };
   const build = () => ({ toSQL: () => ({ sql: INSERT_ROWS, params: COLUMNS.map((c) => sql.placeholder(c)) }) });
   await statements.run(db, "vcs_audit_batch", build, values);

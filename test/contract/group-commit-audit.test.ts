@@ -57,6 +57,17 @@ for (const engine of engines) {
       expect(await rowsFor(db, id)).toHaveLength(1);
     });
 
+    it("a row handed in while the last writer is finishing is still written (no row waits for a next request)", async () => {
+      // One writer at most: the second row arrives in the first one's continuation, before the writer counts as done.
+      const audit = new GroupCommitAudit(db.db, new ManualClock(new Date("2026-12-01T10:00:00Z")), undefined, 500, 1);
+      const second = await Promise.race([
+        audit.record(read("tenant-0", "50000000-0000-4000-8000-000000000001")).then(() => audit.record(read("tenant-0", "50000000-0000-4000-8000-000000000002"))).then(() => "written"),
+        new Promise((r) => setTimeout(() => r("stuck"), 5_000)),
+      ]);
+      expect(second).toBe("written");
+      expect(await rowsFor(db, "50000000-0000-4000-8000-000000000002")).toHaveLength(1);
+    });
+
     it("a batch that cannot be written fails every request in it; the next batch is written", async () => {
       const audit = new GroupCommitAudit(db.db, new ManualClock(new Date("2026-12-01T10:00:00Z")));
       // The outbox refuses writes for a moment (as a database outage would), then accepts them again.

@@ -49,7 +49,11 @@ export class GroupCommitAudit implements AuditPort {
   }
 
   private startWriter(): void {
-    const writer = this.write().finally(() => this.inFlight.delete(writer));
+    const writer = this.write().finally(() => {
+      this.inFlight.delete(writer);
+      // A row handed in after this writer's last look, while it still counted as in flight.
+      if (this.queue.length > 0 && this.inFlight.size < this.maxInFlight) this.startWriter();
+    });
     this.inFlight.add(writer);
   }
 

@@ -42,7 +42,7 @@ describe("Browser: keyboard only — join, pre-call, waiting room, admission", (
     await console_.keyboard.press("Enter");
     // The pressed button is gone: the visit's heading has focus, not the top of the page.
     await console_.getByRole("heading", { name: /patient-keyboard-1/ }).waitFor();
-    expect((await focused(console_))?.name).toMatch(/^patient-keyboard-1/);
+    await expect.poll(async () => (await focused(console_))?.name).toMatch(/^patient-keyboard-1/);
     const invited = console_.locator("[data-status=invited]");
     await invited.waitFor();
     expect(await invited.getByTestId("precall").textContent()).toBe("Connection check: not checked yet");
@@ -60,10 +60,13 @@ describe("Browser: keyboard only — join, pre-call, waiting room, admission", (
     const patient = await rig.page(patientCtx);
     await patient.goto(joinUrl);
     await patient.getByRole("heading", { name: "Before your visit" }).waitFor();
-    expect((await focused(patient))?.name).toBe("Before your visit");
+    await expect.poll(async () => (await focused(patient))?.name).toBe("Before your visit");
     const measured = Number((await patient.getByText(/Your connection: \d+ kbit\/s/).textContent())!.match(/(\d+) kbit/)![1]);
     const proceed = patient.getByRole("button", { name: "Continue to the waiting room", disabled: false });
     await proceed.waitFor();
+    // The device pickers appear once the browser has listed its (fake) devices, which can come after Continue.
+    await patient.getByRole("combobox", { name: /^Camera/ }).waitFor();
+    await patient.getByRole("combobox", { name: /^Microphone/ }).waitFor();
     const precall = await tabOrder(patient);
     expect(precall.unreachable).toEqual([]);
     expect(precall.stops.filter((s) => !s.visible)).toEqual([]);
@@ -73,7 +76,7 @@ describe("Browser: keyboard only — join, pre-call, waiting room, admission", (
     await patient.keyboard.press("Tab");
     await patient.keyboard.press("Space");
     await patient.getByRole("heading", { name: "Waiting room" }).waitFor();
-    expect((await focused(patient))?.name).toBe("Waiting room");
+    await expect.poll(async () => (await focused(patient))?.name).toBe("Waiting room");
     const waitingRoom = await tabOrder(patient);
     expect(waitingRoom.unreachable).toEqual([]);
     expect(names(waitingRoom.stops)).toEqual(["Language"]);
@@ -89,15 +92,15 @@ describe("Browser: keyboard only — join, pre-call, waiting room, admission", (
 
     // Admit with Space; Shift+Tab first proves the way back works too.
     await tabTo(console_, console_.getByRole("button", { name: "Admit" }));
-    expect((await focused(console_))?.visible).toBe(true);
+    await expect.poll(async () => (await focused(console_))?.visible).toBe(true);
     await console_.keyboard.press("Shift+Tab");
-    expect((await focused(console_))?.name).toBe("Link copied");
+    await expect.poll(async () => (await focused(console_))?.name).toBe("Link copied");
     await console_.keyboard.press("Tab");
     await console_.keyboard.press("Space");
     await patient.locator("iframe[data-fake-jitsi]").waitFor();
     await console_.locator("[data-status=admitted]").waitFor();
     // Focus did not fall to the top of the page with the Admit button.
-    expect((await focused(console_))?.name).toBe("Waiting room");
+    await expect.poll(async () => (await focused(console_))?.name).toBe("Waiting room");
 
     expect(patientCtx.cspViolations).toEqual([]);
     expect(clinicianCtx.cspViolations).toEqual([]);

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig, type Config } from "./config.js";
+import { serviceVersion } from "./version.js";
 import { DEMO_TENANT, devToken, seedDemoTenant } from "./dev/demo.js";
-import { readFileSync } from "node:fs";
 import type { createService, Service } from "./main.js";
 
 /** `npm start`: read the configuration, build the service, listen, stop cleanly on a signal. */
@@ -68,9 +68,8 @@ function startupSummary(config: Config, database: string): Record<string, unknow
     const u = new URL(url);
     return `${u.protocol}//${u.host}${u.protocol.startsWith("postgres") ? u.pathname : ""}`;
   };
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
   return {
-    version: pkg.version,
+    version: serviceVersion(),
     node: process.version,
     mode: config.mode,
     listen: `${config.host}:${config.port}`,

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { OpenAiGateway } from "./adapters/ai/openai-gateway.js";
 import { FhirConsentCheck } from "./adapters/consent/fhir-consent-check.js";
@@ -19,8 +18,10 @@ import { PooledTenantConfigRepository } from "./adapters/postgres/tenant-config-
 import { PostgresSystemUnitOfWork, PostgresUnitOfWork, type TransactionContext } from "./adapters/postgres/unit-of-work.js";
 import { ChangeSignals } from "./adapters/postgres/change-signals.js";
 import { GroupCommitAudit } from "./adapters/postgres/group-commit-audit.js";
-import { HmacJoinTokenSigner, JoinTokenKeyError, parseJoinTokenKeys, type JoinTokenKey } from "./adapters/tokens/hmac-join-token.js";
-import { assertProductionKeys, ConfigError, type Config } from "./config.js";
+import { HmacJoinTokenSigner } from "./adapters/tokens/hmac-join-token.js";
+import { assertProductionKeys, type Config } from "./config.js";
+import { joinTokenKeys, tokenTenant } from "./join-token-keys.js";
+import { serviceVersion } from "./version.js";
 import { devSecret } from "./dev/dev-secrets.js";
 import { aiSummaryFeature } from "./features/ai-summary/wiring.js";
 import { asyncVisitsFeature } from "./features/async-visits/wiring.js";
@@ -34,7 +35,6 @@ import { warmUp } from "./http/warm-up.js";
 import { describeFailure } from "./platform/database-failure.js";
 import { observeUseCases } from "./platform/use-case-observer.js";
 import { inSpan } from "./adapters/opentelemetry/trace-context.js";
-import type { startTracing as StartTracing } from "./adapters/opentelemetry/tracing.js";
 import type { Clock, IdGenerator, UnitOfWork } from "./platform/ports.js";
 import { startEventWorkers } from "./wire-events.js";
 import { Registry } from "prom-client";
@@ -64,7 +64,10 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   // One logger from the start: a service waiting for its database says so before it listens.
   const log = createLogger(config.logLevel, overrides.logStream);
   // Before the pool exists (its clients are patched) and before the app (its first plugin).
-  const tracing = config.otlpEndpoint ? await startTracing({ name: "virtual-care-service", version: serviceVersion() }) : null;
+  // The SDK is imported only when traces are wanted: a service without OTLP never loads it.
+  const tracing = config.otlpEndpoint
+    ? await (await import("./adapters/opentelemetry/tracing.js")).startTracing({ name: "virtual-care-service", version: serviceVersion() })
+    : null;
   if (tracing) {
     observeUseCases((action, work) => inSpan(action, work));
     // Pushed first, so run last: the spans of the shutdown itself are sent too.
@@ -275,41 +278,11 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   };
 }
 
-/** The SDK is imported only when traces are wanted: a service without OTLP never loads it. */
-async function startTracing(service: Parameters<typeof StartTracing>[0]) {
-  const { startTracing: start } = await import("./adapters/opentelemetry/tracing.js");
-  return start(service);
-}
-
-function serviceVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
-}
-
 /** The domains a tenant's pages may load video from (CSP): its configured backends, nothing else. */
 async function videoDomains(configs: PooledTenantConfigRepository, tenantId: string | null): Promise<string[]> {
   if (tenantId === null || tenantId.length > 200) return [];
   const config = await configs.get(tenantId);
   return config?.videoBackends.map((b) => b.domain) ?? [];
-}
-
-function tokenTenant(signer: HmacJoinTokenSigner, token: string): string | null {
-  try {
-    return signer.verify(token).tenantId;
-  } catch {
-    return null;
-  }
-}
-
-/** `JOIN_TOKEN_KEYS` parsed, or null (development mode then uses a key kept in DATA_DIR). */
-function joinTokenKeys(config: Config): JoinTokenKey[] | null {
-  if (!config.joinTokenKeys) return null;
-  try {
-    return parseJoinTokenKeys(config.joinTokenKeys);
-  } catch (err) {
-    if (err instanceof JoinTokenKeyError) throw new ConfigError(err.message);
-    throw err;
-  }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

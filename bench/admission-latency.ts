@@ -5,10 +5,9 @@
 // Both times are taken inside the browser (one process, one clock): the click by a capturing
 // listener in the console, the frame by a MutationObserver in the patient's page.
 import { startRig, TENANT } from "../test/support/browser.js";
+import { percentile } from "./report.js";
 
 const runs = Number(process.argv[2] ?? 50);
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const rig = await startRig();
 const token = await rig.staffToken();
 const consoleCtx = await rig.context();

@@ -10,6 +10,7 @@ import { Agent, request, type IncomingMessage } from "node:http";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { cpuSeconds, memoryMb } from "./child.js";
+import { percentile } from "./report.js";
 import { HmacJoinTokenSigner, parseJoinTokenKeys } from "../src/adapters/tokens/hmac-join-token.js";
 import { EmbeddedFhirServer } from "../src/adapters/fhir/embedded-fhir-server.js";
 import { BENCH_JOIN_TOKEN_KEYS } from "./join-scenarios.js";
@@ -27,7 +28,6 @@ const { values: args } = parseArgs({
 });
 const streams = Number(args.streams);
 const size: SeedSize = { sessions: Math.ceil(streams / 0.6) + 10, tenants: 100 };
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Stream {

@@ -41,6 +41,9 @@ export function combine(runs: Measured[]): Measured {
   };
 }
 
+/** Nearest-rank percentile of values sorted ascending (NaN when there are none). */
+export const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+
 const col = (s: string | number, width: number) => String(s).padStart(width);
 const fixed = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : "-");
 

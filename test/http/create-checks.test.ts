@@ -1,5 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { suitePool } from "../support/postgres.js";
 import { bootApp, configureTenant, sessionBody, staffToken, type TestApp } from "../support/app.js";
 import { healthyJitsi, StubServer } from "../support/stub-server.js";
 
@@ -14,7 +15,7 @@ describe("create-session checks, in contract order (PostgreSQL)", () => {
 
   beforeAll(async () => {
     app = await bootApp();
-    sql = new pg.Pool({ connectionString: app.db!.url, max: 2 });
+    sql = suitePool(app.db!.url, 2);
     await healthy.start();
     await sick.start();
   });

@@ -8,7 +8,7 @@ import { schema, sessions } from "../../src/adapters/postgres/schema.js";
 import { inTenant } from "../../src/adapters/postgres/tenant-scope.js";
 import { PostgresUnitOfWork } from "../../src/adapters/postgres/unit-of-work.js";
 import { bootApp, configureTenant, sessionBody, staffToken, type TestApp } from "../support/app.js";
-import { SERVICE_ROLE } from "../support/postgres.js";
+import { SERVICE_ROLE, suitePool } from "../support/postgres.js";
 
 /** Every table migration 0007_rls protects. */
 const TENANT_TABLES = [
@@ -87,7 +87,7 @@ describe("row-level security (PostgreSQL, the service's own role)", () => {
   });
 
   it("when a connection served tenant A, then the next transaction on it starts with no tenant", async () => {
-    const one = new pg.Pool({ connectionString: app.db!.serviceUrl, max: 1 });
+    const one = suitePool(app.db!.serviceUrl, 1);
     try {
       const single = drizzle(one, { schema }) as unknown as Db;
       expect(await tenantsSeen((work) => inTenant(single, "rls-a", work), "virtual_sessions")).toEqual(["rls-a"]);

@@ -8,7 +8,7 @@ import type { Clock } from "../../src/platform/ports.js";
 import { EmbeddedFhirServer } from "../../src/adapters/fhir/embedded-fhir-server.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import { createService, type Service } from "../../src/main.js";
-import { createTestDatabase, type TestDatabase } from "./postgres.js";
+import { createTestDatabase, suitePool, type TestDatabase } from "./postgres.js";
 
 export const STAFF_SECRET = "test-staff-secret-0123456789abcdef0123456789";
 export const KMS_KEY = Buffer.alloc(32, 7).toString("base64");
@@ -98,7 +98,7 @@ export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
     db,
     get owner() {
       if (!db) throw new Error("owner: PostgreSQL suites only");
-      return (owner ??= new pg.Pool({ connectionString: db.url, max: 2 }));
+      return (owner ??= suitePool(db.url, 2));
     },
     dataDir,
     request: ({ method, url, token, body, headers }) =>

@@ -67,3 +67,15 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * A pool for a suite's own queries. pg-pool's end() resolves once its clients are told to close,
+ * not once their sockets have: the forced drop that follows can reach a client still closing,
+ * whose error then reaches the pool; a pool with no 'error' listener turns it into an uncaught
+ * exception (seen as a flaky "unhandled error" in whichever suite ended last).
+ */
+export function suitePool(connectionString: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
+  pool.on("error", () => undefined);
+  return pool;
+}

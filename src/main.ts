@@ -11,6 +11,7 @@ import { PostgresAsyncVisitQueries } from "./adapters/postgres/async-visit-queri
 import { openDatabase } from "./adapters/postgres/database.js";
 import { PostgresJoinQueries } from "./adapters/postgres/join-queries.js";
 import { OutboxPurge } from "./adapters/postgres/outbox-purge.js";
+import { PostgresAttachmentStore, STAGED_UPLOAD_EXPIRY_MS, StagedUploadPurge } from "./adapters/postgres/attachment-chunk-store.js";
 import { PooledOfflineQueue } from "./adapters/postgres/offline-queue.js";
 import { SessionChangeFeed } from "./adapters/postgres/session-change-feed.js";
 import { PostgresSessionQueries } from "./adapters/postgres/session-queries.js";
@@ -160,6 +161,7 @@ export async function createService(config: Config, overrides: ServiceOverrides 
     asyncVisitsFeature({
       ...shared,
       files: new MagicNumberFileTypeDetector(),
+      attachments: new PostgresAttachmentStore(db, clock),
       queue: new PooledOfflineQueue(db),
       queries: new PostgresAsyncVisitQueries(db),
       participantFromJoinToken: (token) => participantFromJoinToken(signer, clock.now(), token),
@@ -204,15 +206,17 @@ export async function createService(config: Config, overrides: ServiceOverrides 
   warn = (context, message) => app.log.warn(context, message);
 
   const outboxPurge = new OutboxPurge(database.system, config.outboxRetentionHours * 3_600_000);
+  const stagedUploads = new StagedUploadPurge(database.system, STAGED_UPLOAD_EXPIRY_MS);
+  const everyTenMinutes = <T>(name: string, task: () => Promise<T>) => new PeriodicWorker(name, 10 * 60_000, task, (err) => report("worker run failed", { worker: name }, err));
   const workers = {
     encounterReconciler: encounterReconciler(sessions.encounterSaga, config.encounterReconcileIntervalMs, (err) =>
       report("worker run failed", { worker: "encounter-reconciler" }, err),
     ),
     aiSummaries: aiWorker,
     // Published rows are in JetStream (or the dev log) already; the table must not grow forever.
-    outboxPurge: new PeriodicWorker("outbox-purge", 10 * 60_000, () => outboxPurge.purge(clock.now()), (err) =>
-      report("worker run failed", { worker: "outbox-purge" }, err),
-    ),
+    outboxPurge: everyTenMinutes("outbox-purge", () => outboxPurge.purge(clock.now())),
+    // Uploads a crash or a failed discard left staged (their submission never committed).
+    stagedUploadPurge: everyTenMinutes("staged-upload-purge", () => stagedUploads.purge(clock.now())),
   };
   if (overrides.startWorkers !== false) for (const worker of Object.values(workers)) worker.start();
   // Stopped before the database closes (closers run in reverse).

@@ -18,6 +18,7 @@ export interface Service {
     encounterReconciler: PeriodicWorker<{ linked: number; failed: number }>;
     aiSummaries: PeriodicWorker<{ drafted: number; failed: number; charted: number }>;
     outboxPurge: PeriodicWorker<{ deleted: number }>;
+    stagedUploadPurge: PeriodicWorker<{ deleted: number }>;
   };
   /** Before the first listen: open the pool and let V8 compile the request path (cold start). */
   warmUp(): Promise<void>;

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MagicNumberFileTypeDetector } from "../../src/adapters/files/file-type-detector.js";
 import { PostgresUnitOfWork } from "../../src/adapters/postgres/unit-of-work.js";
+import { PostgresAttachmentStore } from "../../src/adapters/postgres/attachment-chunk-store.js";
 import { OutboxAudit } from "../../src/adapters/postgres/unit-of-work.js";
 import type { Actor } from "../../src/platform/ports.js";
 import { SubmitAsyncVisit } from "../../src/features/async-visits/submit-async-visit.js";
@@ -39,6 +41,7 @@ describe("SubmitAsyncVisit for a participant of a session", () => {
       clock,
       ids: { uuid: () => randomUUID() },
       files: new MagicNumberFileTypeDetector(),
+      attachments: new PostgresAttachmentStore(db, clock),
     });
   });
   afterAll(() => app.close());
@@ -53,11 +56,8 @@ describe("SubmitAsyncVisit for a participant of a session", () => {
 
   it("when the patient submits, then the visit belongs to the session's patient and provider, whatever the body claims", async () => {
     const patient = as("patient") as Extract<Actor, { kind: "participant" }>;
-    const { id } = await submit.execute(patient, {
-      patientId: "someone-else",
-      text: "photo of the wound",
-      attachments: [{ filename: "wound.jpg", declaredType: "image/jpeg", data: samples.jpeg }],
-    });
+    const photo = await submit.receiveAttachment(patient, 0, { filename: "wound.jpg", declaredType: "image/jpeg", bytes: Readable.from([samples.jpeg]) });
+    const { id } = await submit.execute(patient, { patientId: "someone-else", text: "photo of the wound", attachments: [photo] });
     const row = await app.owner.query("select patient_id, provider_id, session_id, submitted_by_kind, submitted_by_id from async_visits where id = $1", [id]);
     expect(row.rows[0]).toEqual({ patient_id: "pat-p", provider_id: "dr-p", session_id: session.id, submitted_by_kind: "participant", submitted_by_id: patient.participantId });
   });

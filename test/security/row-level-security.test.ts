@@ -10,7 +10,7 @@ import { PostgresUnitOfWork } from "../../src/adapters/postgres/unit-of-work.js"
 import { bootApp, configureTenant, sessionBody, staffToken, type TestApp } from "../support/app.js";
 import { SERVICE_ROLE, suitePool } from "../support/postgres.js";
 
-/** Every table migration 0007_rls protects. */
+/** Every table migration 0007_rls protects (and 0008's, which came later). */
 const TENANT_TABLES = [
   "virtual_sessions",
   "session_participants",
@@ -20,6 +20,8 @@ const TENANT_TABLES = [
   "ai_summaries",
   "async_visits",
   "async_visit_attachments",
+  "async_visit_attachment_chunks",
+  "async_visit_uploads",
   "async_visit_queue",
 ];
 

@@ -25,7 +25,7 @@ export class PostgresAsyncVisitQueries implements AsyncVisitQueries {
       tenantId,
       (tx) =>
         tx
-          .select({ contentType: a.contentType, filename: a.filename, data: a.data })
+          .select({ contentType: a.contentType, filename: a.filename, sizeBytes: a.sizeBytes })
           .from(a)
           .where(and(eq(a.tenantId, tenantId), eq(a.visitId, visitId), inArray(a.id, [attachmentId]))),
       "read only",

@@ -1,14 +1,13 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { AsyncVisitRepository, NewAttachment } from "../../features/async-visits/ports.js";
 import type { OutboxWriter } from "../../platform/ports.js";
 import { AsyncVisit, type AsyncVisitState } from "../../domain/async-visit.js";
 import { DomainError } from "../../domain/errors.js";
-import { createHash } from "node:crypto";
 import type { Db } from "./database.js";
-import { asyncVisitAttachments, asyncVisits } from "./schema.js";
+import { asyncVisitAttachments, asyncVisits, asyncVisitUploads } from "./schema.js";
 import { isUuid } from "./session-repository.js";
 
-/** Async visits and their attachments (bytes stay in the table; reads load metadata only). */
+/** Async visits and their attachments' rows (the bytes are chunks: attachment-chunk-store.ts). */
 export class PostgresAsyncVisitRepository implements AsyncVisitRepository {
   constructor(
     private readonly db: Db,
@@ -51,11 +50,18 @@ export class PostgresAsyncVisitRepository implements AsyncVisitRepository {
           position: a.position,
           contentType: a.contentType,
           filename: a.filename,
-          sizeBytes: a.data.byteLength,
-          sha256: createHash("sha256").update(a.data).digest("hex"),
-          data: Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength),
+          sizeBytes: a.sizeBytes,
+          sha256: a.sha256,
         })),
       );
+      // Their staged bytes become theirs with this commit.
+      const ids = attachments.map((a) => a.id);
+      const committed = await this.db
+        .delete(asyncVisitUploads)
+        .where(and(eq(asyncVisitUploads.tenantId, s.tenantId), inArray(asyncVisitUploads.attachmentId, ids)))
+        .returning({ id: asyncVisitUploads.attachmentId });
+      // Staged uploads expire long after the longest upload may take (HTTP_UPLOAD_TIMEOUT_MS).
+      if (committed.length !== ids.length) throw new Error("an attachment's staged bytes are gone (purged before the submission committed)");
     }
     await this.outbox.add(visit.pullEvents());
     visit.markSaved(1);

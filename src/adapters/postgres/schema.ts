@@ -215,9 +215,40 @@ export const asyncVisitAttachments = pgTable(
     filename: text("filename").notNull(),
     sizeBytes: integer("size_bytes").notNull(),
     sha256: text("sha256").notNull(),
-    data: bytea("data").notNull(),
   },
   (t) => [index("async_visit_attachments_visit_idx").on(t.visitId, t.position)],
+);
+
+/**
+ * An attachment's bytes, in chunks of at most 256 KiB written as the upload streams in (issue 11):
+ * no upload is held whole in memory, nor holds a transaction open while the sender is slow.
+ * Rows of an attachment id listed in async_visit_uploads are staged (the submission has not
+ * committed); otherwise they belong to the async_visit_attachments row of that id. Whatever
+ * deletes an attachment deletes its chunks (no foreign key: staged chunks have no row yet).
+ */
+export const asyncVisitAttachmentChunks = pgTable(
+  "async_visit_attachment_chunks",
+  {
+    attachmentId: uuid("attachment_id").notNull(),
+    seq: integer("seq").notNull(),
+    tenantId: text("tenant_id").notNull(),
+    data: bytea("data").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.attachmentId, t.seq] })],
+);
+
+/**
+ * Uploads whose submission has not committed yet. The submitting transaction deletes its rows;
+ * a refused submission discards its chunks at once, and what a crash left is purged after a while.
+ */
+export const asyncVisitUploads = pgTable(
+  "async_visit_uploads",
+  {
+    attachmentId: uuid("attachment_id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    startedAt: at("started_at").notNull(),
+  },
+  (t) => [index("async_visit_uploads_started_idx").on(t.startedAt)],
 );
 
 /** OfflineQueuePort's store: what waits for a provider's review, oldest first. */
@@ -247,6 +278,8 @@ export const schema = {
   aiSummaries,
   asyncVisits,
   asyncVisitAttachments,
+  asyncVisitAttachmentChunks,
+  asyncVisitUploads,
   asyncVisitQueue,
 };
 

@@ -3,7 +3,7 @@ import { asyncVisitView, type AsyncVisitView } from "./async-visit-view.js";
 import { audited } from "../../platform/audit.js";
 import { assertPermission } from "../../platform/authorization.js";
 import type { Actor, AuditPort } from "../../platform/ports.js";
-import type { AsyncVisitQueries, OfflineQueuePort } from "./ports.js";
+import type { AsyncVisitQueries, AttachmentStore, OfflineQueuePort } from "./ports.js";
 import { decodeCursor, encodeCursor, LIST_LIMIT } from "../../platform/cursor.js";
 
 export interface AsyncVisitQueryDeps {
@@ -42,9 +42,9 @@ export class ListPendingAsyncVisits {
   }
 }
 
-/** One attachment's bytes, for the reviewing clinician. */
+/** One attachment's bytes, for the reviewing clinician (streamed: read piece by piece as they are sent). */
 export class GetAsyncVisitAttachment {
-  constructor(private readonly deps: Omit<AsyncVisitQueryDeps, "queue">) {}
+  constructor(private readonly deps: Omit<AsyncVisitQueryDeps, "queue"> & { attachments: AttachmentStore }) {}
 
   execute(actor: Actor, visitId: string, attachmentId: string) {
     return audited(
@@ -54,7 +54,7 @@ export class GetAsyncVisitAttachment {
         assertPermission(actor, "async_visit.read");
         const file = await this.deps.queries.attachment(actor.tenantId, visitId, attachmentId);
         if (!file) throw notFound("attachment");
-        return file;
+        return { ...file, bytes: this.deps.attachments.read(actor.tenantId, attachmentId) };
       },
       { auditSuccess: true },
     );

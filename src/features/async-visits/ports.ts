@@ -8,15 +8,32 @@ export interface FileTypeDetector {
   detect(data: Uint8Array): Promise<string | null>;
 }
 
+/**
+ * Where attachment bytes live. They are written as they arrive, each piece in its own short
+ * transaction, before the submitting transaction: no upload is held whole in memory, and a slow
+ * sender holds no database connection. Until its submission commits an attachment is staged.
+ */
+export interface AttachmentStore {
+  /** Stores the bytes under `attachmentId` as staged; a failure leaves what was written staged. */
+  stage(tenantId: string, attachmentId: string, bytes: AsyncIterable<Uint8Array>): Promise<void>;
+  /** Deletes staged attachments (never one whose submission committed). */
+  discard(tenantId: string, attachmentIds: readonly string[]): Promise<void>;
+  /** A committed attachment's bytes, in order, read piece by piece. */
+  read(tenantId: string, attachmentId: string): AsyncIterable<Uint8Array>;
+}
+
+/** An attachment of a submission, its bytes already staged under `id`. */
 export interface NewAttachment {
   id: string;
   position: number;
   contentType: string;
   filename: string;
-  data: Uint8Array;
+  sizeBytes: number;
+  sha256: string;
 }
 
 export interface AsyncVisitRepository {
+  /** Inserts the visit and its attachments' rows, and commits their staged bytes with them. */
   insert(visit: AsyncVisit, attachments: NewAttachment[]): Promise<void>;
   /** Submissions and attachment bytes stored since `since`, for the tenant or one participant. */
   usage(tenantId: string, filter: { since: Date; participantId?: string }): Promise<{ submissions: number; bytes: number }>;
@@ -54,5 +71,5 @@ export interface SubmissionKeys {
 /** Read side of async visits: metadata and text, attachment bytes only on request. */
 export interface AsyncVisitQueries {
   getMany(tenantId: string, ids: readonly string[]): Promise<AsyncVisitState[]>;
-  attachment(tenantId: string, visitId: string, attachmentId: string): Promise<{ contentType: string; filename: string; data: Uint8Array } | null>;
+  attachment(tenantId: string, visitId: string, attachmentId: string): Promise<{ contentType: string; filename: string; sizeBytes: number } | null>;
 }

@@ -2,10 +2,12 @@ import multipart from "@fastify/multipart";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
 import type { Actor } from "../../platform/ports.js";
+import { Readable } from "node:stream";
 import type { FastifyRequest } from "fastify";
 import type { GetAsyncVisitAttachment, ListPendingAsyncVisits } from "./list-pending-async-visits.js";
 import type { ReviewAsyncVisit } from "./review-async-visit.js";
 import type { AsyncVisitCommand, SubmitAsyncVisit } from "./submit-async-visit.js";
+import type { StagedAttachment } from "./attachment-intake.js";
 import { ASYNC_VISIT_LIMITS } from "../../domain/async-visit.js";
 import { DomainError, validationFailed } from "../../domain/errors.js";
 import { AsyncVisit, AsyncVisitForm, AsyncVisitListQuery } from "./schemas.js";
@@ -83,11 +85,11 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
           },
         },
         async (req, reply) => {
-          const command = await readForm(req);
           const key = req.headers["idempotency-key"];
           if (key !== undefined && (typeof key !== "string" || key.length < 1 || key.length > 255)) {
             throw validationFailed("Idempotency-Key must be 1–255 characters", [{ path: "/headers/idempotency-key", message: "is invalid" }]);
           }
+          const command = await readForm(req, services.submitAsyncVisit);
           return reply.code(201).send(await services.submitAsyncVisit.execute(req.actor, command, key));
         },
       );
@@ -134,32 +136,37 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
           const file = await services.getAsyncVisitAttachment.execute(req.actor, req.params.id, req.params.attachmentId);
           return reply
             .type(file.contentType)
+            .header("content-length", file.sizeBytes)
             .header("content-disposition", `attachment; filename="${file.filename.replace(/[^A-Za-z0-9._-]/g, "_")}"`)
             .header("x-content-type-options", "nosniff")
-            .send(Buffer.from(file.data));
+            .send(Readable.from(file.bytes));
         },
       );
     },
   };
 }
 
-/** Reads the whole form into memory within the limits; any refusal happens before anything is stored. */
-async function readForm(req: FastifyRequest): Promise<AsyncVisitCommand> {
+/**
+ * Reads the form as it streams in: the submitter is checked before the first byte of it, each
+ * attachment is checked and staged while it arrives (never held whole in memory), and a refusal
+ * stops the reading and discards what was staged.
+ */
+async function readForm(req: FastifyRequest, submit: SubmitAsyncVisit): Promise<AsyncVisitCommand> {
   if (!req.isMultipart()) throw validationFailed("send the visit as multipart/form-data");
-  if (Number(req.headers["content-length"] ?? 0) > ASYNC_VISIT_BODY_LIMIT) {
-    throw new DomainError("PAYLOAD_TOO_LARGE", "an async visit may be at most 26 MiB");
-  }
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > ASYNC_VISIT_BODY_LIMIT) throw new DomainError("PAYLOAD_TOO_LARGE", "an async visit may be at most 26 MiB");
+  await submit.checkBeforeUpload(req.actor, Number.isFinite(declared) ? declared : 0);
   const fields: Record<string, string> = {};
-  const attachments: AsyncVisitCommand["attachments"] = [];
+  const attachments: StagedAttachment[] = [];
   try {
     const parts = req.parts({
       limits: { files: ASYNC_VISIT_LIMITS.maxAttachments, fileSize: ASYNC_VISIT_LIMITS.maxAttachmentBytes, fields: 8, fieldSize: 64 * 1024, parts: 16 },
     });
     for await (const part of parts) {
       if (part.type === "file") {
-        const data = await part.toBuffer();
         if (part.fieldname !== "attachments") throw validationFailed(`unexpected file field ${part.fieldname.slice(0, 40)}`);
-        attachments.push({ filename: safeName(part.filename), declaredType: part.mimetype || null, data });
+        const arriving = { filename: safeName(part.filename), declaredType: part.mimetype || null, bytes: part.file };
+        attachments.push(await submit.receiveAttachment(req.actor, attachments.length, arriving));
       } else {
         if (!FIELDS.has(part.fieldname)) throw validationFailed(`unexpected field ${part.fieldname.slice(0, 40)}`);
         if (part.valueTruncated) throw validationFailed(`${part.fieldname} is too long`, [{ path: `/${part.fieldname}`, message: "is too long" }]);
@@ -167,6 +174,7 @@ async function readForm(req: FastifyRequest): Promise<AsyncVisitCommand> {
       }
     }
   } catch (err) {
+    await submit.discardAttachments(req.actor, attachments);
     throw multipartProblem(err);
   }
   return { patientId: fields.patientId, providerId: fields.providerId, sessionId: fields.sessionId, text: fields.text ?? "", attachments };

@@ -1,26 +1,34 @@
 import { createHash } from "node:crypto";
 import { isFhirId } from "../../domain/identifiers.js";
-import { ASYNC_VISIT_LIMITS, AsyncVisit, type IncomingAttachment } from "../../domain/async-visit.js";
+import { ASYNC_VISIT_LIMITS, AsyncVisit } from "../../domain/async-visit.js";
 import { DomainError, notFound, validationFailed } from "../../domain/errors.js";
 import type { SessionState } from "../../domain/session.js";
 import { actorId } from "../../platform/authorization.js";
+import { audited } from "../../platform/audit.js";
 import { runCommand, type CommandDeps, type CommandHead } from "../../platform/command.js";
 import type { Actor, IdGenerator } from "../../platform/ports.js";
-import type { AsyncVisitTx, FileTypeDetector, NewAttachment } from "./ports.js";
+import { AttachmentIntake, type ArrivingAttachment, type StagedAttachment } from "./attachment-intake.js";
+import type { AsyncVisitTx, AttachmentStore, FileTypeDetector, NewAttachment } from "./ports.js";
 import { loadLicensedConfig } from "../../platform/tenant-access.js";
+import { assertPermission } from "../../platform/authorization.js";
 
 export interface AsyncVisitCommand {
   patientId?: string;
   providerId?: string;
   sessionId?: string;
   text: string;
-  attachments: Array<{ filename: string; declaredType: string | null; data: Uint8Array }>;
+  /** Received and staged with `receiveAttachment`, in the order they arrived. */
+  attachments: StagedAttachment[];
 }
 
 export interface SubmitAsyncVisitDeps extends CommandDeps<AsyncVisitTx> {
   ids: IdGenerator;
   files: FileTypeDetector;
+  attachments: AttachmentStore;
 }
+
+/** Room for the text, the other fields and the multipart framing in a request's declared length. */
+const FORM_OVERHEAD_BYTES = 1024 * 1024;
 
 /** Participants who may send store-and-forward content about the patient of their session. */
 const SUBMITTING_ROLES = new Set(["patient", "caregiver"]);
@@ -32,7 +40,40 @@ const SUBMITTING_ROLES = new Set(["patient", "caregiver"]);
  * for the patient and provider of their own session.
  */
 export class SubmitAsyncVisit {
-  constructor(private readonly deps: SubmitAsyncVisitDeps) {}
+  private readonly intake: AttachmentIntake;
+
+  constructor(private readonly deps: SubmitAsyncVisitDeps) {
+    this.intake = new AttachmentIntake(deps);
+  }
+
+  /**
+   * Before any of the body is read: whether this submitter may send at all (their session, its
+   * window, their quota) and whether a body of `declaredBytes` could fit what is left of it, so a
+   * spent token is refused without receiving 25 MB. `execute` checks again with the real sizes.
+   */
+  checkBeforeUpload(actor: Actor, declaredBytes: number): Promise<void> {
+    const action = "async_visit.submit";
+    return audited(this.deps.audit, { actor, action, targets: actor.kind === "participant" ? { sessionId: actor.sessionId } : {} }, async () => {
+      if (actor.kind !== "participant") assertPermission(actor, "async_visit.submit");
+      const attachmentBytes = Math.max(0, declaredBytes - FORM_OVERHEAD_BYTES);
+      await this.deps.uow.run(actor.tenantId, async (tx) => {
+        const now = this.deps.clock.now();
+        await loadLicensedConfig(tx.tenantConfigs, actor.tenantId);
+        if (actor.kind === "participant") await this.resolveParties(tx, actor, { text: "", attachments: [] }, now);
+        await this.assertWithinQuota(tx, actor, attachmentBytes, now);
+      });
+    });
+  }
+
+  /** Checks and stages one attachment as it streams in (see AttachmentIntake). */
+  receiveAttachment(actor: Actor, index: number, arriving: ArrivingAttachment): Promise<StagedAttachment> {
+    return this.intake.receive(actor.tenantId, index, arriving);
+  }
+
+  /** For a form that failed after some attachments were staged. */
+  discardAttachments(actor: Actor, staged: readonly StagedAttachment[]): Promise<void> {
+    return this.intake.discard(actor.tenantId, staged.map((a) => a.id));
+  }
 
   /**
    * With an `idempotencyKey`, a repeated submission (a phone's offline queue resending after a
@@ -40,6 +81,16 @@ export class SubmitAsyncVisit {
    * content is refused. The key is scoped to its submitter, so nobody can probe another's keys.
    */
   async execute(actor: Actor, command: AsyncVisitCommand, idempotencyKey?: string): Promise<{ id: string; status: string }> {
+    const result = await this.submitOnce(actor, command, idempotencyKey).catch(async (err: unknown) => {
+      await this.discardAttachments(actor, command.attachments);
+      throw err;
+    });
+    // A replayed answer stored nothing of this request: its staged bytes go.
+    if (!result.stored) await this.discardAttachments(actor, command.attachments);
+    return { id: result.id, status: result.status };
+  }
+
+  private async submitOnce(actor: Actor, command: AsyncVisitCommand, idempotencyKey?: string): Promise<{ id: string; status: string; stored: boolean }> {
     if (!idempotencyKey) return this.submit(actor, command);
     const key = `async-visit:${actorId(actor)}:${idempotencyKey}`;
     const requestHash = hashSubmission(command);
@@ -48,7 +99,8 @@ export class SubmitAsyncVisit {
     } catch (err) {
       if (!(err instanceof SubmissionRace)) throw err;
       // A concurrent twin committed first: its answer is ours.
-      return this.deps.uow.run(actor.tenantId, async (tx) => (await this.replay(tx, actor.tenantId, key, requestHash))!);
+      const first = await this.deps.uow.run(actor.tenantId, async (tx) => (await this.replay(tx, actor.tenantId, key, requestHash))!);
+      return { ...first, stored: false };
     }
   }
 
@@ -59,7 +111,7 @@ export class SubmitAsyncVisit {
     return previous.body as { id: string; status: string };
   }
 
-  private async submit(actor: Actor, command: AsyncVisitCommand, idem?: { key: string; requestHash: string }): Promise<{ id: string; status: string }> {
+  private async submit(actor: Actor, command: AsyncVisitCommand, idem?: { key: string; requestHash: string }): Promise<{ id: string; status: string; stored: boolean }> {
     const head: CommandHead = {
       actor,
       // A participant's verified join token is its permission; staff need the role.
@@ -67,30 +119,24 @@ export class SubmitAsyncVisit {
       action: "async_visit.submit",
       targets: actor.kind === "participant" ? { sessionId: actor.sessionId } : {},
     };
-    const { id } = await runCommand(
+    const { id, stored } = await runCommand(
       this.deps,
       head,
       async (tx, now) => {
         const replayed = idem && (await this.replay(tx, actor.tenantId, idem.key, idem.requestHash));
-        if (replayed) return { id: replayed.id, sessionId: actor.kind === "participant" ? actor.sessionId : null };
-        const incoming: IncomingAttachment[] = await Promise.all(
-          command.attachments.map(async (a) => ({
-            filename: a.filename,
-            declaredType: a.declaredType,
-            sizeBytes: a.data.byteLength,
-            detectedType: await this.deps.files.detect(a.data),
-          })),
-        );
+        if (replayed) return { id: replayed.id, sessionId: actor.kind === "participant" ? actor.sessionId : null, stored: false };
+        const incoming = command.attachments;
         await loadLicensedConfig(tx.tenantConfigs, actor.tenantId);
         const who = await this.resolveParties(tx, actor, command, now);
-        await this.assertWithinQuota(tx, actor, command, now);
+        await this.assertWithinQuota(tx, actor, incoming.reduce((n, a) => n + a.sizeBytes, 0), now);
         const id = this.deps.ids.uuid();
-        const files: NewAttachment[] = command.attachments.map((a, position) => ({
-          id: this.deps.ids.uuid(),
+        const files: NewAttachment[] = incoming.map((a, position) => ({
+          id: a.id,
           position,
-          contentType: incoming[position]!.detectedType ?? "application/octet-stream",
+          contentType: a.detectedType ?? "application/octet-stream",
           filename: a.filename,
-          data: a.data,
+          sizeBytes: a.sizeBytes,
+          sha256: a.sha256,
         }));
         const visit = AsyncVisit.submit(
           {
@@ -99,7 +145,7 @@ export class SubmitAsyncVisit {
             ...who,
             submittedBy: { kind: actor.kind === "participant" ? "participant" : "staff", id: actorId(actor) },
             text: command.text,
-            attachments: files.map((f) => ({ id: f.id, position: f.position, contentType: f.contentType, filename: f.filename, sizeBytes: f.data.byteLength })),
+            attachments: files.map((f) => ({ id: f.id, position: f.position, contentType: f.contentType, filename: f.filename, sizeBytes: f.sizeBytes })),
             submittedAt: now,
           },
           incoming,
@@ -109,11 +155,11 @@ export class SubmitAsyncVisit {
         if (idem && !(await tx.idempotency.save({ tenantId: actor.tenantId, ...idem, statusCode: 201, body: { id, status: "submitted" } }))) {
           throw new SubmissionRace();
         }
-        return { id, sessionId: who.sessionId };
+        return { id, sessionId: who.sessionId, stored: true };
       },
       { auditTargets: (r) => ({ asyncVisitId: r.id, ...(r.sessionId ? { sessionId: r.sessionId } : {}) }) },
     );
-    return { id, status: "submitted" };
+    return { id, status: "submitted", stored };
   }
 
   /**
@@ -121,8 +167,7 @@ export class SubmitAsyncVisit {
    * few submissions, and each tenant a daily volume. Checked in the submitting transaction;
    * two racing submissions may both pass by one (bounded by one more 25 MB request).
    */
-  private async assertWithinQuota(tx: AsyncVisitTx, actor: Actor, c: AsyncVisitCommand, now: Date): Promise<void> {
-    const incoming = c.attachments.reduce((n, a) => n + a.data.byteLength, 0);
+  private async assertWithinQuota(tx: AsyncVisitTx, actor: Actor, incoming: number, now: Date): Promise<void> {
     const L = ASYNC_VISIT_LIMITS;
     if (actor.kind === "participant") {
       const mine = await tx.asyncVisits.usage(actor.tenantId, { since: new Date(0), participantId: actor.participantId });
@@ -186,9 +231,9 @@ export class SubmitAsyncVisit {
 
 class SubmissionRace extends Error {}
 
-/** The content, not the file names' order of arrival: text and each attachment's bytes. */
+/** The content: the fields, and each attachment's name and bytes (by their hash, taken as they arrived). */
 function hashSubmission(c: AsyncVisitCommand): string {
   const h = createHash("sha256").update(JSON.stringify([c.patientId, c.providerId, c.sessionId, c.text]));
-  for (const a of c.attachments) h.update(a.filename).update(a.data);
+  for (const a of c.attachments) h.update(JSON.stringify([a.filename, a.sha256]));
   return h.digest("hex");
 }

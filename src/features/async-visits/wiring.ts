@@ -2,7 +2,7 @@ import type { HttpFeature } from "../../http/app.js";
 import type { Actor, UnitOfWork } from "../../platform/ports.js";
 import type { SharedDeps } from "../../platform/wiring.js";
 import { GetAsyncVisitAttachment, ListPendingAsyncVisits } from "./list-pending-async-visits.js";
-import type { AsyncVisitQueries, AsyncVisitTx, FileTypeDetector, OfflineQueuePort } from "./ports.js";
+import type { AsyncVisitQueries, AsyncVisitTx, AttachmentStore, FileTypeDetector, OfflineQueuePort } from "./ports.js";
 import { ReviewAsyncVisit } from "./review-async-visit.js";
 import { asyncVisitRoutes } from "./routes.js";
 import { SubmitAsyncVisit } from "./submit-async-visit.js";
@@ -10,6 +10,7 @@ import { SubmitAsyncVisit } from "./submit-async-visit.js";
 export interface AsyncVisitsDeps extends SharedDeps {
   uow: UnitOfWork<AsyncVisitTx>;
   files: FileTypeDetector;
+  attachments: AttachmentStore;
   queue: OfflineQueuePort;
   queries: AsyncVisitQueries;
   /** The patient path: a join token read into its participant (throws when invalid or expired). */

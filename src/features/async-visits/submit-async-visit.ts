@@ -3,14 +3,13 @@ import { isFhirId } from "../../domain/identifiers.js";
 import { ASYNC_VISIT_LIMITS, AsyncVisit } from "../../domain/async-visit.js";
 import { DomainError, notFound, validationFailed } from "../../domain/errors.js";
 import type { SessionState } from "../../domain/session.js";
-import { actorId } from "../../platform/authorization.js";
+import { actorId, assertPermission } from "../../platform/authorization.js";
 import { audited } from "../../platform/audit.js";
 import { runCommand, type CommandDeps, type CommandHead } from "../../platform/command.js";
 import type { Actor, IdGenerator } from "../../platform/ports.js";
 import { AttachmentIntake, type ArrivingAttachment, type StagedAttachment } from "./attachment-intake.js";
 import type { AsyncVisitTx, AttachmentStore, FileTypeDetector, NewAttachment } from "./ports.js";
 import { loadLicensedConfig } from "../../platform/tenant-access.js";
-import { assertPermission } from "../../platform/authorization.js";
 
 export interface AsyncVisitCommand {
   patientId?: string;

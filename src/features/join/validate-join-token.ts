@@ -1,6 +1,7 @@
 import type { ParticipantRole } from "../../domain/participant.js";
 import { assertUnexpired, readJoinToken } from "./join-access.js";
-import type { JoinTokenSignerPort, VideoLinkSigner } from "./ports.js";
+import type { JoinCredential } from "./join-access.js";
+import type { JoinQueries, JoinTokenSignerPort, VideoLinkSigner } from "./ports.js";
 import { runSessionCommand, type CommandDeps } from "../../platform/command.js";
 import { loadLicensedConfig } from "../../platform/tenant-access.js";
 import { videoJoinUrl } from "./video-access.js";
@@ -16,6 +17,7 @@ export interface ValidationResult {
 }
 
 export interface ValidateJoinTokenDeps extends CommandDeps {
+  joinQueries: JoinQueries;
   signer: JoinTokenSignerPort;
   video: VideoLinkSigner;
 }
@@ -25,12 +27,47 @@ export interface ValidateJoinTokenDeps extends CommandDeps {
  * waiting room while the tenant has it on. Validating moves the participant (idempotently) and
  * only a participant who ends up admitted gets a video URL: a join token never skips the
  * waiting room. One already admitted (a reload after admission) goes straight back in.
+ *
+ * Most validations change nothing (every reload of the waiting-room page sends one): those are
+ * answered from the join-state read with their audit row group-committed (`unchanged`), one round
+ * trip instead of a read-write transaction of six. Anything else (a move is due, or a refusal,
+ * which the command audits with its reason) runs as the command.
  */
 export class ValidateJoinToken {
   constructor(private readonly deps: ValidateJoinTokenDeps) {}
 
   async execute(token: string | undefined): Promise<ValidationResult> {
-    const { actor, claims } = readJoinToken(this.deps.signer, token);
+    const credential = readJoinToken(this.deps.signer, token);
+    return (await this.unchanged(credential)) ?? this.asCommand(credential);
+  }
+
+  /**
+   * The answer when validating changes nothing: the session is joinable, the tenant licensed, and
+   * the participant already where the command would put it (waiting, or admitted for a direct
+   * join). The same success row is audited as the command writes, and the answer waits for it.
+   * A concurrent admission may land just after the read: the answer is then the poll's one
+   * moment early, as after any read; the next status poll hands out the video URL.
+   */
+  private async unchanged({ actor, claims }: JoinCredential): Promise<ValidationResult | null> {
+    const now = this.deps.clock.now();
+    if (now.getTime() >= claims.expiresAt.getTime()) return null;
+    const state = await this.deps.joinQueries.joinState(claims.tenantId, claims.sessionId, claims.participantId);
+    const config = state?.config;
+    if (!state || !config?.licensed || (state.sessionStatus !== "scheduled" && state.sessionStatus !== "in_progress")) return null;
+    const p = state.participant;
+    const direct = p.role === "clinician" || !config.waitingRoomEnabled || p.status === "admitted";
+    if (p.status !== (direct ? "admitted" : "waiting")) return null;
+    const result: ValidationResult = { destination: direct ? "direct_join" : "waiting_room", sessionId: claims.sessionId, participantId: p.id, role: p.role };
+    if (direct) {
+      const video = { tenantId: claims.tenantId, config, video: state.video, scheduledEnd: state.scheduledEnd, participant: p, now };
+      result.videoJoinUrl = await videoJoinUrl(this.deps.video, video);
+    }
+    const targets = { sessionId: claims.sessionId, participantId: claims.participantId };
+    await this.deps.audit.record({ actor, action: "join.validate", outcome: "success", targets });
+    return result;
+  }
+
+  private async asCommand({ actor, claims }: JoinCredential): Promise<ValidationResult> {
     const { result } = await runSessionCommand(this.deps, {
       actor,
       action: "join.validate",

@@ -50,3 +50,18 @@ export function suffixed(row: object, suffix: string, into: Record<string, unkno
   for (const [k, v] of Object.entries(row)) into[k + suffix] = v;
   return into;
 }
+
+/**
+ * `with first as (<first>) <then>`: two INSERTs as one statement, one round trip. The second's
+ * `$n` move up by the first's parameter count.
+ */
+export function withInsert(first: { toSQL(): Query }, then: { toSQL(): Query }): { toSQL(): Query } {
+  return {
+    toSQL: () => {
+      const a = first.toSQL();
+      const b = then.toSQL();
+      const shifted = b.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + a.params.length}`);
+      return { sql: `with "first_insert" as (${a.sql}) ${shifted}`, params: [...a.params, ...b.params] };
+    },
+  };
+}

@@ -11,8 +11,16 @@ import type { CommitNotes } from "./commit-notes.js";
 const statements = new StatementCache();
 const MAX_CACHED_ROWS = 8;
 
-/** The producer half of the transactional outbox: rows are written with the caller's transaction. */
+/**
+ * The producer half of the transactional outbox: rows are written with the caller's transaction.
+ * They are held until the unit of work's work is done and then written as ONE INSERT just before
+ * the commit (`flush`): a command's events and its audit row cost one round trip, not one each
+ * (issue 14). Nothing reads the outbox inside the transaction that writes it, and the rows keep
+ * the order they were added in (the INSERT's row order is the `seq` order the relay publishes in).
+ */
 export class PostgresOutboxWriter implements OutboxWriter {
+  private pending: OutboxRow[] = [];
+
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
@@ -20,10 +28,20 @@ export class PostgresOutboxWriter implements OutboxWriter {
   ) {}
 
   async add(events: DomainEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    this.notes?.outboxWritten();
     const now = this.clock.now();
-    const rows = events.map((e) => outboxRow(e, now));
+    for (const e of events) this.addRow(outboxRow(e, now));
+  }
+
+  addRow(row: OutboxRow): void {
+    this.notes?.outboxWritten();
+    this.pending.push(row);
+  }
+
+  /** Writes what was added; the unit of work calls it once its work is done, inside the transaction. */
+  async flush(): Promise<void> {
+    const rows = this.pending;
+    this.pending = [];
+    if (rows.length === 0) return;
     if (rows.length > MAX_CACHED_ROWS) {
       await this.db.insert(outbox).values(rows).onConflictDoNothing({ target: outbox.id });
       return;
@@ -38,6 +56,8 @@ export class PostgresOutboxWriter implements OutboxWriter {
     );
   }
 }
+
+export type OutboxRow = ReturnType<typeof outboxRow>;
 
 /** An event as an outbox row; the row id is the CloudEvent id the relay publishes under. */
 export function outboxRow(e: DomainEvent, now: Date) {

@@ -2,7 +2,7 @@ import { and, count, eq, gt, inArray, lt, sql } from "drizzle-orm";
 import type { VirtualSessionRepository, OutboxWriter } from "../../platform/ports.js";
 import { DomainError } from "../../domain/errors.js";
 import { VirtualSession } from "../../domain/session.js";
-import { placeholders, StatementCache, suffixed } from "./built-statement.js";
+import { placeholders, StatementCache, suffixed, withInsert } from "./built-statement.js";
 import { pgErrorCode, type Db } from "./database.js";
 import { participants, sessions } from "./schema.js";
 import type { CommitNotes } from "./commit-notes.js";
@@ -36,22 +36,29 @@ export class PostgresSessionRepository implements VirtualSessionRepository {
     return row ? this.rehydrate(row) : null;
   }
 
+  /**
+   * The session and its participants in ONE statement (the session's INSERT as a data-modifying
+   * CTE of the participants' one): one round trip. The foreign key is checked at the end of the
+   * statement, when the session row exists.
+   */
   async insert(session: VirtualSession): Promise<void> {
     const s = session.snapshot();
     const row = { id: s.id, tenantId: s.tenantId, createdAt: s.createdAt, version: 1, ...sessionColumns(s) };
+    const people = participantRows(s);
+    const values: Record<string, unknown> = { ...row };
+    people.forEach((r, i) => suffixed(r, `_${i}`, values));
+    const build = (db: Db) => {
+      const insertSession = db.insert(sessions).values(placeholders(row));
+      if (people.length === 0) return insertSession;
+      return withInsert(insertSession, db.insert(participants).values(people.map((r, i) => placeholders(r, `_${i}`))));
+    };
     try {
-      await statements.run(this.db, "vcs_session_insert", (db) => db.insert(sessions).values(placeholders(row)), row);
+      await statements.run(this.db, `vcs_session_insert_${people.length}`, build, values);
     } catch (err) {
       if (pgErrorCode(err).constraint === "virtual_sessions_tenant_appointment_uq") {
         throw new DomainError("APPOINTMENT_ALREADY_LINKED", "this appointment already has a virtual session");
       }
       throw err;
-    }
-    const rows = participantRows(s);
-    if (rows.length > 0) {
-      const values: Record<string, unknown> = {};
-      rows.forEach((r, i) => suffixed(r, `_${i}`, values));
-      await statements.run(this.db, `vcs_participants_insert_${rows.length}`, (db) => db.insert(participants).values(rows.map((r, i) => placeholders(r, `_${i}`))), values);
     }
     await this.outbox.add(session.pullEvents());
     session.markSaved(1);

@@ -20,14 +20,16 @@ import { inTenant } from "./tenant-scope.js";
 /** Every feature's stores on one transaction: each use case sees the part its `…Tx` port names. */
 export type TransactionContext = SessionsTx & AiSummaryTx & AsyncVisitTx;
 
-/** Builds the transaction-scoped stores, all on the transaction `db`; they note what they wrote in `notes`. */
-export function transactionContext(db: Db, clock: Clock, notes = new CommitNotes()): TransactionContext {
-  const outbox = new PostgresOutboxWriter(db, clock, notes);
+/**
+ * Builds the transaction-scoped stores, all on the transaction `db`; they note what they wrote in
+ * `notes`. Events and audit rows go to `outbox`, which the caller flushes before committing.
+ */
+function transactionContext(db: Db, clock: Clock, notes: CommitNotes, outbox: PostgresOutboxWriter): TransactionContext {
   return {
     sessions: new PostgresSessionRepository(db, outbox, notes),
     tenantConfigs: new PostgresTenantConfigRepository(db),
     outbox,
-    audit: new OutboxAudit(db, clock),
+    audit: new TransactionAudit(outbox, clock),
     idempotency: new PostgresIdempotencyStore(db),
     pendingEncounters: new PostgresPendingEncounterStore(db),
     aiSummaries: new PostgresAiSummaryRepository(db, outbox),
@@ -63,7 +65,10 @@ export class PostgresSystemUnitOfWork implements SystemUnitOfWork<TransactionCon
   }
 }
 
-/** A transaction (opened by `begin`) whose CommitNotes reach `listener` once it committed. */
+/**
+ * A transaction (opened by `begin`) whose CommitNotes reach `listener` once it committed. The
+ * outbox rows its work added are written last, in one INSERT, before the commit.
+ */
 export async function runNoted<T>(
   begin: <R>(fn: (tx: Db) => Promise<R>) => Promise<R>,
   clock: Clock,
@@ -71,18 +76,38 @@ export async function runNoted<T>(
   work: (context: TransactionContext, tx: Db) => Promise<T>,
 ): Promise<T> {
   const notes = new CommitNotes();
-  const result = await begin((tx) => work(transactionContext(tx, clock, notes), tx));
+  const result = await begin(async (tx) => {
+    const outbox = new PostgresOutboxWriter(tx, clock, notes);
+    const value = await work(transactionContext(tx, clock, notes, outbox), tx);
+    await outbox.flush();
+    return value;
+  });
   listener?.committed(notes);
   return result;
 }
 
 /**
- * The one AuditPort: an audit entry as an outbox row, so it is as durable as any event and reaches
- * the AUDIT stream through the relay. On a transaction (`transactionContext`) it commits with the
- * change it records, inside that transaction's tenant. Outside one (reads, refusals, the edge's
- * pseudo-tenant) it is the audit writer, a system path: it runs on `Database.system`, where one
- * connection writes entries of any tenant (and of the pseudo-tenants) without a transaction of
- * its own. It only ever inserts.
+ * A command's audit: its entry is an outbox row written with the transaction's events, so it
+ * commits with the change it records, inside that transaction's tenant.
+ */
+class TransactionAudit implements AuditPort {
+  constructor(
+    private readonly outbox: PostgresOutboxWriter,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(entry: AuditEntry): Promise<void> {
+    const now = this.clock.now();
+    this.outbox.addRow(outboxRow(auditEvent(entry, now), now));
+  }
+}
+
+/**
+ * An audit entry as an outbox row, so it is as durable as any event and reaches the AUDIT stream
+ * through the relay. This is the audit of what has no transaction (reads, refusals, the edge's
+ * pseudo-tenant; `GroupCommitAudit` batches the same rows): a system path on `Database.system`,
+ * where one connection writes entries of any tenant (and of the pseudo-tenants) without a
+ * transaction of its own. It only ever inserts.
  */
 export class OutboxAudit implements AuditPort {
   constructor(

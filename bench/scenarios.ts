@@ -3,7 +3,7 @@ import type pg from "pg";
 import type { HttpRequest } from "./load.js";
 import { seededSession, tenantId, type SeedSize } from "./seed.js";
 import * as sql from "./statements.js";
-import { inTenant } from "./tenant-tx.js";
+import { auditRead, inTenant, readInTenant } from "./tenant-tx.js";
 import { statusScenario, validateScenario } from "./join-scenarios.js";
 import { leastCreate, leastDetail, leastList } from "./least-work.js";
 
@@ -60,14 +60,6 @@ function staffRequest(ctx: BenchContext, tenant: string, method: HttpRequest["me
 
 const randomTenant = (ctx: BenchContext) => tenantId(randomInt(ctx.size.tenants));
 
-/** The audit entry of a successful read, as platform/audit.ts shapes it, sent as the service's batch INSERT (one row). */
-async function auditRead(system: pg.Pool, tenant: string, action: string, targets: Record<string, string>): Promise<void> {
-  const now = new Date();
-  const data = { actor: { kind: "staff", id: "bench-user" }, tenantId: tenant, action, targets, outcome: "success", time: now.toISOString() };
-  const values = [[randomUUID()], [tenant], ["audit"], [targets.sessionId ?? tenant], [`audit.virtualcare.${action}`], [JSON.stringify(data)], [now.toISOString()], [null]];
-  await system.query({ name: sql.PREPARED.auditBatch, text: sql.INSERT_AUDIT_ROWS }, values);
-}
-
 export const createScenario: Scenario = {
   key: "create",
   name: "create session",
@@ -87,7 +79,7 @@ export const createScenario: Scenario = {
     handle: async (pool, req) => {
       const t = req.tenantId;
       const b = req.body as { patientId: string; providerId: string; scheduledStart: string; scheduledEnd: string };
-      const { rows } = await inTenant(pool, t, "read only", (c) => c.query({ text: sql.SELECT_TENANT_CONFIG, values: [t], rowMode: "array" }));
+      const rows = await readInTenant(pool, t, sql.SELECT_TENANT_CONFIG_READ, [t]);
       if (rows.length === 0) throw new Error("tenant not licensed");
       const id = randomUUID();
       const now = new Date();
@@ -96,15 +88,17 @@ export const createScenario: Scenario = {
       const room = `vc-${randomBytes(20).toString("hex")}`;
       const people = [randomUUID(), randomUUID()];
       await inTenant(pool, t, "read write", async (client) => {
-        await client.query({ name: sql.PREPARED.sessionInsert, text: sql.INSERT_SESSION }, [id, t, "scheduled", b.patientId, b.providerId, null, start, end, "primary", "jitsi", "primary.meet.example.org", room, null, null, null, null, null, now, now, 1]);
-        await client.query({ name: sql.PREPARED.participantsInsert2, text: sql.INSERT_TWO_PARTICIPANTS }, [
+        await client.query({ name: sql.PREPARED.sessionInsert2, text: sql.INSERT_SESSION_WITH_TWO }, [
+          id, t, "scheduled", b.patientId, b.providerId, null, start, end, "primary", "jitsi", "primary.meet.example.org", room, null, null, null, null, null, now, now, 1,
           people[0], id, t, 0, "patient", "Patient", b.patientId, "invited", null, null, null, null, null, null,
           people[1], id, t, 1, "clinician", "Clinician", b.providerId, "invited", null, null, null, null, null, null,
         ]);
         const created = { sessionId: id, patientId: b.patientId, providerId: b.providerId, appointmentId: null, scheduledStart: b.scheduledStart, scheduledEnd: b.scheduledEnd, videoBackend: "primary" };
-        await client.query({ name: sql.PREPARED.outboxInsert1, text: sql.INSERT_OUTBOX }, [randomUUID(), t, "session", id, "virtualcare.session.created.v1", created, now, null]);
         const audit = { actor: { kind: "staff", id: "bench-user" }, tenantId: t, action: "session.create", targets: { sessionId: id }, outcome: "success", time: now.toISOString() };
-        await client.query({ name: sql.PREPARED.audit, text: sql.INSERT_OUTBOX }, [randomUUID(), t, "audit", id, "audit.virtualcare.session.create", audit, now, null]);
+        await client.query({ name: sql.PREPARED.outboxInsert2, text: sql.INSERT_OUTBOX_2 }, [
+          randomUUID(), t, "session", id, "virtualcare.session.created.v1", created, now, null,
+          randomUUID(), t, "audit", id, "audit.virtualcare.session.create", audit, now, null,
+        ]);
       });
       return { id, tenantId: t, status: "scheduled", ...b, video: { backend: "primary", roomName: room }, version: 1, participants: people };
     },
@@ -126,9 +120,7 @@ export const detailScenario: Scenario = {
     url: "/v1/sessions/:id",
     handle: async (pool, req) => {
       const id = req.params.id ?? "";
-      const { rows } = await inTenant(pool, req.tenantId, "read only", (c) =>
-        c.query({ name: sql.PREPARED.sessionById, text: sql.SELECT_SESSION_READ, values: [id, req.tenantId], rowMode: "array" }),
-      );
+      const rows = await readInTenant(pool, req.tenantId, sql.SELECT_SESSION_READ, [id, req.tenantId]);
       if (rows.length === 0) throw new Error("not found");
       if (!req.skipAudit) await auditRead(req.system, req.tenantId, "session.read", { sessionId: id });
       return { session: rows[0] };
@@ -147,9 +139,7 @@ export const listScenario: Scenario = {
     url: "/v1/sessions",
     handle: async (pool, req) => {
       const limit = Number(req.query.limit ?? 20);
-      const { rows } = await inTenant(pool, req.tenantId, "read only", (c) =>
-        c.query({ name: sql.PREPARED.firstPage, text: sql.SELECT_SESSION_PAGE, values: [req.tenantId, limit + 1], rowMode: "array" }),
-      );
+      const rows = await readInTenant(pool, req.tenantId, sql.SELECT_SESSION_PAGE, [req.tenantId, limit + 1]);
       if (!req.skipAudit) await auditRead(req.system, req.tenantId, "session.list", {});
       return { items: (rows as unknown[][]).slice(0, limit), nextCursor: null };
     },
@@ -174,12 +164,13 @@ function createPgbenchScript(): string {
     `\\set r1 random(0, 2000000000)`,
     `\\set r2 random(0, 2000000000)`,
     `\\set p random(0, 4999)`,
-    `select "tenant_id", "version", "config", "updated_at" from "tenant_configs" where "tenant_configs"."tenant_id" = ${tenant};`,
+    `select "version", "config" from "tenant_configs" where "tenant_configs"."tenant_id" = ${tenant};`,
     `begin;`,
-    `insert into "virtual_sessions" ("id", "tenant_id", "status", "patient_id", "provider_id", "appointment_id", "scheduled_start", "scheduled_end", "video_backend", "video_provider", "video_domain", "room_name", "encounter_id", "encounter_lease_until", "cancel_reason", "fallback", "started_at", "ended_at", "created_at", "updated_at", "version") values (${session}, ${tenant}, 'scheduled', 'patient-' || :p, 'dr-1', null, now() + interval '400 days', now() + interval '400 days 30 minutes', 'primary', 'jitsi', 'primary.meet.example.org', 'vc-' || md5(:r1::text) || md5(:r2::text), null, default, null, null, null, null, now(), now(), 1);`,
-    `insert into "session_participants" ("id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at", "precall_kbps", "precall_below_threshold", "precall_checked_at") values (${uuid("p0")}, ${session}, ${tenant}, 0, 'patient', 'Patient', 'patient-' || :p, 'invited', null, null, null, null, null, null), (${uuid("p1")}, ${session}, ${tenant}, 1, 'clinician', 'Clinician', 'dr-1', 'invited', null, null, null, null, null, null);`,
-    `insert into "virtual_care_outbox" ("id", "seq", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "published_at", "attempts", "last_error") values (${uuid("e")}, default, ${tenant}, 'session', ${session}::text, 'virtualcare.session.created.v1', ('{"sessionId": "' || ${session}::text || '", "patientId": "patient-' || :p || '", "providerId": "dr-1", "appointmentId": null, "scheduledStart": "2027-01-01T10:00:00.000Z", "scheduledEnd": "2027-01-01T10:30:00.000Z", "videoBackend": "primary"}')::jsonb, now(), default, default, default) on conflict ("id") do nothing;`,
-    `insert into "virtual_care_outbox" ("id", "seq", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "published_at", "attempts", "last_error") values (${uuid("a")}, default, ${tenant}, 'audit', ${session}::text, 'audit.virtualcare.session.create', ('{"time": "2026-11-27T09:23:30.267Z", "actor": {"id": "bench-user", "kind": "staff"}, "action": "session.create", "outcome": "success", "targets": {"sessionId": "' || ${session}::text || '"}, "tenantId": "bench-tenant"}')::jsonb, now(), default, default, default) on conflict ("id") do nothing;`,
+    // The session with its participants in one statement, as the service inserts them.
+    `with "first_insert" as (insert into "virtual_sessions" ("id", "tenant_id", "status", "patient_id", "provider_id", "appointment_id", "scheduled_start", "scheduled_end", "video_backend", "video_provider", "video_domain", "room_name", "encounter_id", "encounter_lease_until", "cancel_reason", "fallback", "started_at", "ended_at", "created_at", "updated_at", "version") values (${session}, ${tenant}, 'scheduled', 'patient-' || :p, 'dr-1', null, now() + interval '400 days', now() + interval '400 days 30 minutes', 'primary', 'jitsi', 'primary.meet.example.org', 'vc-' || md5(:r1::text) || md5(:r2::text), null, default, null, null, null, null, now(), now(), 1)) insert into "session_participants" ("id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at", "precall_kbps", "precall_below_threshold", "precall_checked_at") values (${uuid("p0")}, ${session}, ${tenant}, 0, 'patient', 'Patient', 'patient-' || :p, 'invited', null, null, null, null, null, null), (${uuid("p1")}, ${session}, ${tenant}, 1, 'clinician', 'Clinician', 'dr-1', 'invited', null, null, null, null, null, null);`,
+    // The event and the audit row in one INSERT, as the service flushes them before its commit.
+    `insert into "virtual_care_outbox" ("id", "seq", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "published_at", "attempts", "last_error") values (${uuid("e")}, default, ${tenant}, 'session', ${session}::text, 'virtualcare.session.created.v1', ('{"sessionId": "' || ${session}::text || '", "patientId": "patient-' || :p || '", "providerId": "dr-1", "appointmentId": null, "scheduledStart": "2027-01-01T10:00:00.000Z", "scheduledEnd": "2027-01-01T10:30:00.000Z", "videoBackend": "primary"}')::jsonb, now(), default, default, default), ` +
+      `(${uuid("a")}, default, ${tenant}, 'audit', ${session}::text, 'audit.virtualcare.session.create', ('{"time": "2026-11-27T09:23:30.267Z", "actor": {"id": "bench-user", "kind": "staff"}, "action": "session.create", "outcome": "success", "targets": {"sessionId": "' || ${session}::text || '"}, "tenantId": "bench-tenant"}')::jsonb, now(), default, default, default) on conflict ("id") do nothing;`,
     `commit;`,
     "",
   ].join("\n");

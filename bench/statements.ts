@@ -12,12 +12,19 @@ export const INSERT_SESSION =
 export const INSERT_TWO_PARTICIPANTS =
   'insert into "session_participants" ("id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at", "precall_kbps", "precall_below_threshold", "precall_checked_at") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14), ($15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)';
 
+/** A new session with its two participants: one statement (adapters/postgres/session-repository.ts). */
+export const INSERT_SESSION_WITH_TWO = `with "first_insert" as (${INSERT_SESSION}) ${INSERT_TWO_PARTICIPANTS.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + 20}`)}`;
+
 /** The read audit's group-commit INSERT (adapters/postgres/group-commit-audit.ts): arrays, one row each in the limit. */
 export const INSERT_AUDIT_ROWS =
   'insert into "virtual_care_outbox" ("id", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "traceparent") select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::text[]) on conflict ("id") do nothing';
 
 export const INSERT_OUTBOX =
   'insert into "virtual_care_outbox" ("id", "seq", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "published_at", "attempts", "last_error", "traceparent") values ($1, default, $2, $3, $4, $5, $6, $7, default, default, default, $8) on conflict ("id") do nothing';
+
+/** A command's events and audit row, written together before its commit (outbox-writer.ts): two rows. */
+export const INSERT_OUTBOX_2 =
+  'insert into "virtual_care_outbox" ("id", "seq", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "published_at", "attempts", "last_error", "traceparent") values ($1, default, $2, $3, $4, $5, $6, $7, default, default, default, $8), ($9, default, $10, $11, $12, $13, $14, $15, default, default, default, $16) on conflict ("id") do nothing';
 
 const SESSION_COLUMNS =
   '"id", "tenant_id", "status", "patient_id", "provider_id", "appointment_id", "scheduled_start", "scheduled_end", "video_backend", "video_provider", "video_domain", "room_name", "encounter_id", "encounter_lease_until", "cancel_reason", "fallback", "started_at", "ended_at", "created_at", "updated_at", "version"';
@@ -39,6 +46,16 @@ export const SELECT_PARTICIPANTS_OF_ONE = `select "id", "session_id", "tenant_id
 /** The join routes' read (adapters/postgres/join-queries.ts): participant, session and tenant config. */
 export const SELECT_JOIN_STATE = `select "virtual_sessions"."status", "virtual_sessions"."scheduled_start", "virtual_sessions"."scheduled_end", "virtual_sessions"."video_backend", "virtual_sessions"."video_domain", "virtual_sessions"."room_name", "session_participants"."id", "session_participants"."role", "session_participants"."display_name", "session_participants"."status", "tenant_configs"."config", "tenant_configs"."version" from "session_participants" inner join "virtual_sessions" on ("virtual_sessions"."id" = "session_participants"."session_id" and "virtual_sessions"."tenant_id" = "session_participants"."tenant_id") left join "tenant_configs" on "tenant_configs"."tenant_id" = "session_participants"."tenant_id" where ("session_participants"."id" = $1 and "session_participants"."session_id" = $2 and "session_participants"."tenant_id" = $3)`;
 
+/** The tenant config as the create route reads it before its transaction (PooledTenantConfigRepository). */
+export const SELECT_TENANT_CONFIG_READ = 'select "version", "config" from "tenant_configs" where "tenant_configs"."tenant_id" = $1';
+
+/**
+ * How the service sends a hot read (adapters/postgres/tenant-scope.ts, TenantRead): one simple-protocol
+ * query, the read-only mode, the tenant and the read with its values as literals.
+ */
+export const readInTenant = (tenantLiteral: string, readWithLiterals: string) =>
+  `set transaction read only; select set_config('app.tenant_id', ${tenantLiteral}, true); ${readWithLiterals}`;
+
 /**
  * How the service opens a unit of work under row-level security (adapters/postgres/tenant-scope.ts):
  * BEGIN and the tenant setting in one simple-protocol round trip.
@@ -58,7 +75,7 @@ export const PREPARED = {
   auditBatch: "vcs_audit_batch",
   joinState: "vcs_join_state",
   // A command's INSERTs, built once per shape (src/adapters/postgres/built-statement.ts).
-  sessionInsert: "vcs_session_insert",
-  participantsInsert2: "vcs_participants_insert_2",
+  sessionInsert2: "vcs_session_insert_2",
   outboxInsert1: "vcs_outbox_insert_1",
+  outboxInsert2: "vcs_outbox_insert_2",
 } as const;

@@ -1,6 +1,6 @@
 import { createServer, connect, type Server, type Socket } from "node:net";
 
-export type ProxyMode = "forward" | "down" | "blackhole";
+export type ProxyMode = "forward" | "down" | "blackhole" | "hold";
 
 /**
  * A TCP proxy on 127.0.0.1 in front of PostgreSQL, so a test can make the database fail the ways a
@@ -10,12 +10,15 @@ export type ProxyMode = "forward" | "down" | "blackhole";
  *   or restarting database: the client learns at once);
  * - `blackhole()`: open connections stop carrying bytes and new ones are accepted but never
  *   forwarded (packets dropped: the client learns nothing until its own timeout);
- * - `restore()`: forwarding again (held connections are reset: they are dead on both ends).
+ * - `hold()`: new connections are accepted and parked, their bytes unread (a slow network);
+ * - `restore()`: forwarding again (blackholed connections are reset: they are dead on both ends;
+ *   parked ones are forwarded, late).
  */
 export class TcpProxy {
   private server: Server | null = null;
   private mode: ProxyMode = "forward";
   private readonly pairs = new Set<{ client: Socket; upstream: Socket | null }>();
+  private parked: Socket[] = [];
   port = 0;
   /** Connections accepted so far (each pool client, the relay's leader connection…). */
   accepted = 0;
@@ -68,10 +71,17 @@ export class TcpProxy {
     }
   }
 
+  hold(): void {
+    this.mode = "hold";
+  }
+
   restore(): void {
     const held = this.mode === "blackhole";
     this.mode = "forward";
     if (held) this.cut();
+    const parked = this.parked;
+    this.parked = [];
+    for (const client of parked) if (!client.destroyed) this.forward(client);
   }
 
   async stop(): Promise<void> {
@@ -87,6 +97,14 @@ export class TcpProxy {
       client.resetAndDestroy();
       return;
     }
+    if (this.mode === "hold") {
+      this.parked.push(client);
+      return;
+    }
+    this.forward(client);
+  }
+
+  private forward(client: Socket): void {
     const pair: { client: Socket; upstream: Socket | null } = { client, upstream: null };
     this.pairs.add(pair);
     client.on("close", () => this.reset(pair));

@@ -203,6 +203,11 @@ async function listenPostgres(url: string, channel: string, onPayload: (payload:
       await c.end().catch(() => undefined);
       throw err;
     }
+    if (closed) {
+      // Unlistened while this connection was being made (a reconnect): nothing may keep it open.
+      await c.end().catch(() => undefined);
+      return;
+    }
     c.on("end", () => {
       if (!closed) void reconnect();
     });
@@ -214,7 +219,7 @@ async function listenPostgres(url: string, channel: string, onPayload: (payload:
       if (closed) return;
       try {
         await connect();
-        onReconnect?.();
+        if (!closed) onReconnect?.();
         return;
       } catch {
         // still down: try again in a second

@@ -54,8 +54,7 @@ export async function captureSql(ctx: BenchContext, size: SeedSize, poolSize: nu
       fromService = fromService.filter((s) => !isRelay(s));
       fromLimit = fromLimit.filter((s) => !isRelay(s));
       // The tenant travels as a literal in the BEGIN (tenant-scope.ts); each side's request picked its own.
-      // One-round-trip reads carry their values as literals (TenantRead): compared as <value>.
-      const text = (s: string) => s.replace(/'(?:[^']|'')*'/g, (lit) => (/^'(app\.tenant_id|\[\]|read only)'$/.test(lit) ? lit : "<value>"));
+      const text = (s: string) => s.replace(/set_config\('app\.tenant_id', '[^']*'/, "set_config('app.tenant_id', <tenant>");
       const same = fromService.length === fromLimit.length && fromService.every((s, i) => text(s) === text(fromLimit[i] ?? ""));
       if (!same) differ += 1;
       console.log(`\n## ${scenario.name}: service answered ${status}; ${fromService.length} statements; limit ${same ? "sends the same" : "DIFFERS"}` + (relayed ? ` (${relayed} outbox-relay statements left out)` : ""));

@@ -2,7 +2,7 @@ import { createHmac, randomInt, timingSafeEqual } from "node:crypto";
 import { HmacJoinTokenSigner, parseJoinTokenKeys } from "../src/adapters/tokens/hmac-join-token.js";
 import type { HttpRequest } from "./load.js";
 import type { BenchContext, Scenario } from "./scenarios.js";
-import { auditRead, readInTenant } from "./tenant-tx.js";
+import { auditRead, inTenant } from "./tenant-tx.js";
 import { waitingPatients, type SeedSize } from "./seed.js";
 import * as sql from "./statements.js";
 import { leastValidate } from "./least-work.js";
@@ -55,7 +55,9 @@ export const statusScenario: Scenario = {
     handle: async (pool, req) => {
       const c = verifyBare(String(req.headers["x-join-token"] ?? ""));
       const values = [c.participantId, c.sessionId, c.tenantId];
-      const rows = await readInTenant(pool, c.tenantId, sql.SELECT_JOIN_STATE, values);
+      const { rows } = await inTenant(pool, c.tenantId, "read only", (client) =>
+        client.query({ name: sql.PREPARED.joinState, text: sql.SELECT_JOIN_STATE, values, rowMode: "array" }),
+      );
       const row = rows[0] as unknown[] | undefined;
       if (!row) throw new Error("not found");
       return { participantStatus: row[9], sessionStatus: row[0] };
@@ -67,9 +69,10 @@ export const statusScenario: Scenario = {
 
 /**
  * POST /v1/join/validate by patients already in the waiting room: what a reload of the
- * waiting-room page sends. Nothing is due, so the service answers from the join-state read (one
- * round trip) and group-commits the `join.validate` audit row before answering
- * (features/join/validate-join-token.ts); the limit sends the same read and the audit batch INSERT.
+ * waiting-room page sends. Nothing is due, so the service answers from the join-state read (a
+ * read-only transaction, as the poll reads) and group-commits the `join.validate` audit row
+ * before answering (features/join/validate-join-token.ts); the limit sends the same read and the
+ * audit batch INSERT.
  */
 export const validateScenario: Scenario = {
   key: "validate",
@@ -80,8 +83,11 @@ export const validateScenario: Scenario = {
     url: "/v1/join/validate",
     handle: async (pool, req) => {
       const c = verifyBare(String(req.body.token ?? ""));
-      const rows = await readInTenant(pool, c.tenantId, sql.SELECT_JOIN_STATE, [c.participantId, c.sessionId, c.tenantId]);
-      const row = rows[0];
+      const values = [c.participantId, c.sessionId, c.tenantId];
+      const { rows } = await inTenant(pool, c.tenantId, "read only", (client) =>
+        client.query({ name: sql.PREPARED.joinState, text: sql.SELECT_JOIN_STATE, values, rowMode: "array" }),
+      );
+      const row = rows[0] as unknown[] | undefined;
       if (!row) throw new Error("not found");
       await auditRead(req.system, c.tenantId, "join.validate", { sessionId: c.sessionId, participantId: c.participantId }, { kind: "participant", id: c.participantId });
       return { destination: "waiting_room", sessionId: c.sessionId, participantId: c.participantId, role: row[7] };

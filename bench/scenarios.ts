@@ -3,7 +3,7 @@ import type pg from "pg";
 import type { HttpRequest } from "./load.js";
 import { seededSession, tenantId, type SeedSize } from "./seed.js";
 import * as sql from "./statements.js";
-import { auditRead, inTenant, readInTenant } from "./tenant-tx.js";
+import { auditRead, inTenant } from "./tenant-tx.js";
 import { statusScenario, validateScenario } from "./join-scenarios.js";
 import { leastCreate, leastDetail, leastList } from "./least-work.js";
 
@@ -79,7 +79,7 @@ export const createScenario: Scenario = {
     handle: async (pool, req) => {
       const t = req.tenantId;
       const b = req.body as { patientId: string; providerId: string; scheduledStart: string; scheduledEnd: string };
-      const rows = await readInTenant(pool, t, sql.SELECT_TENANT_CONFIG_READ, [t]);
+      const { rows } = await inTenant(pool, t, "read only", (c) => c.query({ text: sql.SELECT_TENANT_CONFIG, values: [t], rowMode: "array" }));
       if (rows.length === 0) throw new Error("tenant not licensed");
       const id = randomUUID();
       const now = new Date();
@@ -120,7 +120,9 @@ export const detailScenario: Scenario = {
     url: "/v1/sessions/:id",
     handle: async (pool, req) => {
       const id = req.params.id ?? "";
-      const rows = await readInTenant(pool, req.tenantId, sql.SELECT_SESSION_READ, [id, req.tenantId]);
+      const { rows } = await inTenant(pool, req.tenantId, "read only", (c) =>
+        c.query({ name: sql.PREPARED.sessionById, text: sql.SELECT_SESSION_READ, values: [id, req.tenantId], rowMode: "array" }),
+      );
       if (rows.length === 0) throw new Error("not found");
       if (!req.skipAudit) await auditRead(req.system, req.tenantId, "session.read", { sessionId: id });
       return { session: rows[0] };
@@ -139,7 +141,9 @@ export const listScenario: Scenario = {
     url: "/v1/sessions",
     handle: async (pool, req) => {
       const limit = Number(req.query.limit ?? 20);
-      const rows = await readInTenant(pool, req.tenantId, sql.SELECT_SESSION_PAGE, [req.tenantId, limit + 1]);
+      const { rows } = await inTenant(pool, req.tenantId, "read only", (c) =>
+        c.query({ name: sql.PREPARED.firstPage, text: sql.SELECT_SESSION_PAGE, values: [req.tenantId, limit + 1], rowMode: "array" }),
+      );
       if (!req.skipAudit) await auditRead(req.system, req.tenantId, "session.list", {});
       return { items: (rows as unknown[][]).slice(0, limit), nextCursor: null };
     },
@@ -164,7 +168,7 @@ function createPgbenchScript(): string {
     `\\set r1 random(0, 2000000000)`,
     `\\set r2 random(0, 2000000000)`,
     `\\set p random(0, 4999)`,
-    `select "version", "config" from "tenant_configs" where "tenant_configs"."tenant_id" = ${tenant};`,
+    `select "tenant_id", "version", "config", "updated_at" from "tenant_configs" where "tenant_configs"."tenant_id" = ${tenant};`,
     `begin;`,
     // The session with its participants in one statement, as the service inserts them.
     `with "first_insert" as (insert into "virtual_sessions" ("id", "tenant_id", "status", "patient_id", "provider_id", "appointment_id", "scheduled_start", "scheduled_end", "video_backend", "video_provider", "video_domain", "room_name", "encounter_id", "encounter_lease_until", "cancel_reason", "fallback", "started_at", "ended_at", "created_at", "updated_at", "version") values (${session}, ${tenant}, 'scheduled', 'patient-' || :p, 'dr-1', null, now() + interval '400 days', now() + interval '400 days 30 minutes', 'primary', 'jitsi', 'primary.meet.example.org', 'vc-' || md5(:r1::text) || md5(:r2::text), null, default, null, null, null, null, now(), now(), 1)) insert into "session_participants" ("id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at", "precall_kbps", "precall_below_threshold", "precall_checked_at") values (${uuid("p0")}, ${session}, ${tenant}, 0, 'patient', 'Patient', 'patient-' || :p, 'invited', null, null, null, null, null, null), (${uuid("p1")}, ${session}, ${tenant}, 1, 'clinician', 'Clinician', 'dr-1', 'invited', null, null, null, null, null, null);`,

@@ -46,16 +46,6 @@ export const SELECT_PARTICIPANTS_OF_ONE = `select "id", "session_id", "tenant_id
 /** The join routes' read (adapters/postgres/join-queries.ts): participant, session and tenant config. */
 export const SELECT_JOIN_STATE = `select "virtual_sessions"."status", "virtual_sessions"."scheduled_start", "virtual_sessions"."scheduled_end", "virtual_sessions"."video_backend", "virtual_sessions"."video_domain", "virtual_sessions"."room_name", "session_participants"."id", "session_participants"."role", "session_participants"."display_name", "session_participants"."status", "tenant_configs"."config", "tenant_configs"."version" from "session_participants" inner join "virtual_sessions" on ("virtual_sessions"."id" = "session_participants"."session_id" and "virtual_sessions"."tenant_id" = "session_participants"."tenant_id") left join "tenant_configs" on "tenant_configs"."tenant_id" = "session_participants"."tenant_id" where ("session_participants"."id" = $1 and "session_participants"."session_id" = $2 and "session_participants"."tenant_id" = $3)`;
 
-/** The tenant config as the create route reads it before its transaction (PooledTenantConfigRepository). */
-export const SELECT_TENANT_CONFIG_READ = 'select "version", "config" from "tenant_configs" where "tenant_configs"."tenant_id" = $1';
-
-/**
- * How the service sends a hot read (adapters/postgres/tenant-scope.ts, TenantRead): one simple-protocol
- * query, the read-only mode, the tenant and the read with its values as literals.
- */
-export const readInTenant = (tenantLiteral: string, readWithLiterals: string) =>
-  `set transaction read only; select set_config('app.tenant_id', ${tenantLiteral}, true); ${readWithLiterals}`;
-
 /**
  * How the service opens a unit of work under row-level security (adapters/postgres/tenant-scope.ts):
  * BEGIN and the tenant setting in one simple-protocol round trip.

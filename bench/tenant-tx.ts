@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
 import * as sql from "./statements.js";
 
 /** `work` in one transaction scoped to `tenant`, opened as the service opens it (statements.ts). */
@@ -16,16 +16,6 @@ export async function inTenant<T>(pool: pg.Pool, tenant: string, access: "read o
   } finally {
     client.release();
   }
-}
-
-/** A read sent as the service's `TenantRead` sends it: one round trip, values as literals. */
-export async function readInTenant(pool: pg.Pool, tenant: string, text: string, values: Array<string | number>): Promise<unknown[][]> {
-  const bound = text.replace(/\$(\d+)/g, (_, n: string) => {
-    const v = values[Number(n) - 1]!;
-    return typeof v === "number" ? String(v) : pg.escapeLiteral(v);
-  });
-  const results = (await pool.query({ text: sql.readInTenant(pg.escapeLiteral(tenant), bound), rowMode: "array" })) as unknown as Array<{ rows: unknown[][] }>;
-  return results[results.length - 1]!.rows;
 }
 
 /** The audit entry of a successful read, as platform/audit.ts shapes it, sent as the service's batch INSERT (one row). */

@@ -6,38 +6,33 @@ import type { TenantConfig } from "../../domain/tenant-config.js";
 import type { Db } from "./database.js";
 import { participants, sessions, tenantConfigs } from "./schema.js";
 import { isUuid } from "./session-repository.js";
-import { TenantRead } from "./tenant-scope.js";
-
-/** The joined columns' types; the tenant config's side of the left join may be missing. */
-type JoinRow<S extends Record<string, { _: { data: unknown } }>> = {
-  [K in keyof S]: K extends "config" | "configVersion" ? S[K]["_"]["data"] | null : S[K]["_"]["data"];
-};
+import { inTenant, onTransaction } from "./tenant-scope.js";
 
 /**
  * The join routes' read: participant, its session and the tenant config in one statement over three
- * primary-key lookups, in a read-only transaction scoped to the join token's tenant, sent in one
- * round trip (`TenantRead`). The waiting-room poll runs this and nothing else.
+ * primary-key lookups, in a read-only transaction scoped to the join token's tenant. The
+ * waiting-room poll runs this and nothing else.
  */
 export class PostgresJoinQueries implements JoinQueries {
+  // A named prepared statement: PostgreSQL parses and plans it once per connection, not per poll.
   private readonly statement;
 
   constructor(private readonly db: Db) {
-    const selection = {
-      sessionStatus: sessions.status,
-      scheduledStart: sessions.scheduledStart,
-      scheduledEnd: sessions.scheduledEnd,
-      videoBackend: sessions.videoBackend,
-      videoDomain: sessions.videoDomain,
-      roomName: sessions.roomName,
-      participantId: participants.id,
-      role: participants.role,
-      displayName: participants.displayName,
-      participantStatus: participants.status,
-      config: tenantConfigs.config,
-      configVersion: tenantConfigs.version,
-      };
-    const query = db
-      .select(selection)
+    this.statement = db
+      .select({
+        sessionStatus: sessions.status,
+        scheduledStart: sessions.scheduledStart,
+        scheduledEnd: sessions.scheduledEnd,
+        videoBackend: sessions.videoBackend,
+        videoDomain: sessions.videoDomain,
+        roomName: sessions.roomName,
+        participantId: participants.id,
+        role: participants.role,
+        displayName: participants.displayName,
+        participantStatus: participants.status,
+        config: tenantConfigs.config,
+        configVersion: tenantConfigs.version,
+      })
       .from(participants)
       .innerJoin(sessions, and(eq(sessions.id, participants.sessionId), eq(sessions.tenantId, participants.tenantId)))
       .leftJoin(tenantConfigs, eq(tenantConfigs.tenantId, participants.tenantId))
@@ -47,13 +42,13 @@ export class PostgresJoinQueries implements JoinQueries {
           eq(participants.sessionId, sql.placeholder("sessionId")),
           eq(participants.tenantId, sql.placeholder("tenantId")),
         ),
-      );
-    this.statement = new TenantRead<JoinRow<typeof selection>>(query, Object.keys(selection) as Array<keyof typeof selection>);
+      )
+      .prepare("vcs_join_state");
   }
 
   async joinState(tenantId: string, sessionId: string, participantId: string): Promise<JoinState | null> {
     if (!isUuid(sessionId) || !isUuid(participantId)) return null;
-    const [row] = await this.statement.run(this.db, tenantId, { tenantId, sessionId, participantId });
+    const [row] = await inTenant(this.db, tenantId, (tx) => onTransaction(this.statement, tx).execute({ tenantId, sessionId, participantId }), "read only");
     if (!row) return null;
     const config: TenantConfig | null =
       row.config === null ? null : { ...(row.config as Omit<TenantConfig, "tenantId" | "version">), tenantId, version: row.configVersion ?? 0 };

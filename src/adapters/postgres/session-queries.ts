@@ -5,7 +5,7 @@ import type { SessionState } from "../../domain/session.js";
 import type { Db } from "./database.js";
 import { sessions } from "./schema.js";
 import { isUuid } from "./session-repository.js";
-import { inTenant, TenantRead } from "./tenant-scope.js";
+import { inTenant, onTransaction } from "./tenant-scope.js";
 import { participantFromTuple, participantTupleSql, toSessionState, type SessionRow } from "./session-rows.js";
 
 /**
@@ -23,7 +23,6 @@ const participantsJson = sql<unknown[][]>`coalesce((${sql.raw(
 
 const withParticipants = { ...getTableColumns(sessions), participants: participantsJson };
 type ReadRow = SessionRow & { participants: unknown[][] };
-const readFields = Object.keys(withParticipants) as Array<keyof ReadRow>;
 
 function toState(row: ReadRow): SessionState {
   return { ...toSessionState(row, []), participants: row.participants.map(participantFromTuple) };
@@ -32,39 +31,35 @@ function toState(row: ReadRow): SessionState {
 /**
  * The read side: plain SQL reads, no aggregates, always inside the caller's tenant: each read is a
  * read-only transaction scoped to it (row-level security), and still filters by it.
- * The hot reads (by id, the unfiltered first page) are built once, since drizzle otherwise builds
- * the SQL text on every call (the largest JavaScript cost of a read in the bench profile), and are
- * sent as `TenantRead`s: one round trip with their tenant instead of three (BENCHMARKS.md).
+ * The hot reads are prepared once: drizzle otherwise builds the SQL text on every call, which was
+ * the largest JavaScript cost of a read in the bench profile (BENCHMARKS.md). The names make
+ * PostgreSQL parse them once per connection as well.
  */
 export class PostgresSessionQueries implements SessionQueries {
-  private readonly byId: TenantRead<ReadRow>;
-  private readonly firstPage: TenantRead<ReadRow>;
+  private readonly byId;
+  private readonly firstPage;
 
   constructor(private readonly db: Db) {
-    this.byId = new TenantRead(
-      db
-        .select(withParticipants)
-        .from(sessions)
-        .where(and(eq(sessions.id, sql.placeholder("id")), eq(sessions.tenantId, sql.placeholder("tenantId")))),
-      readFields,
-    );
+    this.byId = db
+      .select(withParticipants)
+      .from(sessions)
+      .where(and(eq(sessions.id, sql.placeholder("id")), eq(sessions.tenantId, sql.placeholder("tenantId"))))
+      .prepare("vcs_session_by_id");
     // The list's usual first page: no filter, no cursor. Any other shape is built per call.
-    this.firstPage = new TenantRead(
-      db
-        .select(withParticipants)
-        .from(sessions)
-        .where(eq(sessions.tenantId, sql.placeholder("tenantId")))
-        .orderBy(desc(sessions.scheduledStart), desc(sessions.id))
-        .limit(sql.placeholder("limit")),
-      readFields,
-    );
+    this.firstPage = db
+      .select(withParticipants)
+      .from(sessions)
+      .where(eq(sessions.tenantId, sql.placeholder("tenantId")))
+      .orderBy(desc(sessions.scheduledStart), desc(sessions.id))
+      .limit(sql.placeholder("limit"))
+      .prepare("vcs_session_first_page");
   }
 
   async list(filter: SessionListFilter): Promise<SessionState[]> {
     const unfiltered =
       !filter.statuses?.length && !filter.patientId && !filter.providerId && !filter.from && !filter.to && !filter.after;
     if (unfiltered) {
-      const rows = await this.firstPage.run(this.db, filter.tenantId, { tenantId: filter.tenantId, limit: filter.limit });
+      const rows = await inTenant(this.db, filter.tenantId, (tx) => onTransaction(this.firstPage, tx).execute({ tenantId: filter.tenantId, limit: filter.limit }), "read only");
       return rows.map(toState);
     }
     const where: SQL[] = [eq(sessions.tenantId, filter.tenantId)];
@@ -92,7 +87,7 @@ export class PostgresSessionQueries implements SessionQueries {
 
   async get(tenantId: string, sessionId: string): Promise<SessionState | null> {
     if (!isUuid(sessionId)) return null;
-    const [row] = await this.byId.run(this.db, tenantId, { id: sessionId, tenantId });
+    const [row] = await inTenant(this.db, tenantId, (tx) => onTransaction(this.byId, tx).execute({ id: sessionId, tenantId }), "read only");
     return row ? toState(row) : null;
   }
 

@@ -1,10 +1,10 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import type { TenantConfigRepository } from "../../platform/ports.js";
 import { DomainError } from "../../domain/errors.js";
 import type { TenantConfig } from "../../domain/tenant-config.js";
 import type { Db } from "./database.js";
 import { tenantConfigs } from "./schema.js";
-import { inTenant, TenantRead } from "./tenant-scope.js";
+import { inTenant } from "./tenant-scope.js";
 
 type StoredConfig = Omit<TenantConfig, "tenantId" | "version">;
 
@@ -47,20 +47,10 @@ export class PostgresTenantConfigRepository implements TenantConfigRepository {
  * the pages' CSP): each call its own transaction scoped to the tenant it names.
  */
 export class PooledTenantConfigRepository implements TenantConfigRepository {
-  // Read on every create and every page's CSP: one round trip (TenantRead), not three.
-  private readonly byTenant: TenantRead<{ version: number; config: unknown }>;
+  constructor(private readonly db: Db) {}
 
-  constructor(private readonly db: Db) {
-    const query = db
-      .select({ version: tenantConfigs.version, config: tenantConfigs.config })
-      .from(tenantConfigs)
-      .where(eq(tenantConfigs.tenantId, sql.placeholder("tenantId")));
-    this.byTenant = new TenantRead(query, ["version", "config"]);
-  }
-
-  async get(tenantId: string): Promise<TenantConfig | null> {
-    const [row] = await this.byTenant.run(this.db, tenantId, { tenantId });
-    return row ? { ...(row.config as StoredConfig), tenantId, version: row.version } : null;
+  get(tenantId: string): Promise<TenantConfig | null> {
+    return inTenant(this.db, tenantId, (tx) => new PostgresTenantConfigRepository(tx).get(tenantId), "read only");
   }
 
   save(config: TenantConfig, expectedVersion: number): Promise<TenantConfig> {

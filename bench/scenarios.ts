@@ -79,7 +79,7 @@ export const createScenario: Scenario = {
     handle: async (pool, req) => {
       const t = req.tenantId;
       const b = req.body as { patientId: string; providerId: string; scheduledStart: string; scheduledEnd: string };
-      const { rows } = await inTenant(pool, t, "read only", (c) => c.query({ text: sql.SELECT_TENANT_CONFIG, values: [t], rowMode: "array" }));
+      const { rows } = await inTenant(pool, t, "read only", (c) => c.query({ name: sql.PREPARED.tenantConfig, text: sql.SELECT_TENANT_CONFIG, values: [t], rowMode: "array" }));
       if (rows.length === 0) throw new Error("tenant not licensed");
       const id = randomUUID();
       const now = new Date();
@@ -168,7 +168,7 @@ function createPgbenchScript(): string {
     `\\set r1 random(0, 2000000000)`,
     `\\set r2 random(0, 2000000000)`,
     `\\set p random(0, 4999)`,
-    `select "tenant_id", "version", "config", "updated_at" from "tenant_configs" where "tenant_configs"."tenant_id" = ${tenant};`,
+    `select "version", "config" from "tenant_configs" where "tenant_configs"."tenant_id" = ${tenant};`,
     `begin;`,
     // The session with its participants in one statement, as the service inserts them.
     `with "first_insert" as (insert into "virtual_sessions" ("id", "tenant_id", "status", "patient_id", "provider_id", "appointment_id", "scheduled_start", "scheduled_end", "video_backend", "video_provider", "video_domain", "room_name", "encounter_id", "encounter_lease_until", "cancel_reason", "fallback", "started_at", "ended_at", "created_at", "updated_at", "version") values (${session}, ${tenant}, 'scheduled', 'patient-' || :p, 'dr-1', null, now() + interval '400 days', now() + interval '400 days 30 minutes', 'primary', 'jitsi', 'primary.meet.example.org', 'vc-' || md5(:r1::text) || md5(:r2::text), null, default, null, null, null, null, now(), now(), 1)) insert into "session_participants" ("id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at", "precall_kbps", "precall_below_threshold", "precall_checked_at") values (${uuid("p0")}, ${session}, ${tenant}, 0, 'patient', 'Patient', 'patient-' || :p, 'invited', null, null, null, null, null, null), (${uuid("p1")}, ${session}, ${tenant}, 1, 'clinician', 'Clinician', 'dr-1', 'invited', null, null, null, null, null, null);`,

@@ -3,8 +3,7 @@
  * service under the bench (`npm run bench -- --capture-sql` prints it and checks these texts
  * against it). The limit routes send exactly these texts with the same parameters, on `pg`.
  */
-export const SELECT_TENANT_CONFIG =
-  'select "tenant_id", "version", "config", "updated_at" from "tenant_configs" where "tenant_configs"."tenant_id" = $1';
+export const SELECT_TENANT_CONFIG = 'select "version", "config" from "tenant_configs" where "tenant_configs"."tenant_id" = $1';
 
 export const INSERT_SESSION =
   'insert into "virtual_sessions" ("id", "tenant_id", "status", "patient_id", "provider_id", "appointment_id", "scheduled_start", "scheduled_end", "video_backend", "video_provider", "video_domain", "room_name", "encounter_id", "encounter_lease_until", "cancel_reason", "fallback", "started_at", "ended_at", "created_at", "updated_at", "version") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, default, $14, $15, $16, $17, $18, $19, $20)';
@@ -64,6 +63,7 @@ export const PREPARED = {
   audit: "vcs_audit_insert",
   auditBatch: "vcs_audit_batch",
   joinState: "vcs_join_state",
+  tenantConfig: "vcs_tenant_config",
   // A command's INSERTs, built once per shape (src/adapters/postgres/built-statement.ts).
   sessionInsert2: "vcs_session_insert_2",
   outboxInsert1: "vcs_outbox_insert_1",

@@ -1,19 +1,27 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { TenantConfigRepository } from "../../platform/ports.js";
 import { DomainError } from "../../domain/errors.js";
 import type { TenantConfig } from "../../domain/tenant-config.js";
 import type { Db } from "./database.js";
 import { tenantConfigs } from "./schema.js";
+import { StatementCache } from "./built-statement.js";
 import { inTenant } from "./tenant-scope.js";
 
 type StoredConfig = Omit<TenantConfig, "tenantId" | "version">;
+
+/** The config read (every create, every join-state command): its text built once, named. */
+const statements = new StatementCache();
+const byTenant = (db: Db) =>
+  db.select({ version: tenantConfigs.version, config: tenantConfigs.config }).from(tenantConfigs).where(eq(tenantConfigs.tenantId, sql.placeholder("tenantId")));
 
 export class PostgresTenantConfigRepository implements TenantConfigRepository {
   constructor(private readonly db: Db) {}
 
   async get(tenantId: string): Promise<TenantConfig | null> {
-    const [row] = await this.db.select().from(tenantConfigs).where(eq(tenantConfigs.tenantId, tenantId));
-    return row ? { ...(row.config as StoredConfig), tenantId: row.tenantId, version: row.version } : null;
+    // Without a field list drizzle hands back the driver's rows: objects keyed by column name.
+    const { rows } = (await statements.run(this.db, "vcs_tenant_config", byTenant, { tenantId })) as { rows: Array<{ version: number; config: unknown }> };
+    const row = rows[0];
+    return row ? { ...(row.config as StoredConfig), tenantId, version: row.version } : null;
   }
 
   async save(config: TenantConfig, expectedVersion: number): Promise<TenantConfig> {

@@ -6,7 +6,7 @@ import { schema } from "../../src/adapters/postgres/schema.js";
 import { PostgresUnitOfWork } from "../../src/adapters/postgres/unit-of-work.js";
 import { VirtualSession } from "../../src/domain/session.js";
 import { bootApp, configureTenant, type TestApp } from "../support/app.js";
-import { suitePool } from "../support/postgres.js";
+import { recordingPool } from "../support/postgres.js";
 
 /**
  * Issue 14: what a command sends. A new session, its participants, its event and its audit row
@@ -22,16 +22,8 @@ describe("a command's round trips (PostgreSQL, the service's role)", () => {
   beforeAll(async () => {
     app = await bootApp();
     await configureTenant(app, "tr-a");
-    // One connection, every query it is sent recorded: a round trip is one client.query.
-    pool = suitePool(app.db!.serviceUrl, 1);
-    pool.on("connect", (client) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      client.query = ((...args: unknown[]) => {
-        const first = args[0] as string | { text: string };
-        sent.push(typeof first === "string" ? first : first.text);
-        return query(...args);
-      }) as typeof client.query;
-    });
+    // One connection, every query it is sent recorded.
+    pool = recordingPool(app.db!.serviceUrl, 1, sent);
     db = drizzle(pool, { schema }) as unknown as Db;
   });
   afterAll(async () => {

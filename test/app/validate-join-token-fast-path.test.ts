@@ -13,7 +13,7 @@ import { ValidateJoinToken } from "../../src/features/join/validate-join-token.j
 import { isDomainError } from "../../src/domain/errors.js";
 import { bootApp, configureTenant, KMS_KEY, ManualClock, sessionBody, staffToken, TEST_JOIN_TOKEN_KEYS, type TestApp } from "../support/app.js";
 import { sql } from "../support/join.js";
-import { suitePool } from "../support/postgres.js";
+import { recordingPool } from "../support/postgres.js";
 
 type Json = Record<string, any>;
 
@@ -35,15 +35,7 @@ describe("ValidateJoinToken: the no-change validation is a read (PostgreSQL)", (
     await configureTenant(app, "fast-a");
     scheduler = await staffToken("fast-a", ["scheduler"]);
     // The use case as main.ts wires it, on a tenant pool whose every query is recorded.
-    pool = suitePool(app.db!.serviceUrl, 2);
-    pool.on("connect", (client) => {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      client.query = ((...args: unknown[]) => {
-        const first = args[0] as string | { text: string };
-        sent.push(typeof first === "string" ? first : first.text);
-        return query(...args);
-      }) as typeof client.query;
-    });
+    pool = recordingPool(app.db!.serviceUrl, 2, sent);
     const db = drizzle(pool, { schema }) as unknown as Db;
     validate = new ValidateJoinToken({
       uow: new PostgresUnitOfWork(db, clock),

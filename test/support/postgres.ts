@@ -79,3 +79,20 @@ export function suitePool(connectionString: string, max: number): pg.Pool {
   pool.on("error", () => undefined);
   return pool;
 }
+
+/**
+ * A suite pool whose every query text is appended to `sent`: a round trip is one client.query, so
+ * a test can count and read what a path sends to PostgreSQL.
+ */
+export function recordingPool(connectionString: string, max: number, sent: string[]): pg.Pool {
+  const pool = suitePool(connectionString, max);
+  pool.on("connect", (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((...args: unknown[]) => {
+      const first = args[0] as string | { text: string };
+      sent.push(typeof first === "string" ? first : first.text);
+      return query(...args);
+    }) as typeof client.query;
+  });
+  return pool;
+}

@@ -1,4 +1,4 @@
-import { asc, eq, isNull, sql } from "drizzle-orm";
+import { asc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import type { OutboxMessage, OutboxRelayStore } from "../../workers/ports.js";
@@ -48,33 +48,17 @@ const RELAY_LOCK_KEY = 0x7663_732d_7265_6cn.toString();
 /** Notified after outbox rows commit in a replica that does not lead (change-signals.ts). */
 export const OUTBOX_CHANNEL = "virtual_care_outbox";
 
-/**
- * Queries shared by both stores; `db` is whatever connection the store relays on. The two that run
- * for every batch are prepared once per connection: built per call, their SQL text was a visible
- * share of the service's CPU under read load, where every read's audit row is relayed.
- */
+/** Queries shared by both stores; `db` is whatever connection the store relays on. */
 class OutboxRows {
-  private readonly unpublished;
-  private readonly published;
+  constructor(private readonly db: Db) {}
 
-  constructor(private readonly db: Db) {
-    this.unpublished = db
+  async pending(limit: number): Promise<OutboxMessage[]> {
+    const rows = await this.db
       .select()
       .from(outbox)
       .where(isNull(outbox.publishedAt))
       .orderBy(asc(outbox.seq))
-      .limit(sql.placeholder("limit"))
-      .prepare("vcs_relay_pending");
-    // One statement text for any number of ids (an array parameter), so one prepared statement.
-    this.published = db
-      .update(outbox)
-      .set({ publishedAt: sql`${sql.placeholder("at")}::timestamptz` })
-      .where(sql`${outbox.id} = any(${sql.placeholder("ids")}::uuid[])`)
-      .prepare("vcs_relay_mark");
-  }
-
-  async pending(limit: number): Promise<OutboxMessage[]> {
-    const rows = await this.unpublished.execute({ limit });
+      .limit(limit);
     return rows.map((r) => ({
       id: r.id,
       seq: r.seq,
@@ -89,7 +73,7 @@ class OutboxRows {
   }
 
   async markPublished(ids: string[], at: Date): Promise<void> {
-    if (ids.length > 0) await this.published.execute({ ids, at: at.toISOString() });
+    if (ids.length > 0) await this.db.update(outbox).set({ publishedAt: at }).where(inArray(outbox.id, ids));
   }
 
   async markFailed(id: string, error: string): Promise<void> {

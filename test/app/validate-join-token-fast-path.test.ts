@@ -104,6 +104,30 @@ describe("ValidateJoinToken: the no-change validation is a read (PostgreSQL)", (
     expect(await validationAudits(s.id)).toBe(2);
   });
 
+  it("when an admitted participant's video backend was removed from the config, then the read path refuses with 503 and audits the failure with its reason", async () => {
+    await configureTenant(app, "fast-b");
+    const other = await staffToken("fast-b", ["scheduler"]);
+    const created = await app.request({ method: "POST", url: "/v1/sessions", token: other, body: sessionBody() });
+    expect(created.statusCode, created.body).toBe(201);
+    const s = created.json();
+    const pid = s.participants.find((p: Json) => p.role === "patient").id;
+    const issued = await app.request({ method: "POST", url: `/v1/sessions/${s.id}/participants/${pid}/join-token`, token: other });
+    const token = issued.json().token;
+    await validate.execute(token);
+    const admitted = await app.request({ method: "POST", url: `/v1/sessions/${s.id}/participants/${pid}/admit`, token: await staffToken("fast-b", ["clinician"], "dr-1") });
+    expect(admitted.statusCode, admitted.body).toBe(200);
+    await configureTenant(app, "fast-b", { videoBackends: [{ name: "replacement" }] });
+    const refused = await sending(() => validate.execute(token).then(() => "ok", (e) => (isDomainError(e) ? e.code : String(e))));
+    expect(refused.result).toBe("VIDEO_PROVIDER_UNAVAILABLE");
+    expect(refused.statements.some((q) => /^begin read write/.test(q))).toBe(false); // answered from the read
+    const audits = await sql<{ outcome: string; reason: string | null }>(
+      app,
+      "select data->>'outcome' as outcome, data->>'reason' as reason from virtual_care_outbox where type = 'audit.virtualcare.join.validate' and aggregate_id = $1 order by seq",
+      [s.id],
+    );
+    expect(audits.at(-1)).toEqual({ outcome: "failed", reason: "VIDEO_PROVIDER_UNAVAILABLE" });
+  });
+
   it("when the session was cancelled, or the token expired, then the command refuses as before (a read does not answer)", async () => {
     const s = await createSession();
     const token = await tokenFor(s, "patient");

@@ -1,7 +1,7 @@
 import type { ParticipantRole } from "../../domain/participant.js";
-import { assertUnexpired, readJoinToken } from "./join-access.js";
-import type { JoinCredential } from "./join-access.js";
+import { assertUnexpired, readJoinToken, type JoinCredential } from "./join-access.js";
 import type { JoinQueries, JoinTokenSignerPort, VideoLinkSigner } from "./ports.js";
+import { audited } from "../../platform/audit.js";
 import { runSessionCommand, type CommandDeps } from "../../platform/command.js";
 import { loadLicensedConfig } from "../../platform/tenant-access.js";
 import { videoJoinUrl } from "./video-access.js";
@@ -29,9 +29,9 @@ export interface ValidateJoinTokenDeps extends CommandDeps {
  * waiting room. One already admitted (a reload after admission) goes straight back in.
  *
  * Most validations change nothing (every reload of the waiting-room page sends one): those are
- * answered from the join-state read with their audit row group-committed (`unchanged`), one round
- * trip instead of a read-write transaction of six. Anything else (a move is due, or a refusal,
- * which the command audits with its reason) runs as the command.
+ * answered from the join-state read (the poll's read-only transaction) with their audit row
+ * group-committed (`unchanged`), instead of a read-write transaction of six round trips. Anything
+ * else (a move is due, or a refusal, which the command audits with its reason) runs as the command.
  */
 export class ValidateJoinToken {
   constructor(private readonly deps: ValidateJoinTokenDeps) {}
@@ -57,14 +57,22 @@ export class ValidateJoinToken {
     const p = state.participant;
     const direct = p.role === "clinician" || !config.waitingRoomEnabled || p.status === "admitted";
     if (p.status !== (direct ? "admitted" : "waiting")) return null;
-    const result: ValidationResult = { destination: direct ? "direct_join" : "waiting_room", sessionId: claims.sessionId, participantId: p.id, role: p.role };
-    if (direct) {
-      const video = { tenantId: claims.tenantId, config, video: state.video, scheduledEnd: state.scheduledEnd, participant: p, now };
-      result.videoJoinUrl = await videoJoinUrl(this.deps.video, video);
-    }
     const targets = { sessionId: claims.sessionId, participantId: claims.participantId };
-    await this.deps.audit.record({ actor, action: "join.validate", outcome: "success", targets });
-    return result;
+    // Audited as the command is: success after the answer is ready, or the failure (e.g. a video
+    // secret that cannot be opened) with its reason.
+    return audited(
+      this.deps.audit,
+      { actor, action: "join.validate", targets },
+      async () => {
+        const result: ValidationResult = { destination: direct ? "direct_join" : "waiting_room", sessionId: claims.sessionId, participantId: p.id, role: p.role };
+        if (direct) {
+          const video = { tenantId: claims.tenantId, config, video: state.video, scheduledEnd: state.scheduledEnd, participant: p, now };
+          result.videoJoinUrl = await videoJoinUrl(this.deps.video, video);
+        }
+        return result;
+      },
+      { auditSuccess: true },
+    );
   }
 
   private async asCommand({ actor, claims }: JoinCredential): Promise<ValidationResult> {

@@ -18,18 +18,12 @@ export const INSERT_SESSION_WITH_TWO = `with "first_insert" as (${INSERT_SESSION
 export const INSERT_AUDIT_ROWS =
   'insert into "virtual_care_outbox" ("id", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "traceparent") select * from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[], $8::text[]) on conflict ("id") do nothing';
 
-export const INSERT_OUTBOX =
-  'insert into "virtual_care_outbox" ("id", "seq", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "published_at", "attempts", "last_error", "traceparent") values ($1, default, $2, $3, $4, $5, $6, $7, default, default, default, $8) on conflict ("id") do nothing';
-
 /** A command's events and audit row, written together before its commit (outbox-writer.ts): two rows. */
 export const INSERT_OUTBOX_2 =
   'insert into "virtual_care_outbox" ("id", "seq", "tenant_id", "aggregate_type", "aggregate_id", "type", "data", "occurred_at", "published_at", "attempts", "last_error", "traceparent") values ($1, default, $2, $3, $4, $5, $6, $7, default, default, default, $8), ($9, default, $10, $11, $12, $13, $14, $15, default, default, default, $16) on conflict ("id") do nothing';
 
 const SESSION_COLUMNS =
   '"id", "tenant_id", "status", "patient_id", "provider_id", "appointment_id", "scheduled_start", "scheduled_end", "video_backend", "video_provider", "video_domain", "room_name", "encounter_id", "encounter_lease_until", "cancel_reason", "fallback", "started_at", "ended_at", "created_at", "updated_at", "version"';
-
-/** The session row as a command loads it (session repository, inside the transaction). */
-export const SELECT_SESSION = `select ${SESSION_COLUMNS} from "virtual_sessions" where ("virtual_sessions"."id" = $1 and "virtual_sessions"."tenant_id" = $2)`;
 
 /** A read's session row with its participants as one JSON column: one statement, one snapshot. */
 const PARTICIPANTS_JSON = `coalesce((select json_agg(json_build_array(p."id", p."role", p."display_name", p."external_id", p."status", p."waiting_since", p."admitted_at", p."removed_at", p."precall_kbps", p."precall_below_threshold", p."precall_checked_at") order by p."position") from "session_participants" p where p."session_id" = "virtual_sessions"."id" and p."tenant_id" = "virtual_sessions"."tenant_id"), '[]'::json)`;
@@ -38,9 +32,6 @@ const PARTICIPANTS_JSON = `coalesce((select json_agg(json_build_array(p."id", p.
 export const SELECT_SESSION_READ = `select ${SESSION_COLUMNS}, ${PARTICIPANTS_JSON} from "virtual_sessions" where ("virtual_sessions"."id" = $1 and "virtual_sessions"."tenant_id" = $2)`;
 
 export const SELECT_SESSION_PAGE = `select ${SESSION_COLUMNS}, ${PARTICIPANTS_JSON} from "virtual_sessions" where "virtual_sessions"."tenant_id" = $1 order by "virtual_sessions"."scheduled_start" desc, "virtual_sessions"."id" desc limit $2`;
-
-/** The same participants, as the session repository loads them inside a command (drizzle's inArray). */
-export const SELECT_PARTICIPANTS_OF_ONE = `select "id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at", "precall_kbps", "precall_below_threshold", "precall_checked_at" from "session_participants" where ("session_participants"."tenant_id" = $1 and "session_participants"."session_id" in ($2)) order by "session_participants"."session_id" asc, "session_participants"."position" asc`;
 
 /** The join routes' read (adapters/postgres/join-queries.ts): participant, session and tenant config. */
 export const SELECT_JOIN_STATE = `select "virtual_sessions"."status", "virtual_sessions"."scheduled_start", "virtual_sessions"."scheduled_end", "virtual_sessions"."video_backend", "virtual_sessions"."video_domain", "virtual_sessions"."room_name", "session_participants"."id", "session_participants"."role", "session_participants"."display_name", "session_participants"."status", "tenant_configs"."config", "tenant_configs"."version" from "session_participants" inner join "virtual_sessions" on ("virtual_sessions"."id" = "session_participants"."session_id" and "virtual_sessions"."tenant_id" = "session_participants"."tenant_id") left join "tenant_configs" on "tenant_configs"."tenant_id" = "session_participants"."tenant_id" where ("session_participants"."id" = $1 and "session_participants"."session_id" = $2 and "session_participants"."tenant_id" = $3)`;
@@ -60,12 +51,10 @@ export const beginInTenant = (access: "read only" | "read write", tenantLiteral:
 export const PREPARED = {
   sessionById: "vcs_session_by_id",
   firstPage: "vcs_session_first_page",
-  audit: "vcs_audit_insert",
   auditBatch: "vcs_audit_batch",
   joinState: "vcs_join_state",
   tenantConfig: "vcs_tenant_config",
   // A command's INSERTs, built once per shape (src/adapters/postgres/built-statement.ts).
   sessionInsert2: "vcs_session_insert_2",
-  outboxInsert1: "vcs_outbox_insert_1",
   outboxInsert2: "vcs_outbox_insert_2",
 } as const;

@@ -15,6 +15,9 @@ describe("outbox relay killed with -9 under load (child process, PostgreSQL, own
   let service: ServiceProcess | null = null;
   const tenant = `crash-${randomUUID().slice(0, 8)}`;
 
+  // The load is written from this process, which signals no relay: the service finds it by polling.
+  // At the default 1 s poll the writer could finish before the first poll (it takes well under a
+  // second here), and the kill would never come mid-stream.
   beforeAll(async () => {
     nats = await PrivateNats.start();
     db = await createTestDatabase();
@@ -22,7 +25,7 @@ describe("outbox relay killed with -9 under load (child process, PostgreSQL, own
     const fhirUrl = await fhir.start();
     // Synthetic OutboxLoad events carry an ordering counter `n` the catalog rightly does not have.
     stream = await StreamReader.at(nats.url, "VIRTUAL_CARE", { checkCatalog: false });
-    service = await ServiceProcess.start({ DATABASE_URL: db.url, NATS_URL: nats.url, FHIR_BASE_URL: fhirUrl, RELAY_BATCH_SIZE: "50" });
+    service = await ServiceProcess.start({ DATABASE_URL: db.url, NATS_URL: nats.url, FHIR_BASE_URL: fhirUrl, RELAY_BATCH_SIZE: "50", RELAY_POLL_INTERVAL_MS: "50" });
     load = await OutboxLoad.open(db.url);
   });
   afterAll(async () => {
@@ -51,7 +54,7 @@ describe("outbox relay killed with -9 under load (child process, PostgreSQL, own
     expect(killedAt).toBeLessThan(2000); // the kill happened while events were still being written
     expect(await load.pending(tenant)).toBeGreaterThan(0);
 
-    service = await ServiceProcess.start({ DATABASE_URL: db.url, NATS_URL: nats.url, FHIR_BASE_URL: fhir.baseUrl, RELAY_BATCH_SIZE: "50" });
+    service = await ServiceProcess.start({ DATABASE_URL: db.url, NATS_URL: nats.url, FHIR_BASE_URL: fhir.baseUrl, RELAY_BATCH_SIZE: "50", RELAY_POLL_INTERVAL_MS: "50" });
     await eventually("the backlog to drain after the restart", async () => (await load.pending(tenant)) === 0, 60_000, 200);
 
     const ids = await load.committedIds(tenant);

@@ -128,6 +128,26 @@ describe("ValidateJoinToken: the no-change validation is a read (PostgreSQL)", (
     expect(audits.at(-1)).toEqual({ outcome: "failed", reason: "VIDEO_PROVIDER_UNAVAILABLE" });
   });
 
+  it("when the clinician validates again, then direct_join with a video URL from the read; a removed patient is still refused by the command", async () => {
+    const s = await createSession();
+    const doctor = await tokenFor(s, "clinician");
+    const first = await sending(() => validate.execute(doctor)); // invited → admitted: the command
+    expect(first.result.destination).toBe("direct_join");
+    expect(first.statements).toContainEqual(expect.stringMatching(/^begin read write;/));
+    const again = await sending(() => validate.execute(doctor));
+    expect(again.result).toMatchObject({ destination: "direct_join", role: "clinician", videoJoinUrl: expect.stringMatching(/^https:\/\/primary\.meet\.example\.org\//) });
+    expect(again.statements.some((q) => /^begin read write/.test(q))).toBe(false);
+
+    const patient = await tokenFor(s, "patient");
+    await validate.execute(patient);
+    const pid = s.participants.find((p: Json) => p.role === "patient").id;
+    const clinician = await staffToken("fast-a", ["clinician"], "dr-1");
+    const removed = await app.request({ method: "DELETE", url: `/v1/sessions/${s.id}/participants/${pid}`, token: clinician });
+    expect(removed.statusCode, removed.body).toBe(200);
+    const refused = await validate.execute(patient).then(() => "ok", (e) => (isDomainError(e) ? e.code : String(e)));
+    expect(refused).toBe("PARTICIPANT_REMOVED");
+  });
+
   it("when the session was cancelled, or the token expired, then the command refuses as before (a read does not answer)", async () => {
     const s = await createSession();
     const token = await tokenFor(s, "patient");

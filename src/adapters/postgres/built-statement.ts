@@ -65,7 +65,9 @@ export function suffixed(row: object, suffix: string, into: Record<string, unkno
 
 /**
  * `with first as (<first>) <then>`: two INSERTs as one statement, one round trip. The second's
- * `$n` move up by the first's parameter count.
+ * `$n` move up by the first's parameter count. Both must be built from placeholders only (every
+ * `$n` in their text is a parameter), and a StatementCache shape name must pin the whole shape
+ * (for the session insert: the participant count, every participant row having the same keys).
  */
 export function withInsert(first: { toSQL(): Query }, then: { toSQL(): Query }): { toSQL(): Query } {
   return {

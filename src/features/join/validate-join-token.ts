@@ -51,7 +51,9 @@ export class ValidateJoinToken {
   private async unchanged({ actor, claims }: JoinCredential): Promise<ValidationResult | null> {
     const now = this.deps.clock.now();
     if (now.getTime() >= claims.expiresAt.getTime()) return null;
-    const state = await this.deps.joinQueries.joinState(claims.tenantId, claims.sessionId, claims.participantId);
+    // A read that fails (a timeout, a full pool) is not answered here: the command runs and
+    // audits its own outcome, as it always did.
+    const state = await this.deps.joinQueries.joinState(claims.tenantId, claims.sessionId, claims.participantId).catch(() => null);
     const config = state?.config;
     if (!state || !config?.licensed || (state.sessionStatus !== "scheduled" && state.sessionStatus !== "in_progress")) return null;
     const p = state.participant;

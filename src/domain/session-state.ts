@@ -16,6 +16,9 @@ const transitions: Record<SessionStatus, readonly SessionStatus[]> = {
 export const canTransition = (from: SessionStatus, to: SessionStatus): boolean => transitions[from].includes(to);
 export const isFinal = (s: SessionStatus): boolean => transitions[s].length === 0;
 
+/** Only a scheduled or running visit has a video room to join (not a final one, not one in fallback). */
+export const isJoinable = (s: SessionStatus): boolean => s === "scheduled" || s === "in_progress";
+
 export interface VideoRoom {
   backend: string;
   provider: "jitsi";

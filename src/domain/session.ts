@@ -11,7 +11,7 @@ import {
   type ParticipantStatus,
 } from "./participant.js";
 
-import { canTransition, isFinal, type ScheduleInput, type SessionState, type SessionStatus } from "./session-state.js";
+import { canTransition, isFinal, isJoinable, type ScheduleInput, type SessionState, type SessionStatus } from "./session-state.js";
 
 export * from "./session-state.js";
 
@@ -230,7 +230,7 @@ export class VirtualSession extends AggregateRoot<SessionState> {
    * in docs/decisions.md). Either way the 409 names the current status.
    */
   private assertJoinable(): void {
-    if (this.state.status !== "scheduled" && this.state.status !== "in_progress") {
+    if (!isJoinable(this.state.status)) {
       throw new DomainError("INVALID_STATUS_TRANSITION", `a ${this.state.status} session cannot be joined`, {
         currentStatus: this.state.status,
       });

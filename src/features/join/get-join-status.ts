@@ -1,5 +1,5 @@
 import type { ParticipantStatus } from "../../domain/participant.js";
-import type { SessionStatus } from "../../domain/session.js";
+import { isJoinable, type SessionStatus } from "../../domain/session.js";
 import { audited } from "../../platform/audit.js";
 import { assertJoinStateUsable, assertUnexpired, readJoinToken } from "./join-access.js";
 import type { AuditPort, Clock } from "../../platform/ports.js";
@@ -42,7 +42,7 @@ export class GetJoinStatus {
     if (participantStatus === "removed") throw new Error("unreachable: removed participants are refused above");
     const status: JoinStatus = { participantStatus, sessionStatus: state.sessionStatus };
     // Video only for an admitted participant of a visit that is still on video (not in fallback).
-    const onVideo = state.sessionStatus === "in_progress" || state.sessionStatus === "scheduled";
+    const onVideo = isJoinable(state.sessionStatus);
     if (state.participant.status !== "admitted" || !onVideo || !state.config?.licensed) return status;
     const targets = { sessionId: claims.sessionId, participantId: claims.participantId };
     const grant = () =>

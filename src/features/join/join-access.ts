@@ -25,8 +25,10 @@ export function readJoinToken(signer: JoinTokenSignerPort, token: string | undef
   };
 }
 
+export const isExpired = (claims: JoinTokenClaims, now: Date): boolean => now.getTime() >= claims.expiresAt.getTime();
+
 export function assertUnexpired(claims: JoinTokenClaims, now: Date): void {
-  if (now.getTime() >= claims.expiresAt.getTime()) {
+  if (isExpired(claims, now)) {
     throw new DomainError("TOKEN_EXPIRED", "the join token has expired; ask the clinic for a new link");
   }
 }

@@ -1,10 +1,12 @@
 import type { ParticipantRole } from "../../domain/participant.js";
-import { assertUnexpired, readJoinToken, type JoinCredential } from "./join-access.js";
+import { isJoinable } from "../../domain/session.js";
+import type { TenantConfig } from "../../domain/tenant-config.js";
+import { assertUnexpired, isExpired, readJoinToken, type JoinCredential } from "./join-access.js";
 import type { JoinQueries, JoinTokenSignerPort, VideoLinkSigner } from "./ports.js";
 import { audited } from "../../platform/audit.js";
 import { runSessionCommand, type CommandDeps } from "../../platform/command.js";
 import { loadLicensedConfig } from "../../platform/tenant-access.js";
-import { videoJoinUrl } from "./video-access.js";
+import { videoJoinUrl, type VideoGrant } from "./video-access.js";
 
 export type Destination = "waiting_room" | "direct_join";
 
@@ -50,31 +52,20 @@ export class ValidateJoinToken {
    */
   private async unchanged({ actor, claims }: JoinCredential): Promise<ValidationResult | null> {
     const now = this.deps.clock.now();
-    if (now.getTime() >= claims.expiresAt.getTime()) return null;
+    if (isExpired(claims, now)) return null;
     // A read that fails (a timeout, a full pool) is not answered here: the command runs and
     // audits its own outcome, as it always did.
     const state = await this.deps.joinQueries.joinState(claims.tenantId, claims.sessionId, claims.participantId).catch(() => null);
     const config = state?.config;
-    if (!state || !config?.licensed || (state.sessionStatus !== "scheduled" && state.sessionStatus !== "in_progress")) return null;
+    if (!state || !config?.licensed || !isJoinable(state.sessionStatus)) return null;
     const p = state.participant;
-    const direct = p.role === "clinician" || !config.waitingRoomEnabled || p.status === "admitted";
+    const direct = joinsDirectly(p, config);
     if (p.status !== (direct ? "admitted" : "waiting")) return null;
     const targets = { sessionId: claims.sessionId, participantId: claims.participantId };
+    const grant = { tenantId: claims.tenantId, config, video: state.video, scheduledEnd: state.scheduledEnd, participant: p, now };
     // Audited as the command is: success after the answer is ready, or the failure (e.g. a video
     // secret that cannot be opened) with its reason.
-    return audited(
-      this.deps.audit,
-      { actor, action: "join.validate", targets },
-      async () => {
-        const result: ValidationResult = { destination: direct ? "direct_join" : "waiting_room", sessionId: claims.sessionId, participantId: p.id, role: p.role };
-        if (direct) {
-          const video = { tenantId: claims.tenantId, config, video: state.video, scheduledEnd: state.scheduledEnd, participant: p, now };
-          result.videoJoinUrl = await videoJoinUrl(this.deps.video, video);
-        }
-        return result;
-      },
-      { auditSuccess: true },
-    );
+    return audited(this.deps.audit, { actor, action: "join.validate", targets }, () => this.answer(direct, claims.sessionId, grant), { auditSuccess: true });
   }
 
   private async asCommand({ actor, claims }: JoinCredential): Promise<ValidationResult> {
@@ -90,28 +81,25 @@ export class ValidateJoinToken {
       change: async (session, now, tx) => {
         const config = await loadLicensedConfig(tx.tenantConfigs, claims.tenantId);
         const before = session.participant(claims.participantId);
-        const direct = before.role === "clinician" || !config.waitingRoomEnabled || before.status === "admitted";
+        const direct = joinsDirectly(before, config);
         const p = direct ? session.directJoin(before.id, now) : session.enterWaitingRoom(before.id, now);
-        const result: ValidationResult = {
-          destination: direct ? "direct_join" : "waiting_room",
-          sessionId: session.id,
-          participantId: p.id,
-          role: p.role,
-        };
-        if (direct) {
-          const state = session.snapshot();
-          result.videoJoinUrl = await videoJoinUrl(this.deps.video, {
-            tenantId: state.tenantId,
-            config,
-            video: state.video,
-            scheduledEnd: state.scheduledEnd,
-            participant: p,
-            now,
-          });
-        }
-        return result;
+        const state = session.snapshot();
+        return this.answer(direct, session.id, { tenantId: state.tenantId, config, video: state.video, scheduledEnd: state.scheduledEnd, participant: p, now });
       },
     });
     return result;
   }
+
+  /** Where the participant goes; a video URL only for one who joins directly (admitted). */
+  private async answer(direct: boolean, sessionId: string, grant: VideoGrant): Promise<ValidationResult> {
+    const { participant } = grant;
+    const result: ValidationResult = { destination: direct ? "direct_join" : "waiting_room", sessionId, participantId: participant.id, role: participant.role };
+    if (direct) result.videoJoinUrl = await videoJoinUrl(this.deps.video, grant);
+    return result;
+  }
+}
+
+/** The clinician joins directly, as does anyone while the waiting room is off or once admitted. */
+function joinsDirectly(p: { role: ParticipantRole; status: string }, config: TenantConfig): boolean {
+  return p.role === "clinician" || !config.waitingRoomEnabled || p.status === "admitted";
 }

@@ -5,6 +5,9 @@
  *   features/x/ domain, platform and its own folder; only its routes and wiring touch http/
  *   adapters/   implement ports: domain, platform and feature ports, never http/ or use cases' routes
  *   http/       the HTTP shell: no adapters
+ *   workers/    background loops: their ports and helpers live in platform/, so adapters never import workers/
+ *   composition/ the composition root (with main.ts and cli.ts): the only place that sees everything
+ * And no import cycles anywhere.
  */
 const FEATURE_HTTP_FILES = "(routes|-routes|wiring)\\.ts$";
 const SCHEMA_FILES = "(schemas|session-view)\\.ts$";
@@ -23,7 +26,7 @@ module.exports = {
       comment: "platform/ is shared by every feature, so it depends on none of them",
       severity: "error",
       from: { path: "^src/platform/" },
-      to: { path: ["^src/(features|adapters|http|workers|dev)/", "^src/(main|cli|config|wire-events)\\.ts$"] },
+      to: { path: ["^src/(features|adapters|http|workers|dev|composition)/", "^src/(main|cli|config)\\.ts$"] },
     },
     {
       name: "features-stay-apart",
@@ -37,7 +40,7 @@ module.exports = {
       comment: "use cases depend on the domain and ports; only a feature's routes and wiring see http/",
       severity: "error",
       from: { path: "^src/(features|platform)/", pathNot: FEATURE_HTTP_FILES },
-      to: { path: ["^src/(adapters|http|workers|dev)/", "^src/(main|cli|config|wire-events)\\.ts$"] },
+      to: { path: ["^src/(adapters|http|workers|dev|composition)/", "^src/(main|cli|config)\\.ts$"] },
     },
     {
       name: "use-cases-use-no-packages",
@@ -58,7 +61,7 @@ module.exports = {
       comment: "adapters implement ports (platform/ports.ts, features/*/ports.ts) and see the domain",
       severity: "error",
       from: { path: "^src/adapters/" },
-      to: { path: ["^src/http/", "^src/(main|cli)\\.ts$", "^src/features/[^/]+/(?!ports\\.ts$)"] },
+      to: { path: ["^src/http/", "^src/composition/", "^src/(main|cli)\\.ts$", "^src/features/[^/]+/(?!ports\\.ts$)"] },
     },
     {
       name: "http-does-not-reach-adapters",
@@ -66,6 +69,20 @@ module.exports = {
       severity: "error",
       from: { path: "^src/http/" },
       to: { path: ["^src/adapters/", "^src/features/"] },
+    },
+    {
+      name: "adapters-do-not-reach-workers",
+      comment: "the relay's and the clock monitor's ports are in platform/ (worker-ports.ts); adapters implement them",
+      severity: "error",
+      from: { path: "^src/adapters/" },
+      to: { path: "^src/workers/" },
+    },
+    {
+      name: "no-import-cycles",
+      comment: "every module can be read before the ones that import it",
+      severity: "error",
+      from: {},
+      to: { circular: true },
     },
   ],
   options: {

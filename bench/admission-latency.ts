@@ -20,7 +20,7 @@ await consoleCtx.addInitScript(() => {
 await patientCtx.addInitScript(() => {
   new MutationObserver(() => {
     const w = window as unknown as { __frameAt?: number };
-    if (!w.__frameAt && document.querySelector("iframe[data-fake-jitsi]")) w.__frameAt = performance.timeOrigin + performance.now();
+    if (!w.__frameAt && document.querySelector("[data-testid=video-frame] iframe")) w.__frameAt = performance.timeOrigin + performance.now();
   }).observe(document, { childList: true, subtree: true });
 });
 const clinician = await rig.page(consoleCtx);
@@ -41,7 +41,7 @@ async function once(transport: "push" | "poll", i: number): Promise<number> {
   await admit.waitFor();
   // In polling mode the phase of the 2 s poll is random relative to the click, as in real use.
   await admit.click();
-  await patient.locator("iframe[data-fake-jitsi]").waitFor();
+  await patient.locator("[data-testid=video-frame] iframe").waitFor();
   const clickAt = await clinician.evaluate(() => (window as unknown as { __clickAt: number }).__clickAt);
   const frameAt = await patient.evaluate(() => (window as unknown as { __frameAt: number }).__frameAt);
   return frameAt - clickAt;

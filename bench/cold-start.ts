@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 /**
  * Cold start (operations issue, defect 8): how slow are the first seconds after /readyz first says
  * 200? Starts the production build on a fresh PostgreSQL database, polls /readyz every 10 ms, and
@@ -68,8 +69,9 @@ async function main() {
     DATABASE_URL: db.url,
     FHIR_BASE_URL: await fhir.start(),
     AUTH_HS256_SECRET: STAFF_SECRET,
-    KMS_MASTER_KEY: Buffer.alloc(32, 9).toString("base64"),
-    JOIN_TOKEN_KEYS: `cold:${Buffer.alloc(32, 3).toString("base64")}`,
+    // Derived, not repeated bytes: production mode refuses those (issue 20).
+    KMS_MASTER_KEY: createHash("sha256").update("vcs-bench:kms").digest("base64"),
+    JOIN_TOKEN_KEYS: `cold:${createHash("sha256").update("vcs-bench:cold-join").digest("base64")}`,
     DATA_DIR: dataDir,
     LOG_LEVEL: "warn",
     NODE_ENV: "production",

@@ -1,14 +1,14 @@
-import { createHmac, randomInt, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomInt, timingSafeEqual } from "node:crypto";
 import { HmacJoinTokenSigner, parseJoinTokenKeys } from "../src/adapters/tokens/hmac-join-token.js";
 import type { HttpRequest } from "./load.js";
 import type { BenchContext, Scenario } from "./scenarios.js";
-import { auditRead, inTenant } from "./tenant-tx.js";
+import { auditRead, auditRowValues, inTenant } from "./tenant-tx.js";
 import { waitingPatients, type SeedSize } from "./seed.js";
 import * as sql from "./statements.js";
 import { leastValidate } from "./least-work.js";
 
 /** `JOIN_TOKEN_KEYS` of the service and the limit in the bench: one key, fixed, bench only. */
-export const BENCH_JOIN_TOKEN_KEYS = `bench:${Buffer.alloc(32, 7).toString("base64")}`;
+export const BENCH_JOIN_TOKEN_KEYS = `bench:${createHash("sha256").update("vcs-bench:join").digest("base64")}`;
 
 /**
  * One join token per waiting patient of the seed, minted with the service's own signer and key
@@ -55,12 +55,10 @@ export const statusScenario: Scenario = {
     handle: async (pool, req) => {
       const c = verifyBare(String(req.headers["x-join-token"] ?? ""));
       const values = [c.participantId, c.sessionId, c.tenantId];
-      const { rows } = await inTenant(pool, c.tenantId, "read only", (client) =>
-        client.query({ name: sql.PREPARED.joinState, text: sql.SELECT_JOIN_STATE, values, rowMode: "array" }),
-      );
+      const { rows } = await inTenant(pool, c.tenantId, "read only", (client) => client.query({ name: sql.PREPARED.joinState, text: sql.SELECT_JOIN_STATE, values, rowMode: "array" }), true);
       const row = rows[0] as unknown[] | undefined;
       if (!row) throw new Error("not found");
-      return { participantStatus: row[9], sessionStatus: row[0] };
+      return { participantStatus: row[10], sessionStatus: row[0] };
     },
   },
   // One statement already: the least work is the same work.
@@ -84,13 +82,16 @@ export const validateScenario: Scenario = {
     handle: async (pool, req) => {
       const c = verifyBare(String(req.body.token ?? ""));
       const values = [c.participantId, c.sessionId, c.tenantId];
-      const { rows } = await inTenant(pool, c.tenantId, "read only", (client) =>
-        client.query({ name: sql.PREPARED.joinState, text: sql.SELECT_JOIN_STATE, values, rowMode: "array" }),
-      );
+      // The read with its audit row, as the service sends it since issue 23 (one statement); the
+      // group-committed INSERT only when the read did not write it (never, for these patients).
+      const targets = { sessionId: c.sessionId, participantId: c.participantId };
+      const actor = { kind: "participant", id: c.participantId };
+      const audited = [...values, ...auditRowValues(c.tenantId, "join.validate", targets, actor)];
+      const { rows } = await inTenant(pool, c.tenantId, "read write", (client) => client.query({ name: sql.PREPARED.joinStateAudited, text: sql.SELECT_JOIN_STATE_AUDITED, values: audited, rowMode: "array" }), true);
       const row = rows[0] as unknown[] | undefined;
       if (!row) throw new Error("not found");
-      await auditRead(req.system, c.tenantId, "join.validate", { sessionId: c.sessionId, participantId: c.participantId }, { kind: "participant", id: c.participantId });
-      return { destination: "waiting_room", sessionId: c.sessionId, participantId: c.participantId, role: row[7] };
+      if (row[14] !== true) await auditRead(req.system, c.tenantId, "join.validate", targets, actor);
+      return { destination: "waiting_room", sessionId: c.sessionId, participantId: c.participantId, role: row[8] };
     },
   },
   least: (pool, req) => leastValidate(pool, verifyBare(String(req.body.token ?? ""))),

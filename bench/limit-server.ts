@@ -7,7 +7,8 @@ import Fastify from "fastify";
 import pg from "pg";
 import { scenarios } from "./scenarios.js";
 
-const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL_SIZE ?? 10) });
+// Pipeline mode, as the service's tenant pool (connection.ts): the limit sends the same statements the same way.
+const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.POOL_SIZE ?? 10), pipeline: true });
 pool.on("error", () => undefined);
 /** As the service's system pool (connection.ts): `app.system=on`, for the read audit's batch INSERT. */
 const system = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Math.max(2, Math.ceil(Number(process.env.POOL_SIZE ?? 10) / 2)), options: "-c app.system=on" });

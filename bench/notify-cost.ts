@@ -4,7 +4,7 @@
  * pgbench, 10 clients, alternating without and with migration 0001's statement trigger (dropped
  * by 0004 in favour of a wake-up after the commit, change-signals.ts). Prints tps; no assertions.
  */
-import { openDatabase } from "../src/adapters/postgres/database.js";
+import { openDatabase } from "../src/adapters/postgres/connection/database.js";
 import { runPgbench } from "./pgbench.js";
 import { createScenario } from "./scenarios.js";
 import { createBenchDatabase } from "./service.js";

@@ -7,15 +7,15 @@
 import { randomUUID } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, headers } from "@nats-io/transport-node";
-import type { EventPublisherPort, OutboxMessage } from "../src/workers/ports.js";
+import type { EventPublisherPort, OutboxMessage } from "../src/platform/worker-ports.js";
 import { toCloudEvent } from "../src/adapters/nats/cloud-event.js";
 import { NatsClient } from "../src/adapters/nats/nats-client.js";
 import { NatsEventPublisher } from "../src/adapters/nats/nats-event-publisher.js";
-import { openDatabase } from "../src/adapters/postgres/database.js";
-import { PostgresLeaderRelayStore } from "../src/adapters/postgres/outbox-relay-store.js";
-import { PostgresUnitOfWork } from "../src/adapters/postgres/unit-of-work.js";
-import { ChangeSignals } from "../src/adapters/postgres/change-signals.js";
-import { systemClock } from "../src/main.js";
+import { openDatabase } from "../src/adapters/postgres/connection/database.js";
+import { PostgresLeaderRelayStore } from "../src/adapters/postgres/messaging/outbox-relay-store.js";
+import { PostgresUnitOfWork } from "../src/adapters/postgres/repositories/unit-of-work.js";
+import { ChangeSignals } from "../src/adapters/postgres/signals/change-signals.js";
+import { systemClock } from "../src/composition/system-clock.js";
 import { OutboxRelay } from "../src/workers/outbox-relay.js";
 import { createTestDatabase } from "../test/support/postgres.js";
 

@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { EmbeddedFhirServer } from "../src/adapters/fhir/embedded-fhir-server.js";
-import { openDatabase } from "../src/adapters/postgres/database.js";
+import { openDatabase } from "../src/adapters/postgres/connection/database.js";
 import { cpuSeconds, freePort, memoryMb, sampleRss, startChild, type Child } from "./child.js";
 import { captureSql } from "./capture-run.js";
 import { drive, type LoadOptions } from "./load.js";

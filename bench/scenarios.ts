@@ -3,7 +3,7 @@ import type pg from "pg";
 import type { HttpRequest } from "./load.js";
 import { seededSession, tenantId, type SeedSize } from "./seed.js";
 import * as sql from "./statements.js";
-import { auditRead, inTenant } from "./tenant-tx.js";
+import { auditRead, auditRowValues, inTenant } from "./tenant-tx.js";
 import { statusScenario, validateScenario } from "./join-scenarios.js";
 import { leastCreate, leastDetail, leastList } from "./least-work.js";
 
@@ -79,7 +79,7 @@ export const createScenario: Scenario = {
     handle: async (pool, req) => {
       const t = req.tenantId;
       const b = req.body as { patientId: string; providerId: string; scheduledStart: string; scheduledEnd: string };
-      const { rows } = await inTenant(pool, t, "read only", (c) => c.query({ name: sql.PREPARED.tenantConfig, text: sql.SELECT_TENANT_CONFIG, values: [t], rowMode: "array" }));
+      const { rows } = await inTenant(pool, t, "read only", (c) => c.query({ name: sql.PREPARED.tenantConfig, text: sql.SELECT_TENANT_CONFIG, values: [t], rowMode: "array" }), true);
       if (rows.length === 0) throw new Error("tenant not licensed");
       const id = randomUUID();
       const now = new Date();
@@ -88,17 +88,19 @@ export const createScenario: Scenario = {
       const room = `vc-${randomBytes(20).toString("hex")}`;
       const people = [randomUUID(), randomUUID()];
       await inTenant(pool, t, "read write", async (client) => {
-        await client.query({ name: sql.PREPARED.sessionInsert2, text: sql.INSERT_SESSION_WITH_TWO }, [
+        // Not awaited, as the service's repository: it leaves with the outbox rows and the COMMIT.
+        const inserted = client.query({ name: sql.PREPARED.sessionInsert2, text: sql.INSERT_SESSION_WITH_TWO }, [
           id, t, "scheduled", b.patientId, b.providerId, null, start, end, "primary", "jitsi", "primary.meet.example.org", room, null, null, null, null, null, now, now, 1,
-          people[0], id, t, 0, "patient", "Patient", b.patientId, "invited", null, null, null, null, null, null,
-          people[1], id, t, 1, "clinician", "Clinician", b.providerId, "invited", null, null, null, null, null, null,
+          people[0], id, t, 0, "patient", "Patient", b.patientId, "invited", null, null, null, null, null, null, null,
+          people[1], id, t, 1, "clinician", "Clinician", b.providerId, "invited", null, null, null, null, null, null, null,
         ]);
         const created = { sessionId: id, patientId: b.patientId, providerId: b.providerId, appointmentId: null, scheduledStart: b.scheduledStart, scheduledEnd: b.scheduledEnd, videoBackend: "primary" };
         const audit = { actor: { kind: "staff", id: "bench-user" }, tenantId: t, action: "session.create", targets: { sessionId: id }, outcome: "success", time: now.toISOString() };
-        await client.query({ name: sql.PREPARED.outboxInsert2, text: sql.INSERT_OUTBOX_2 }, [
-          randomUUID(), t, "session", id, "virtualcare.session.created.v1", created, now, null,
-          randomUUID(), t, "audit", id, "audit.virtualcare.session.create", audit, now, null,
+        const written = client.query({ name: sql.PREPARED.outboxInsert2, text: sql.INSERT_OUTBOX_2 }, [
+          randomUUID(), t, "session", id, "virtualcare.session.created.v1", created, now, null, t, "virtualcare.session.created.v1",
+          randomUUID(), t, "audit", id, "audit.virtualcare.session.create", audit, now, null, false,
         ]);
+        await Promise.all([inserted, written]);
       });
       return { id, tenantId: t, status: "scheduled", ...b, video: { backend: "primary", roomName: room }, version: 1, participants: people };
     },
@@ -120,11 +122,15 @@ export const detailScenario: Scenario = {
     url: "/v1/sessions/:id",
     handle: async (pool, req) => {
       const id = req.params.id ?? "";
-      const { rows } = await inTenant(pool, req.tenantId, "read only", (c) =>
-        c.query({ name: sql.PREPARED.sessionById, text: sql.SELECT_SESSION_READ, values: [id, req.tenantId], rowMode: "array" }),
-      );
+      if (req.skipAudit) {
+        const { rows } = await inTenant(pool, req.tenantId, "read only", (c) => c.query({ name: sql.PREPARED.sessionById, text: sql.SELECT_SESSION_READ, values: [id, req.tenantId], rowMode: "array" }), true);
+        if (rows.length === 0) throw new Error("not found");
+        return { session: rows[0] };
+      }
+      // The read with its audit row, as the service sends it since issue 23: one statement.
+      const values = [id, req.tenantId, ...auditRowValues(req.tenantId, "session.read", { sessionId: id })];
+      const { rows } = await inTenant(pool, req.tenantId, "read write", (c) => c.query({ name: sql.PREPARED.sessionByIdAudited, text: sql.SELECT_SESSION_READ_AUDITED, values, rowMode: "array" }), true);
       if (rows.length === 0) throw new Error("not found");
-      if (!req.skipAudit) await auditRead(req.system, req.tenantId, "session.read", { sessionId: id });
       return { session: rows[0] };
     },
   },
@@ -141,9 +147,7 @@ export const listScenario: Scenario = {
     url: "/v1/sessions",
     handle: async (pool, req) => {
       const limit = Number(req.query.limit ?? 20);
-      const { rows } = await inTenant(pool, req.tenantId, "read only", (c) =>
-        c.query({ name: sql.PREPARED.firstPage, text: sql.SELECT_SESSION_PAGE, values: [req.tenantId, limit + 1], rowMode: "array" }),
-      );
+      const { rows } = await inTenant(pool, req.tenantId, "read only", (c) => c.query({ name: sql.PREPARED.firstPage, text: sql.SELECT_SESSION_PAGE, values: [req.tenantId, limit + 1], rowMode: "array" }), true);
       if (!req.skipAudit) await auditRead(req.system, req.tenantId, "session.list", {});
       return { items: (rows as unknown[][]).slice(0, limit), nextCursor: null };
     },

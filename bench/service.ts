@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import pg from "pg";
 import { startChild, freePort, type Child } from "./child.js";
@@ -8,7 +8,7 @@ import { BENCH_JOIN_TOKEN_KEYS } from "./join-scenarios.js";
 
 export const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const STAFF_SECRET = "bench-staff-secret-0123456789abcdef0123456789";
-const KMS_KEY = Buffer.alloc(32, 9).toString("base64");
+const KMS_KEY = createHash("sha256").update("vcs-bench:kms").digest("base64");
 
 export interface BenchDatabase {
   name: string;
@@ -83,10 +83,13 @@ export async function startService(options: ServiceOptions): Promise<Child> {
     RATE_LIMIT_ANONYMOUS_PER_MIN: "0",
     RATE_LIMIT_PARTICIPANT_PER_MIN: "0",
     RATE_LIMIT_TENANT_PER_MIN: "0",
+    // Load generators open many connections from one address (the per-address cap is for the open internet).
+    HTTP_MAX_CONNECTIONS_PER_ADDRESS: "0",
     DATA_DIR: options.dataDir,
     LOG_LEVEL: "warn",
     NODE_ENV: "production",
-    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    // The PGlite run measures the embedded default; production mode needs that said (issue 20).
+    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : { ALLOW_EMBEDDED_DATABASE: "true" }),
     ...(options.migrationUrl ? { MIGRATION_DATABASE_URL: options.migrationUrl } : {}),
     ...(options.fhirBaseUrl ? { FHIR_BASE_URL: options.fhirBaseUrl } : {}),
   };

@@ -6,6 +6,8 @@ import { existsSync, statSync } from "node:fs";
 const marker = "node_modules/.package-lock.json";
 const stale = !existsSync(marker) || statSync("package-lock.json").mtimeMs > statSync(marker).mtimeMs + 1000;
 if (stale) {
+  // On Node 20, npm warns EBADENGINE for a few packages that ask for Node 22 but run on 20
+  // (docs/decisions.md says which and why): ~60 lines that bury the start-up banner. Errors still show.
   console.log("installing locked dependencies (npm ci)…");
-  execSync("npm ci --no-audit --no-fund", { stdio: "inherit" });
+  execSync("npm ci --no-audit --no-fund --loglevel=error", { stdio: "inherit" });
 }

@@ -1,26 +1,56 @@
-// The whole test suite: type check, layer rules, then vitest. Ends with the plain
+// The whole test suite: type check, layer rules and vitest. Ends with the plain
 // "N passed, N failed" line CI reads, and exits non-zero on any failure.
-import { spawnSync } from "node:child_process";
+//
+// The checks run beside vitest, not before it: one after another on one core while vitest's
+// workers start (its suites spend much of their time waiting on databases, processes and
+// browsers). Their output is printed once vitest has finished, so the two do not interleave.
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 
-const run = (cmd, args) => spawnSync(cmd, args, { stdio: "inherit", env: process.env }).status ?? 1;
-let passed = 0;
-let failed = 0;
-const check = (name, status) => {
-  if (status === 0) passed += 1;
-  else {
-    failed += 1;
-    console.error(`check failed: ${name}`);
-  }
-};
+/** Runs a command, its output kept (printed later) or shown as it comes; resolves to its exit status and output. */
+const run = (cmd, args, { capture }) =>
+  new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: capture ? ["ignore", "pipe", "pipe"] : "inherit", env: process.env });
+    let out = "";
+    child.stdout?.on("data", (d) => (out += d));
+    child.stderr?.on("data", (d) => (out += d));
+    child.on("error", (err) => resolve({ status: 1, out: `${out}${err.message}\n` }));
+    child.on("close", (code) => resolve({ status: code ?? 1, out }));
+  });
 
-check("typecheck", run("npx", ["tsc", "--noEmit", "-p", "tsconfig.json"]));
-check("web typecheck", run("npx", ["tsc", "--noEmit", "-p", "web/tsconfig.json"]));
-check("dependency rules", run("npx", ["depcruise", "src", "--config", ".dependency-cruiser.cjs", "--output-type", "err"]));
+const checks = [
+  ["typecheck", "npx", ["tsc", "--noEmit", "-p", "tsconfig.json"]],
+  ["web typecheck", "npx", ["tsc", "--noEmit", "-p", "web/tsconfig.json"]],
+  ["dependency rules", "npx", ["depcruise", "src", "--config", ".dependency-cruiser.cjs", "--output-type", "err"]],
+];
+const checked = (async () => {
+  const results = [];
+  for (const [name, cmd, args] of checks) {
+    const started = Date.now();
+    const { status, out } = await run(cmd, args, { capture: true });
+    results.push({ name, status, out, seconds: Math.round((Date.now() - started) / 1000) });
+  }
+  return results;
+})();
 
 const report = ".test-results.json";
 rmSync(report, { force: true });
-const vitest = run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)]);
+const vitest = (
+  await run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)], { capture: false })
+).status;
+
+let passed = 0;
+let failed = 0;
+for (const { name, status, out, seconds } of await checked) {
+  if (out.trim()) process.stdout.write(out.endsWith("\n") ? out : `${out}\n`);
+  if (status === 0) {
+    passed += 1;
+    console.log(`check passed: ${name} (${seconds} s)`);
+  } else {
+    failed += 1;
+    console.error(`check failed: ${name}`);
+  }
+}
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, "utf8"));
   passed += r.numPassedTests ?? 0;

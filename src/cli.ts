@@ -1,15 +1,16 @@
+import { symbols } from "pino";
 import { ConfigError, loadConfig, type Config } from "./config.js";
-import { serviceVersion } from "./version.js";
-import { DEMO_TENANT, devToken, seedDemoTenant } from "./dev/demo.js";
-import type { createService, Service } from "./main.js";
+import { serviceVersion } from "./composition/version.js";
+import { DEMO_TENANT, devToken } from "./dev/demo.js";
+import { createService, type Service } from "./composition/create-service.js";
 
 /** `npm start`: read the configuration, build the service, listen, stop cleanly on a signal. */
-export async function runCli(create: typeof createService): Promise<void> {
+export async function runCli(): Promise<void> {
   let config: Config;
   let service: Service;
   try {
     config = loadConfig();
-    service = await create(config);
+    service = await createService(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`configuration error: ${err.message}`);
@@ -17,16 +18,16 @@ export async function runCli(create: typeof createService): Promise<void> {
     }
     throw err;
   }
-  const embeddedDefaults = config.mode === "development";
-  if (embeddedDefaults) await seedDemoTenant(service.database.db, config.dataDir, service.clock, config.demoVideo);
   await service.warmUp();
   await service.app.listen({ port: config.port, host: config.host });
   const base = config.publicBaseUrl;
   service.app.log.info(startupSummary(config, service.database.kind), "started");
   if (config.mode === "development" && service.staffJwtSecret) {
     const token = await devToken(service.staffJwtSecret, DEMO_TENANT, ["clinician", "scheduler", "admin"]);
-    // Printed to stdout for a person at the terminal, not into the structured log.
-    process.stdout.write(
+    // Plain text for a person at the terminal, not a structured log line — but written through the
+    // log's own destination: pino writes asynchronously, so a separate stdout write could overtake
+    // the start-up lines it is meant to follow.
+    writeAfterLog(service.app.log,
       `\nVirtual Care Service (development defaults: ${service.database.kind}, ${config.natsUrl ? "NATS" : "no NATS"})\n` +
         `  docs:          ${base}/docs\n` +
         `  tenant:        ${DEMO_TENANT}\n` +
@@ -74,10 +75,19 @@ function startupSummary(config: Config, database: string): Record<string, unknow
     mode: config.mode,
     listen: `${config.host}:${config.port}`,
     database: config.databaseUrl ? where(config.databaseUrl) : `${database} in ${config.dataDir}`,
-    nats: where(config.natsUrl) ?? "none (events stay in the outbox, logged by the dev sink)",
+    // NATS_URL may list every node of a cluster, comma-separated, with or without nats://.
+    nats: config.natsUrl
+      ? config.natsUrl.split(",").map((u) => where(/^\w+:\/\//.test(u.trim()) ? u.trim() : `nats://${u.trim()}`)).join(",")
+      : "none (events stay in the outbox, logged by the dev sink)",
     traces: where(config.otlpEndpoint) ?? "off",
     fhir: where(config.fhirBaseUrl) ?? "embedded",
     aiGateway: where(config.aiGatewayUrl) ?? "disabled",
     docs: `${config.publicBaseUrl}/docs`,
   };
+}
+
+function writeAfterLog(log: unknown, text: string): void {
+  const destination = (log as Record<symbol, { write?: (chunk: string) => void } | undefined>)[symbols.streamSym];
+  if (destination?.write) destination.write(text);
+  else process.stdout.write(text);
 }

@@ -1,3 +1,5 @@
+import { DEFAULT_RETRY_DELAYS_MS } from "./domain/webhooks.js";
+
 /** Runtime configuration (README "Configuration") from the environment, checked once at start. */
 export interface Config {
   /**
@@ -13,6 +15,12 @@ export interface Config {
   migrationDatabaseUrl?: string;
   dataDir: string;
   natsUrl?: string;
+  /**
+   * NATS_STREAM_REPLICAS: copies JetStream keeps of each stream this service creates (1 for one
+   * server; 3 on a 3-node cluster, so losing one node loses nothing and publishing goes on).
+   * Only applies when a stream is created; an existing stream keeps what the operator set.
+   */
+  natsStreamReplicas: number;
   /**
    * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or OTEL_EXPORTER_OTLP_ENDPOINT: traces are exported by
    * OTLP/HTTP only when one is set (and OTEL_SDK_DISABLED is not "true"). The exporter reads the
@@ -41,10 +49,19 @@ export interface Config {
   /** Allow video health URLs on loopback/private networks (off: a tenant admin could probe them). */
   videoHealthAllowPrivate: boolean;
   encounterReconcileIntervalMs: number;
+  /** ENCOUNTER_RECONCILE_BATCH: sessions one reconciler pass links at most (sized in docs/operations.md). */
+  encounterReconcileBatch: number;
   migrateOnStart: boolean;
   logLevel: string;
   /** RATE_LIMIT_*_PER_MIN (README): per client address, per join token, per tenant; 0 turns one off. */
   rateLimits: { anonymousPerMinute: number; participantPerMinute: number; tenantPerMinute: number };
+  /**
+   * ALLOW_EMBEDDED_DATABASE=true: production mode may run on the embedded PGlite (no DATABASE_URL),
+   * knowingly: it runs as a superuser, so row-level security does not hold (docs/security.md).
+   */
+  allowEmbeddedDatabase: boolean;
+  /** STREAMS_PER_USER: event streams one staff user may hold open at once, per replica (http/stream-cap.ts). */
+  streamsPerUser: number;
   /** TRUST_PROXY: hops of reverse proxies whose X-Forwarded-For is believed (client address for limits). */
   trustProxyHops: number;
   /** OUTBOX_RETENTION_HOURS: published outbox rows older than this are deleted. */
@@ -55,10 +72,14 @@ export interface Config {
   metricsToken?: string;
   /** MAX_EVENT_LOOP_DELAY_MS: shed requests with 503 while the event loop lags more (0: off). */
   maxEventLoopDelayMs: number;
+  /** CLOCK_SKEW_WARN_SECONDS: log an error each minute while this replica's clock is further off the database's (0: never). */
+  clockSkewWarnSeconds: number;
   /** Bounds on every wait for PostgreSQL (see docs/operations.md); ignored by embedded PGlite. */
   database: DatabaseTuning;
   /** Bounds on an HTTP answer. */
   http: HttpTimeouts;
+  /** Bounds on the sockets (docs/operations.md "Connections"). */
+  connections: HttpConnectionSettings;
   /** Outbox relay and scheduling consumer (README "Configuration"). */
   events: {
     relayBatchSize: number;
@@ -69,6 +90,27 @@ export interface Config {
     schedulingMaxDeliver: number;
   };
   shutdown: ShutdownSettings;
+  /** Standard Webhooks to tenants' endpoints (README "Configuration", docs/integrations.md). */
+  webhooks: WebhookSettings;
+}
+
+export interface WebhookSettings {
+  /**
+   * WEBHOOK_ALLOW_PRIVATE: receivers on loopback/private/link-local addresses, and plain http, are
+   * allowed. Off in production mode (a tenant admin could otherwise reach the operator's network);
+   * on in the embedded quick start, where the receiver is usually on the same machine.
+   */
+  allowPrivate: boolean;
+  /** WEBHOOK_TIMEOUT_MS: how long a receiver has to answer one attempt. */
+  timeoutMs: number;
+  /** WEBHOOK_RETRY_DELAYS_MS: the delays between attempts, comma-separated (the Standard Webhooks schedule). */
+  retryDelaysMs: number[];
+  /** WEBHOOK_POLL_INTERVAL_MS: how often the dispatcher looks for work when nothing woke it. */
+  pollIntervalMs: number;
+  /** WEBHOOK_CONCURRENCY: deliveries one replica sends at once. */
+  concurrency: number;
+  /** WEBHOOK_LOG_RETENTION_HOURS: finished deliveries stay in the log this long. */
+  logRetentionHours: number;
 }
 
 export interface DatabaseTuning {
@@ -90,6 +132,17 @@ export interface HttpTimeouts {
   uploadTimeoutMs: number;
   /** /readyz answers 503 when the database has not answered within this time. */
   readinessTimeoutMs: number;
+}
+
+export interface HttpConnectionSettings {
+  /** HTTP_HEADERS_TIMEOUT_MS: request line and headers must arrive within this (slow clients cut). */
+  headersTimeoutMs: number;
+  /** HTTP_KEEP_ALIVE_TIMEOUT_MS: an idle kept-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** HTTP_IDLE_TIMEOUT_MS: a connection silent this long in the middle of a request is closed. */
+  idleTimeoutMs: number;
+  /** HTTP_MAX_CONNECTIONS_PER_ADDRESS: open connections per peer address (0: no cap). */
+  maxConnectionsPerAddress: number;
 }
 
 export interface ShutdownSettings {
@@ -122,6 +175,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (env.AUTH_HS256_SECRET.length < 32) throw new ConfigError("AUTH_HS256_SECRET must be at least 32 characters");
     auth = { kind: "hs256", secret: env.AUTH_HS256_SECRET, issuer, audience };
   }
+  // The manifests' placeholder (REPLACE_ME) and other guessable values must not open /metrics.
+  if (env.METRICS_TOKEN && env.METRICS_TOKEN.length < 16) throw new ConfigError("METRICS_TOKEN must be at least 16 characters");
   const productionSetting = ["DATABASE_URL", "AUTH_HS256_SECRET", "AUTH_JWKS_URL", "KMS_MASTER_KEY", "JOIN_TOKEN_KEYS"].some((k) => !!env[k]);
   const mode = env.NODE_ENV === "production" || productionSetting ? "production" : "development";
   return {
@@ -132,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrationDatabaseUrl: env.MIGRATION_DATABASE_URL || undefined,
     dataDir: env.DATA_DIR || "./data",
     natsUrl: env.NATS_URL || undefined,
+    natsStreamReplicas: int(env, "NATS_STREAM_REPLICAS", 1, 1, 5),
     otlpEndpoint: env.OTEL_SDK_DISABLED === "true" ? undefined : env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
     demoVideo: { domain: env.DEMO_VIDEO_DOMAIN || undefined, appSecret: env.DEMO_VIDEO_APP_SECRET || undefined },
     auth,
@@ -148,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     videoHealthCacheMs: int(env, "VIDEO_HEALTH_CACHE_MS", 5000, 0, 3_600_000),
     videoHealthAllowPrivate: (env.VIDEO_HEALTH_ALLOW_PRIVATE ?? "false").toLowerCase() === "true",
     encounterReconcileIntervalMs: int(env, "ENCOUNTER_RECONCILE_INTERVAL_MS", 60_000, 100, 300_000),
+    encounterReconcileBatch: int(env, "ENCOUNTER_RECONCILE_BATCH", 500, 1, 100_000),
     migrateOnStart: (env.MIGRATE_ON_START ?? "true").toLowerCase() !== "false",
     logLevel: env.LOG_LEVEL || "info",
     rateLimits: {
@@ -155,6 +212,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       participantPerMinute: int(env, "RATE_LIMIT_PARTICIPANT_PER_MIN", 120, 0, 1_000_000),
       tenantPerMinute: int(env, "RATE_LIMIT_TENANT_PER_MIN", 6000, 0, 10_000_000),
     },
+    streamsPerUser: int(env, "STREAMS_PER_USER", 10, 1, 10_000),
+    allowEmbeddedDatabase: (env.ALLOW_EMBEDDED_DATABASE ?? "false").toLowerCase() === "true",
     trustProxyHops: int(env, "TRUST_PROXY", 0, 0, 10),
     outboxRetentionHours: int(env, "OUTBOX_RETENTION_HOURS", 72, 1, 8760),
     hstsMaxAgeSeconds: int(env, "HSTS_MAX_AGE_SECONDS", 31_536_000, 0, 63_072_000),
@@ -172,9 +231,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uploadTimeoutMs: int(env, "HTTP_UPLOAD_TIMEOUT_MS", 300_000, 100, 3_600_000),
       readinessTimeoutMs: int(env, "READINESS_TIMEOUT_MS", 2000, 100, 60_000),
     },
+    connections: {
+      headersTimeoutMs: int(env, "HTTP_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
+      keepAliveTimeoutMs: int(env, "HTTP_KEEP_ALIVE_TIMEOUT_MS", 65_000, 100, 600_000),
+      // Above the waiting-room stream's 15 s keep-alive comment, so live streams are not cut.
+      idleTimeoutMs: int(env, "HTTP_IDLE_TIMEOUT_MS", 30_000, 100, 3_600_000),
+      maxConnectionsPerAddress: int(env, "HTTP_MAX_CONNECTIONS_PER_ADDRESS", 100, 0, 1_000_000),
+    },
     shutdown: {
       drainMs: int(env, "SHUTDOWN_DRAIN_MS", 5000, 0, 600_000),
       timeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 25_000, 1000, 3_600_000),
+    },
+    clockSkewWarnSeconds: int(env, "CLOCK_SKEW_WARN_SECONDS", 5, 0, 86_400),
+    webhooks: {
+      allowPrivate: (env.WEBHOOK_ALLOW_PRIVATE ?? (mode === "development" ? "true" : "false")).toLowerCase() === "true",
+      timeoutMs: int(env, "WEBHOOK_TIMEOUT_MS", 15_000, 100, 60_000),
+      retryDelaysMs: delays(env, "WEBHOOK_RETRY_DELAYS_MS", DEFAULT_RETRY_DELAYS_MS),
+      pollIntervalMs: int(env, "WEBHOOK_POLL_INTERVAL_MS", 1000, 10, 60_000),
+      concurrency: int(env, "WEBHOOK_CONCURRENCY", 16, 1, 256),
+      logRetentionHours: int(env, "WEBHOOK_LOG_RETENTION_HOURS", 720, 1, 8760),
     },
     events: {
       relayBatchSize: int(env, "RELAY_BATCH_SIZE", 200, 1, 1000),
@@ -203,6 +278,30 @@ export function assertProductionKeys(config: Config): void {
       `production mode (NODE_ENV=production or a production setting is present) needs ${missing.join(", ")}; development keys are only used by the embedded quick start`,
     );
   }
+}
+
+/**
+ * Production mode runs on PostgreSQL unless the operator opts in to the embedded database
+ * (issue 20: it ran PGlite as a superuser without a word). PGlite has one superuser, so the
+ * tenant policies do not bind it, and it is one process's files, not a replicated database.
+ */
+export function assertProductionDatabase(config: Config): void {
+  if (config.mode === "development" || config.databaseUrl || config.allowEmbeddedDatabase) return;
+  throw new ConfigError(
+    "production mode needs DATABASE_URL (PostgreSQL). The embedded PGlite runs as a superuser, so row-level security " +
+      "does not separate tenants there; set ALLOW_EMBEDDED_DATABASE=true to run on it anyway (a single-tenant trial)",
+  );
+}
+
+/** A comma-separated list of delays in milliseconds (1 to 20 of them, each up to a week). */
+function delays(env: NodeJS.ProcessEnv, name: string, fallback: readonly number[]): number[] {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return [...fallback];
+  const list = raw.split(",").map((v) => Number(v.trim()));
+  if (list.length < 1 || list.length > 20 || list.some((n) => !Number.isInteger(n) || n < 1 || n > 604_800_000)) {
+    throw new ConfigError(`${name} must be 1 to 20 comma-separated delays in milliseconds (each up to 604800000)`);
+  }
+  return list;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -7,7 +7,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { pino } from "pino";
-import { openDatabase } from "./adapters/postgres/database.js";
+import { openDatabase } from "./adapters/postgres/connection/database.js";
 import { ConfigError, loadConfig } from "./config.js";
 
 export async function migrate(env: NodeJS.ProcessEnv = process.env): Promise<void> {

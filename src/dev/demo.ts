@@ -1,8 +1,12 @@
 import { randomUUID } from "node:crypto";
+import type { Patient } from "@medplum/fhirtypes";
 import { SignJWT } from "jose";
+import { TENANT_TAG_SYSTEM } from "../adapters/fhir/fhir-gateway.js";
+import { rsaPrivateKeyPem } from "../adapters/jitsi/jaas.js";
+import { StandardWebhookTargets } from "../adapters/webhooks/webhook-targets.js";
 import { LocalKmsSecretStore } from "../adapters/kms/local-kms-secret-store.js";
-import { PooledTenantConfigRepository } from "../adapters/postgres/tenant-config-repository.js";
-import { OutboxAudit, PostgresUnitOfWork } from "../adapters/postgres/unit-of-work.js";
+import { PooledTenantConfigRepository } from "../adapters/postgres/repositories/tenant-config-repository.js";
+import { OutboxAudit, PostgresUnitOfWork } from "../adapters/postgres/repositories/unit-of-work.js";
 import { UpdateTenantConfig } from "../features/tenant-config/update-tenant-config.js";
 import type { Clock } from "../platform/ports.js";
 import { devSecret } from "./dev-secrets.js";
@@ -28,7 +32,7 @@ export async function seedDemoTenant(
 ): Promise<void> {
   if (await new PooledTenantConfigRepository(db).get(DEMO_TENANT)) return;
   const secrets = new LocalKmsSecretStore(devSecret(dataDir, "kms-master-key"));
-  await new UpdateTenantConfig({ uow: new PostgresUnitOfWork(db, clock), secrets, audit: new OutboxAudit(db, clock), clock }).execute(
+  await new UpdateTenantConfig({ uow: new PostgresUnitOfWork(db, clock), secrets, videoKeys: { rsaPrivateKeyPem }, webhookTargets: new StandardWebhookTargets(true), audit: new OutboxAudit(db, clock), clock }).execute(
     { kind: "system", tenantId: DEMO_TENANT, name: "demo-seed" },
     {
       licensed: true,
@@ -55,3 +59,26 @@ export async function devToken(secret: string, tenantId: string, roles: string[]
     .setExpirationTime(`${hours}h`) // under the 24 h horizon staff tokens may have
     .sign(new TextEncoder().encode(secret));
 }
+
+const patient = (id: string, given: string[], family: string, birthDate: string, gender: Patient["gender"]): Patient => ({
+  resourceType: "Patient",
+  id,
+  // The demo tenant's patients: names are only ever shown to the tenant a patient is tagged with.
+  meta: { tag: [{ system: TENANT_TAG_SYSTEM, code: DEMO_TENANT }] },
+  name: [{ use: "official", given, family }],
+  birthDate,
+  gender,
+});
+
+/**
+ * Fictional patients for the quick start's embedded FHIR server, so the console's create form has
+ * names to find (e.g. "ana", "garcía"). Invented names and dates; no real person.
+ */
+export const DEMO_PATIENTS: Patient[] = [
+  patient("demo-ana-garcia", ["Ana", "María"], "García López", "1984-03-12", "female"),
+  patient("demo-tomas-okafor", ["Tomás"], "Okafor", "1957-11-02", "male"),
+  patient("demo-lucia-fernandez", ["Lucía"], "Fernández Ruiz", "2001-07-23", "female"),
+  patient("demo-samuel-lindqvist", ["Samuel"], "Lindqvist", "1972-01-30", "male"),
+  patient("demo-amara-nwosu", ["Amara"], "Nwosu", "1990-09-15", "female"),
+  patient("demo-jon-etxeberria", ["Jon"], "Etxeberria", "1965-05-08", "male"),
+];

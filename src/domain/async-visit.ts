@@ -15,6 +15,10 @@ export const ASYNC_VISIT_LIMITS = {
   /** Participants submit from a day before the visit to three days after its end. */
   submitFromBeforeStartMs: 24 * 60 * 60 * 1000,
   submitUntilAfterEndMs: 72 * 60 * 60 * 1000,
+  /** A clinic's written answer to one: a message, not a document. */
+  maxReplyChars: 5_000,
+  /** Replies one visit may hold: a conversation, bounded so a loop cannot grow a row set forever. */
+  maxRepliesPerVisit: 50,
 } as const;
 
 /** Accepted attachment types, as recognised from the bytes, with the names a sender may give them. */
@@ -34,6 +38,15 @@ export interface AttachmentInfo {
   sizeBytes: number;
 }
 
+/** A clinic's written answer to an async visit, shown to the patient on their link. */
+export interface AsyncVisitReply {
+  id: string;
+  /** The staff user who wrote it. */
+  authorId: string;
+  text: string;
+  repliedAt: Date;
+}
+
 export interface AsyncVisitState {
   id: string;
   tenantId: string;
@@ -47,6 +60,8 @@ export interface AsyncVisitState {
   submittedAt: Date;
   reviewedAt: Date | null;
   reviewedBy: string | null;
+  /** Oldest first. */
+  replies: AsyncVisitReply[];
   version: number;
 }
 
@@ -92,7 +107,7 @@ export class AsyncVisit extends AggregateRoot<AsyncVisitState> {
     return new AsyncVisit(state);
   }
 
-  static submit(input: Omit<AsyncVisitState, "status" | "reviewedAt" | "reviewedBy" | "version">, incoming: IncomingAttachment[]): AsyncVisit {
+  static submit(input: Omit<AsyncVisitState, "status" | "reviewedAt" | "reviewedBy" | "replies" | "version">, incoming: IncomingAttachment[]): AsyncVisit {
     if (input.text.length > ASYNC_VISIT_LIMITS.maxTextChars) {
       throw validationFailed("the text may have at most 10,000 characters", [{ path: "/text", message: "is longer than 10000 characters" }]);
     }
@@ -103,7 +118,7 @@ export class AsyncVisit extends AggregateRoot<AsyncVisitState> {
       throw validationFailed("send a text, attachments, or both", [{ path: "/text", message: "is empty and there is no attachment" }]);
     }
     incoming.forEach(checkAttachment);
-    const visit = new AsyncVisit({ ...input, status: "submitted", reviewedAt: null, reviewedBy: null, version: 1 });
+    const visit = new AsyncVisit({ ...input, status: "submitted", reviewedAt: null, reviewedBy: null, replies: [], version: 1 });
     // Ids only: the provider is notified that something arrived, not what it says.
     visit.recordEvent({
       type: EventTypes.asyncVisitSubmitted,
@@ -122,6 +137,51 @@ export class AsyncVisit extends AggregateRoot<AsyncVisitState> {
     return visit;
   }
 
+  /** Replies added since the last save: the repository inserts these (replies are never edited). */
+  private added: AsyncVisitReply[] = [];
+
+  /**
+   * A clinician answers in writing. Allowed before and after "reviewed" (an answer often follows
+   * the review); the event carries ids only, so the notification service links, never quotes.
+   */
+  reply(input: { id: string; authorId: string; text: string }, now: Date): AsyncVisitReply {
+    const text = input.text.trim();
+    if (text.length === 0) throw validationFailed("the reply is empty", [{ path: "/text", message: "is empty" }]);
+    if (text.length > ASYNC_VISIT_LIMITS.maxReplyChars) {
+      throw validationFailed("a reply may have at most 5,000 characters", [{ path: "/text", message: "is longer than 5000 characters" }]);
+    }
+    if (this.state.replies.length >= ASYNC_VISIT_LIMITS.maxRepliesPerVisit) {
+      throw new DomainError("QUOTA_EXCEEDED", "this written visit has the most replies it can hold; start a new visit");
+    }
+    const reply: AsyncVisitReply = { id: input.id, authorId: input.authorId, text, repliedAt: now };
+    this.state.replies.push(reply);
+    this.added.push(reply);
+    this.recordEvent({
+      type: EventTypes.asyncVisitReplied,
+      tenantId: this.state.tenantId,
+      aggregateType: "async_visit",
+      aggregateId: this.state.id,
+      data: {
+        asyncVisitId: this.state.id,
+        replyId: reply.id,
+        patientId: this.state.patientId,
+        providerId: this.state.providerId,
+        sessionId: this.state.sessionId,
+        // Whom to notify: a participant's link can show the reply; a staff-entered visit has none.
+        submittedBy: { kind: this.state.submittedBy.kind, id: this.state.submittedBy.id },
+        repliedBy: reply.authorId,
+        repliedAt: now.toISOString(),
+      },
+    });
+    return structuredClone(reply);
+  }
+
+  /** The replies to insert on save (and forgets them: a second save inserts nothing twice). */
+  takeAddedReplies(): AsyncVisitReply[] {
+    const out = this.added;
+    this.added = [];
+    return out;
+  }
 
   markReviewed(reviewerId: string, now: Date): void {
     if (this.state.status !== "submitted") {

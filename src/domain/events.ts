@@ -10,9 +10,12 @@ export const EventTypes = {
   sessionFallbackInitiated: "virtualcare.session.fallback_initiated.v1",
   participantAdmitted: "virtualcare.participant.admitted.v1",
   participantRemoved: "virtualcare.participant.removed.v1",
+  participantLinkRequested: "virtualcare.participant.link_requested.v1",
   tenantConfigUpdated: "virtualcare.tenant_config.updated.v1",
   asyncVisitSubmitted: "virtualcare.async_visit.submitted.v1",
+  asyncVisitReplied: "virtualcare.async_visit.replied.v1",
   aiSummaryAccepted: "virtualcare.ai_summary.accepted.v1",
+  webhookEndpointDisabled: "virtualcare.webhook_endpoint.disabled.v1",
 } as const;
 
 export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
@@ -21,7 +24,7 @@ export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
 export interface DomainEvent {
   type: EventType | `audit.virtualcare.${string}`;
   tenantId: string;
-  aggregateType: "session" | "tenant_config" | "async_visit" | "ai_summary" | "audit";
+  aggregateType: "session" | "tenant_config" | "async_visit" | "ai_summary" | "webhook_endpoint" | "audit";
   aggregateId: string;
   data: Record<string, unknown>;
   /** Set by the repository when the event is stored. */

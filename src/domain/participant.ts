@@ -22,6 +22,8 @@ export interface Participant {
   precallKbps: number | null;
   precallBelowThreshold: boolean | null;
   precallCheckedAt: Date | null;
+  /** Below the threshold, the participant chose to try video anyway (null: no check, or not below). */
+  precallVideoAnyway: boolean | null;
 }
 
 export interface NewParticipant {
@@ -44,6 +46,7 @@ export function invitedParticipant(p: NewParticipant & { id: string }): Particip
     precallKbps: null,
     precallBelowThreshold: null,
     precallCheckedAt: null,
+    precallVideoAnyway: null,
   };
 }
 

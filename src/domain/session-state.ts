@@ -1,4 +1,5 @@
 import type { NewParticipant, Participant } from "./participant.js";
+import type { VideoProvider } from "./tenant-config.js";
 
 /** The session's state and its state machine, apart from the aggregate that enforces them. */
 export type SessionStatus = "scheduled" | "in_progress" | "fallback" | "ended" | "cancelled";
@@ -19,9 +20,16 @@ export const isFinal = (s: SessionStatus): boolean => transitions[s].length === 
 /** Only a scheduled or running visit has a video room to join (not a final one, not one in fallback). */
 export const isJoinable = (s: SessionStatus): boolean => s === "scheduled" || s === "in_progress";
 
+/**
+ * The longest a visit may be scheduled for (scheduledEnd − scheduledStart). The video JWT lives
+ * until scheduledEnd + 1 h and cannot be revoked (Jitsi checks it offline), so an unbounded end
+ * (issue 20: 9999-12-30) would be a link valid for millennia; no telehealth visit lasts a day.
+ */
+export const MAX_VISIT_MS = 24 * 60 * 60 * 1000;
+
 export interface VideoRoom {
   backend: string;
-  provider: "jitsi";
+  provider: VideoProvider;
   domain: string;
   roomName: string;
 }

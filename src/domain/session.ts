@@ -196,13 +196,14 @@ export class VirtualSession extends AggregateRoot<SessionState> {
   }
 
   /** A participant's measured bandwidth (pre-call check) and whether it was below the tenant's threshold. */
-  recordPrecall(participantId: string, kbps: number, belowThreshold: boolean, now: Date): void {
+  recordPrecall(participantId: string, kbps: number, belowThreshold: boolean, now: Date, videoAnyway = false): void {
     this.assertOpen();
     const p = this.mutableParticipant(participantId);
     assertNotRemoved(p);
     p.precallKbps = kbps;
     p.precallBelowThreshold = belowThreshold;
     p.precallCheckedAt = now;
+    p.precallVideoAnyway = belowThreshold ? videoAnyway : null;
     this.touch(now);
   }
 

@@ -20,14 +20,25 @@ import { Participant, Session } from "../platform/session-view.js";
 import { Problem } from "../platform/schemas.js";
 import { claimedIdentity, type StaffAuthenticator } from "./auth.js";
 import { lazyDocs } from "./docs.js";
+import { applyConnectionLimits, type ConnectionLimits } from "./connection-limits.js";
 import { EdgeDenialAggregator } from "./edge-denials.js";
 import { installInputBounds } from "./input-bounds.js";
+import { installParticipantAuth, type ParticipantAuthenticator } from "./participant-auth.js";
 import { installRateLimits, type RateLimits } from "./rate-limits.js";
 import { HttpMetrics } from "./metrics.js";
+import { StreamCap } from "./stream-cap.js";
 import { problem, retryAfterSeconds, toProblem } from "./problem.js";
+import { installRequestDeadline } from "./request-deadline.js";
 import { installSecurityHeaders, wwwAuthenticate, type SecurityHeaderOptions } from "./security-headers.js";
 import { systemRoutes } from "./system-routes.js";
+import { isWarmUp } from "./warm-up.js";
 import { webPages, type WebPagesOptions } from "./web-pages.js";
+import { favicon } from "./favicon.js";
+import { problemPages } from "./problem-pages.js";
+import { eventCatalogRoutes, type EventCatalogOptions } from "./event-catalog.js";
+import { API_VERSION } from "./openapi/api-version.js";
+import { completeDocument, type OpenApiDocument } from "./openapi/complete-document.js";
+import { API_DESCRIPTION, API_TAGS } from "./openapi/introduction.js";
 
 /** What a feature hands the HTTP shell: every feature exports `(its use cases) => HttpFeature`. */
 export interface HttpFeature {
@@ -36,6 +47,8 @@ export interface HttpFeature {
   routes: FastifyPluginAsync<Record<never, never>, RawServerDefault, any>;
   /** Schemas with an `$id` it refers to (`Type.Ref`): registered once at the root, OpenAPI components. */
   schemas?: TSchema[];
+  /** Requests the service sends (OpenAPI 3.1 `webhooks`), documented beside its routes. */
+  openapiWebhooks?: Record<string, unknown>;
 }
 
 export interface HttpOptions {
@@ -44,6 +57,8 @@ export interface HttpOptions {
   /** OpenTelemetry's request spans (absent: not traced); registered before any hook or route. */
   tracing?: FastifyPluginCallback;
   authenticateStaff: StaffAuthenticator;
+  /** Join tokens of patients and guests (participant-auth.ts); verified once per request. */
+  authenticateParticipant: ParticipantAuthenticator;
   /** Resolves when the database answers; rejects otherwise (readiness). */
   ready: () => Promise<void>;
   /** The registry /metrics serves (the composition root adds its collectors to it). */
@@ -57,6 +72,8 @@ export interface HttpOptions {
   logger?: FastifyBaseLogger;
   /** Bounds on an answer; defaults as in config.ts. */
   timeouts?: Partial<HttpTimeouts>;
+  /** Socket timeouts and the per-address connection cap (connection-limits.ts); defaults as in config.ts. */
+  connections?: Partial<Omit<ConnectionLimits, "requestReceiveTimeoutMs">>;
   /** Audits a request refused before any use case ran (401); awaited, so it is durable. */
   audit: AuditPort;
   /** Event-loop delay above which requests are shed with 503 (MAX_EVENT_LOOP_DELAY_MS; 0: off). */
@@ -67,8 +84,12 @@ export interface HttpOptions {
   trustProxyHops?: number;
   /** Requests per minute per client address / join token / tenant (rate-limits.ts); absent: off. */
   rateLimits?: RateLimits;
+  /** Event streams one staff user may hold open (STREAMS_PER_USER; stream-cap.ts); default 10. */
+  streamsPerUser?: number;
   /** METRICS_TOKEN: bearer needed for /metrics; without it only loopback clients may scrape. */
   metricsToken?: string;
+  /** GET /asyncapi.yaml and the events' data schemas (event-catalog.ts); absent: not served. */
+  eventCatalog?: EventCatalogOptions;
   /** The patient and clinician pages (GET /join, /console, /assets/*); absent: API only. */
   web?: WebPagesOptions;
 }
@@ -80,6 +101,7 @@ export interface HttpTimeouts {
 }
 
 const DEFAULT_TIMEOUTS: HttpTimeouts = { requestTimeoutMs: 10_000, uploadTimeoutMs: 300_000, readinessTimeoutMs: 2000 };
+const DEFAULT_CONNECTIONS = { headersTimeoutMs: 10_000, keepAliveTimeoutMs: 65_000, idleTimeoutMs: 30_000, maxConnectionsPerAddress: 100 };
 
 /** The service's logger. No PHI in logs: no query strings (patientId filters), no bodies, no tokens. */
 export function createLogger(level = "info", stream?: { write(line: string): void }): FastifyBaseLogger {
@@ -109,9 +131,12 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
   override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
+    // The start-up warm-up is not traffic (warm-up.ts).
+    if (isWarmUp(request)) return;
     const line = { req: request, res: reply, ms: Math.round(reply.elapsedTime) };
-    if (error) reply.log.error({ ...line, err: { type: error.name } }, "request");
-    else reply.log.info(line, "request");
+    // request.log, not reply.log: a reply past its deadline has its logger silenced (request-deadline.ts).
+    if (error) request.log.error({ ...line, err: { type: error.name } }, "request");
+    else request.log.info(line, "request");
   }
 }
 
@@ -129,9 +154,6 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     // Request ids double as the correlation id quoted in 500 answers.
     genReqId: () => crypto.randomUUID(),
     loggerInstance: options.logger ?? createLogger(options.logLevel, options.logStream),
-    // Every answer within a bound: past it the caller gets 503 REQUEST_TIMEOUT (the work itself
-    // is further bounded by the database timeouts, so it does not pile up behind the answer).
-    handlerTimeout: timeouts.requestTimeoutMs,
     // Shutdown drains instead (cli.ts): requests still arriving on kept-alive connections while the
     // server closes are served, not answered with Fastify's own JSON 503; idle ones are closed.
     return503OnClosing: false,
@@ -147,15 +169,26 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  applyConnectionLimits(app.server, {
+    ...DEFAULT_CONNECTIONS,
+    ...options.connections,
+    // Node's bound on receiving a request only backs up the request deadline, which answers first.
+    requestReceiveTimeoutMs: Math.max(timeouts.requestTimeoutMs, timeouts.uploadTimeoutMs) + 5000,
+  });
   if (options.tracing) await app.register(options.tracing);
 
-  // Routes that take large bodies (audio, attachments) are bound by the client's bandwidth, not
-  // by our dependencies: a slow mobile upload must not be cut at the API's usual bound.
-  app.addHook("onRoute", (route) => {
-    if ((route.bodyLimit ?? 0) > BODY_LIMIT_BYTES && route.handlerTimeout === undefined) route.handlerTimeout = timeouts.uploadTimeoutMs;
+  // Every answer within a bound, body included: past it the caller gets 503 REQUEST_TIMEOUT (the
+  // work itself is further bounded by the database timeouts, so it does not pile up behind the
+  // answer). Routes that take large bodies (audio, attachments) are bound by the client's
+  // bandwidth, not by our dependencies: a slow mobile upload gets the upload bound.
+  installRequestDeadline(app, {
+    requestTimeoutMs: timeouts.requestTimeoutMs,
+    uploadTimeoutMs: timeouts.uploadTimeoutMs,
+    isUpload: (req) => (req.routeOptions.bodyLimit ?? 0) > BODY_LIMIT_BYTES,
   });
 
   app.decorateRequest("actor", null as never);
+  app.decorate("staffStreams", new StreamCap(options.streamsPerUser ?? 10));
   const denials = new EdgeDenialAggregator((entry) => options.audit.record(entry));
   app.addHook("onClose", () => denials.close().catch(() => undefined));
   app.decorate("authenticateStaff", async (req: FastifyRequest) => {
@@ -170,12 +203,20 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       throw err;
     }
   });
+  const joinTokenIdentity = installParticipantAuth(app, options.authenticateParticipant);
 
   // Shared by every feature: the problem+json answer, the session and its participants.
   for (const schema of [Problem, Participant, Session, ...options.features.flatMap((f) => f.schemas ?? [])]) app.addSchema(schema);
 
-  app.setErrorHandler((err, req, reply) => {
+  app.setErrorHandler(async (err, req, reply) => {
     const body = toProblem(err, req.id);
+    // A join token that does not verify (forged, malformed, unknown key) is refused before any
+    // use case could audit it: record it as an edge denial, aggregated per address (issue 20).
+    // The start-up warm-up's deliberate bad token is not an attempt on anyone.
+    if (body.code === "TOKEN_INVALID" && !isWarmUp(req)) {
+      const denial = { reason: "TOKEN_INVALID" as const, method: req.method, route: req.routeOptions.url ?? "unknown" };
+      await denials.record(req.ip, edgeDenialEntry(denial)).catch(() => req.log.error("could not audit a refused request"));
+    }
     if (body.status === 401) reply.header("www-authenticate", wwwAuthenticate(body.code, req.headers.authorization));
     if (body.status >= 500) {
       // Class and code of the error and what it wraps: never messages, which can quote SQL parameters.
@@ -196,7 +237,7 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   installSecurityHeaders(app, options.securityHeaders ?? { hstsMaxAgeSeconds: 0, behindTls: false });
   await installInputBounds(app, { maxEventLoopDelayMs: options.maxEventLoopDelayMs ?? 0 });
-  if (options.rateLimits) await installRateLimits(app, options.rateLimits);
+  if (options.rateLimits) await installRateLimits(app, options.rateLimits, joinTokenIdentity);
   const metrics = new HttpMetrics(options.metricsRegistry);
   metrics.install(app);
 
@@ -205,19 +246,14 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
       openapi: "3.1.0",
       info: {
         title: "Virtual Care Service",
-        version: "1.0.0",
-        description: "Video visits with waiting room, fallback and FHIR Encounters. Errors are application/problem+json (RFC 9457).",
+        version: API_VERSION,
+        description: API_DESCRIPTION,
+        contact: { name: "Virtual Care Service maintainers" },
+        license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
       },
       servers: [SERVER],
-      tags: [
-        { name: "sessions", description: "Video visits: create, list, read, end, cancel, fall back" },
-        { name: "participants", description: "Who takes part, admission from the waiting room, join tokens" },
-        { name: "join", description: "Patients and guests with a join token: validate, waiting-room poll, bandwidth" },
-        { name: "tenant config", description: "Per-tenant settings and video backends (secrets redacted)" },
-        { name: "ai-summary", description: "AI-drafted visit summaries, accepted or rejected by the clinician" },
-        { name: "async-visits", description: "Store-and-forward visits with attachments" },
-        { name: "operations", description: "Probes, metrics and this document; no authentication" },
-      ],
+      tags: API_TAGS,
+      webhooks: Object.assign({}, ...options.features.map((f) => f.openapiWebhooks ?? {})),
       components: {
         securitySchemes: {
           bearerAuth: {
@@ -228,11 +264,18 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
               "Staff JWT, verified as RFC8725 recommends: algorithms pinned (HS256, or RS256/ES256/PS256/EdDSA from a JWKS), " +
               "`sub` and `exp` required, issuer and audience checked when configured. Claims: `tenant_id`, `roles`.",
           },
-          joinToken: { type: "apiKey", in: "header", name: "X-Join-Token" },
+          joinToken: {
+            type: "apiKey",
+            in: "header",
+            name: "X-Join-Token",
+            description: "A participant's join token (the `token` of a join link). Some routes take it as the body field `token` instead.",
+          },
+          metricsToken: { type: "http", scheme: "bearer", description: "`METRICS_TOKEN`, when the deployment sets one (/metrics only)." },
         },
       },
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transformObject: (document) => completeDocument((document as unknown as { openapiObject: OpenApiDocument }).openapiObject) as never,
   });
   await app.register(lazyDocs("/openapi.json"));
 
@@ -242,10 +285,19 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
     if (draining()) reply.header("connection", "close");
   });
   await app.register(
-    systemRoutes({ ready: () => withinMs(options.ready(), timeouts.readinessTimeoutMs), draining, metrics, metricsToken: options.metricsToken }),
+    systemRoutes({
+      ready: () => withinMs(options.ready(), timeouts.readinessTimeoutMs),
+      draining,
+      metrics,
+      metricsToken: options.metricsToken,
+      trustProxyHops: options.trustProxyHops,
+    }),
   );
+  await app.register(problemPages);
+  if (options.eventCatalog) await app.register(eventCatalogRoutes(options.eventCatalog));
   for (const feature of options.features) await app.register(feature.routes, { prefix: "/v1" });
   if (options.web) await app.register(webPages(options.web));
+  await app.register(favicon);
   return app;
 }
 

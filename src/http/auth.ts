@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
-import type { Actor, StaffRole } from "../platform/ports.js";
+import type { Actor, Clock, StaffRole } from "../platform/ports.js";
 import { DomainError } from "../domain/errors.js";
 
 const ROLES: ReadonlySet<string> = new Set<StaffRole>(["clinician", "scheduler", "admin", "platform_admin"]);
@@ -15,13 +15,19 @@ export type StaffAuthConfig = (
 /** Tenant ids as the service writes them: no leading "_" (reserved: `_unauthenticated`, `_unknown`). */
 export const TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const DEFAULT_MAX_LIFETIME_SECONDS = 24 * 60 * 60;
+/**
+ * Clock skew between the IdP and this replica (docs/decisions.md, "Clock skew"): a token whose
+ * `nbf` is up to this far ahead is accepted, so an IdP a little ahead does not lock staff out.
+ * `exp` gets no tolerance: an expired token is refused at once.
+ */
+const NOT_BEFORE_TOLERANCE_SECONDS = 60;
 /** jose refetches the JWKS this often, so a key removed by the IdP stops verifying within it. */
 const JWKS_CACHE_MAX_AGE_MS = 60_000;
 
 export type StaffAuthenticator = (authorization: string | undefined) => Promise<Actor>;
 
-/** Staff bearer JWTs with `sub`, `tenant_id`, `roles` and `exp`. */
-export function staffAuthenticator(config: StaffAuthConfig): StaffAuthenticator {
+/** Staff bearer JWTs with `sub`, `tenant_id`, `roles` and `exp`, their times judged by `clock`. */
+export function staffAuthenticator(config: StaffAuthConfig, clock: Clock): StaffAuthenticator {
   // The HMAC key is imported once: handed raw bytes, jose imports them into WebCrypto on every
   // verification, which the bench's profile showed as the largest crypto cost per request.
   const key: Promise<CryptoKey> | JWTVerifyGetKey =
@@ -36,7 +42,8 @@ export function staffAuthenticator(config: StaffAuthConfig): StaffAuthenticator 
   return async (authorization) => {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
     if (!match?.[1]) throw new DomainError("UNAUTHENTICATED", "send a staff bearer token in the Authorization header");
-    const known = verified?.get(match[1], Date.now());
+    const now = clock.now();
+    const known = verified?.get(match[1], now.getTime());
     if (known) return known;
     let payload: JWTPayload;
     try {
@@ -45,7 +52,11 @@ export function staffAuthenticator(config: StaffAuthConfig): StaffAuthenticator 
         issuer: config.issuer,
         audience: config.audience,
         requiredClaims: ["sub", "exp"],
+        clockTolerance: NOT_BEFORE_TOLERANCE_SECONDS,
+        currentDate: now,
       }));
+      // jose applies the tolerance to exp as well: take it back.
+      if (typeof payload.exp === "number" && payload.exp * 1000 <= now.getTime()) throw new Error("expired");
     } catch {
       throw new DomainError("UNAUTHENTICATED", "the bearer token is invalid or expired");
     }
@@ -54,7 +65,7 @@ export function staffAuthenticator(config: StaffAuthConfig): StaffAuthenticator 
     if (typeof tenantId !== "string" || !TENANT_ID.test(tenantId) || !Array.isArray(roles) || typeof payload.sub !== "string" || payload.sub.length > 256) {
       throw new DomainError("UNAUTHENTICATED", "the bearer token lacks a valid tenant_id, roles or sub");
     }
-    if (typeof payload.exp !== "number" || payload.exp * 1000 - Date.now() > maxLifetimeMs + 60_000) {
+    if (typeof payload.exp !== "number" || payload.exp * 1000 - now.getTime() > maxLifetimeMs + 60_000) {
       throw new DomainError("UNAUTHENTICATED", "the bearer token expires too far in the future");
     }
     const actor: Actor = {
@@ -62,10 +73,21 @@ export function staffAuthenticator(config: StaffAuthConfig): StaffAuthenticator 
       userId: payload.sub,
       tenantId,
       roles: roles.filter((r): r is StaffRole => typeof r === "string" && ROLES.has(r)),
+      ...staffName(payload.name),
     };
     verified?.set(match[1], actor, payload.exp * 1000);
     return actor;
   };
+}
+
+/**
+ * The OIDC `name` claim, shown to the patient as the clinician's name in the video room: a short
+ * single line of printable text, or nothing.
+ */
+function staffName(name: unknown): { name?: string } {
+  if (typeof name !== "string") return {};
+  const clean = name.replace(/\s+/g, " ").trim();
+  return clean && clean.length <= 120 && !/[\p{Cc}\p{Cf}]/u.test(clean) ? { name: clean } : {};
 }
 
 const PLAIN_ID = /^[A-Za-z0-9._:@-]{1,64}$/;

@@ -1,7 +1,8 @@
 import type { AuditEntry } from "../platform/ports.js";
 
 /**
- * Refused requests (401 before any use case) are audited per source and window, not per request:
+ * Refused requests (401 before any use case: a bad staff bearer, or a join token that does not
+ * verify) are audited per source, route and reason and per window, not per request:
  * 1,000 garbage tokens wrote 1,000 outbox rows and AUDIT messages. The first refusal of a
  * (client address, route) in a window is written at once, as it always was, so a probe is on
  * record durably; repeats are only counted, and when the window closes one summary entry says how
@@ -24,7 +25,7 @@ export class EdgeDenialAggregator {
 
   /** Awaited by the request: the first refusal of a window is durable before the 401 goes out. */
   async record(source: string, entry: AuditEntry): Promise<void> {
-    const key = `${source} ${entry.targets.route ?? ""}`;
+    const key = `${source} ${entry.targets.route ?? ""} ${entry.reason ?? ""}`;
     const open = this.windows.get(key);
     if (open) {
       open.repeats++;
@@ -35,7 +36,8 @@ export class EdgeDenialAggregator {
       return;
     }
     this.windows.set(key, { entry, source, repeats: 0 });
-    await this.write(entry);
+    // The client address on the first row too (issue 20: only the window's summary carried it).
+    await this.write({ ...entry, targets: { ...entry.targets, source } });
   }
 
   /** Closes the window: one summary per key that repeated, one for the overflow. */

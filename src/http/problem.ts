@@ -1,6 +1,7 @@
 import type { FastifyError } from "fastify";
 import { isDatabaseUnavailable } from "../platform/database-failure.js";
 import { DomainError, type ErrorCode, type ErrorDetails } from "../domain/errors.js";
+import { PROBLEM_CATALOG, problemTypeUri } from "./problem-catalog.js";
 
 /** The one mapping from outcome to HTTP status (every code in domain/errors.ts, as application/problem+json). */
 export const statusByCode: Record<ErrorCode, number> = {
@@ -27,6 +28,7 @@ export const statusByCode: Record<ErrorCode, number> = {
   VIDEO_PROVIDER_UNAVAILABLE: 503,
   PROVIDER_QUOTA_EXCEEDED: 503,
   CONSENT_CHECK_UNAVAILABLE: 503,
+  PATIENT_DIRECTORY_UNAVAILABLE: 503,
   SERVICE_OVERLOADED: 503,
   DATABASE_UNAVAILABLE: 503,
   REQUEST_TIMEOUT: 503,
@@ -41,24 +43,9 @@ export const retryAfterSeconds: Partial<Record<ErrorCode, number>> = {
   DATABASE_UNAVAILABLE: 5,
   REQUEST_TIMEOUT: 5,
   SERVICE_SHUTTING_DOWN: 1,
+  SERVICE_OVERLOADED: 5,
 };
 
-const titles: Partial<Record<number, string>> = {
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  406: "Not Acceptable",
-  409: "Conflict",
-  413: "Content Too Large",
-  414: "URI Too Long",
-  415: "Unsupported Media Type",
-  422: "Unprocessable Content",
-  429: "Too Many Requests",
-  500: "Internal Server Error",
-  503: "Service Unavailable",
-};
 
 export interface Problem extends ErrorDetails {
   type: string;
@@ -72,12 +59,10 @@ export interface Problem extends ErrorDetails {
 /** At most this many validation errors are echoed; the first ones name the fix. */
 export const MAX_REPORTED_ERRORS = 20;
 
-export const PROBLEM_TYPE_BASE = "https://docs.virtual-care.example/problems/";
-
 export function problem(status: number, code: ErrorCode, detail: string, details: ErrorDetails = {}): Problem {
   return {
-    type: `${PROBLEM_TYPE_BASE}${code.toLowerCase().replaceAll("_", "-")}`,
-    title: titles[status] ?? "Error",
+    type: problemTypeUri(code),
+    title: PROBLEM_CATALOG[code].title,
     status,
     detail,
     code,
@@ -113,7 +98,8 @@ export function toProblem(err: unknown, requestId: string): Problem {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return problem(413, "PAYLOAD_TOO_LARGE", "the request body is larger than 1 MiB");
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return problem(415, "VALIDATION_FAILED", "send the body as application/json");
+      // Most routes take JSON; the few that take files, audio or filler say so in the document.
+      return problem(415, "VALIDATION_FAILED", "this route does not take a body of that content type (most take application/json)");
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
       return problem(400, "VALIDATION_FAILED", "the JSON body is empty");
     case "FST_ERR_CTP_INVALID_JSON_BODY":

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { HttpMetrics } from "./metrics.js";
+import { json, problems } from "./openapi/responses.js";
 import { problem } from "./problem.js";
 import { metricsAllowed } from "./security-headers.js";
 
@@ -9,23 +10,25 @@ import { metricsAllowed } from "./security-headers.js";
  */
 const tags = ["operations"];
 const open: Array<Record<string, string[]>> = [];
-const status = (value: string) => ({
-  type: "object",
-  properties: { status: { type: "string", const: value } },
-  required: ["status"],
-});
-const problemAnswer = (description: string) => ({
-  description,
-  content: { "application/problem+json": { schema: { $ref: "Problem" } } },
-});
+/** A response map whose handler answers other statuses than its first (typed by number, not by key). */
+const answers = (responses: Record<number, unknown>) => responses;
+const status = (value: string, description: string) =>
+  json({ type: "object", properties: { status: { type: "string", const: value } }, required: ["status"] }, description, { example: { status: value } });
 
-export function systemRoutes(deps: { ready: () => Promise<void>; draining: () => boolean; metrics: HttpMetrics; metricsToken?: string }) {
+export function systemRoutes(deps: { ready: () => Promise<void>; draining: () => boolean; metrics: HttpMetrics; metricsToken?: string; trustProxyHops?: number }) {
   return async (app: FastifyInstance) => {
     app.get(
       "/healthz",
       // Liveness is not shed under load (input-bounds.ts): a busy replica is alive.
       {
-        schema: { tags, security: open, operationId: "getLiveness", summary: "Liveness: the process answers", response: { 200: status("ok") } },
+        schema: {
+          tags,
+          security: open,
+          operationId: "getLiveness",
+          summary: "Liveness: the process answers",
+          description: "Never shed under load and never touches the database: restart the replica only when this fails.",
+          response: { 200: status("ok", "The process is alive") },
+        },
         config: { pressureHandler: () => undefined },
       },
       async () => ({ status: "ok" }),
@@ -38,7 +41,10 @@ export function systemRoutes(deps: { ready: () => Promise<void>; draining: () =>
           security: open,
           operationId: "getReadiness",
           summary: "Readiness: 200 only when the database answers and the replica is not shutting down",
-          response: { 200: status("ready"), 503: problemAnswer("The database does not answer, or the replica is draining") },
+          description:
+            "The database must answer within `READINESS_TIMEOUT_MS`. While the replica drains after SIGTERM this answers 503 " +
+            "`SERVICE_SHUTTING_DOWN`, so the load balancer stops sending it requests.",
+          response: answers({ 200: status("ready", "Ready for traffic"), ...problems("DATABASE_UNAVAILABLE", "SERVICE_SHUTTING_DOWN") }),
         },
       },
       async (_req, reply) => {
@@ -50,7 +56,12 @@ export function systemRoutes(deps: { ready: () => Promise<void>; draining: () =>
           await deps.ready();
           return { status: "ready" };
         } catch {
-          return reply.code(503).type("application/problem+json").send(problem(503, "INTERNAL", "the database does not answer"));
+          // As documented (docs/operations.md "Readiness"), with the same Retry-After as requests get.
+          return reply
+            .code(503)
+            .header("retry-after", "5")
+            .type("application/problem+json")
+            .send(problem(503, "DATABASE_UNAVAILABLE", "the database does not answer"));
         }
       },
     );
@@ -59,18 +70,26 @@ export function systemRoutes(deps: { ready: () => Promise<void>; draining: () =>
       {
         schema: {
           tags,
-          security: open,
+          security: [{ metricsToken: [] }, {}],
           operationId: "getMetrics",
           summary: "Prometheus metrics (text exposition format)",
           description: "Needs `METRICS_TOKEN` as a bearer token when that is set; otherwise answers loopback clients only.",
-          response: {
-            200: { description: "Prometheus text format 0.0.4", content: { "text/plain": { schema: { type: "string" } } } },
-            401: problemAnswer("Not the metrics token, or not a loopback client"),
-          },
+          response: answers({
+            200: {
+              description: "Prometheus text format 0.0.4",
+              content: {
+                "text/plain": {
+                  schema: { type: "string" },
+                  example: "# HELP vcs_http_requests_total HTTP requests\n# TYPE vcs_http_requests_total counter\nvcs_http_requests_total{method=\"GET\",route=\"/v1/join/status\",status=\"200\"} 1042\n",
+                },
+              },
+            },
+            ...problems("UNAUTHENTICATED"),
+          }),
         },
       },
       async (req, reply) => {
-        if (!metricsAllowed(req, deps.metricsToken)) {
+        if (!metricsAllowed(req, deps.metricsToken, deps.trustProxyHops)) {
           return reply
             .code(401)
             .header("www-authenticate", 'Bearer realm="metrics"')
@@ -88,7 +107,10 @@ export function systemRoutes(deps: { ready: () => Promise<void>; draining: () =>
           security: open,
           operationId: "getOpenApiDocument",
           summary: "This OpenAPI 3.1 document",
-          response: { 200: { description: "The OpenAPI document", content: { "application/json": { schema: { type: "object", additionalProperties: true } } } } },
+          description: "Generated from the route schemas; `info.version` is the API version (and the TypeScript client's).",
+          response: {
+            200: json({ type: "object", additionalProperties: true }, "The OpenAPI document", { example: { openapi: "3.1.0", info: { title: "Virtual Care Service", version: "1.1.0" }, paths: {} } }),
+          },
         },
       },
       async () => app.swagger(),

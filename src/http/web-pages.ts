@@ -9,8 +9,6 @@ export interface WebPagesOptions {
   distDir: string;
   /** Video domains of the tenant a join token belongs to ([] for a token that does not verify). */
   domainsForJoinToken(token: string): Promise<string[]>;
-  /** Video domains of a tenant named in the console's URL ([] when unknown). */
-  domainsForTenant(tenantId: string): Promise<string[]>;
   /** The console's OpenID Connect provider, when staff sign in through one. */
   oidc?: { authority: string; clientId: string; scope: string };
 }
@@ -18,18 +16,29 @@ export interface WebPagesOptions {
 const HOST = /^[a-z0-9.-]+(:\d{1,5})?$/i;
 
 /**
- * The CSP of a page: our own scripts only (no inline script anywhere), and the tenant's video
- * domains — exactly those — for Jitsi's external_api.js and the frame it opens.
+ * Where the page may embed the video room from: the tenant's video domains (the join page, whose
+ * token names the tenant), or any https origin (the console, which cannot know its tenant before
+ * sign-in — staff tokens live in sessionStorage — and must not tell strangers which tenants exist).
  */
-export function pageCsp(videoDomains: string[], connect: string[] = []): string {
-  const video = videoDomains.filter((d) => HOST.test(d)).map((d) => `https://${d}`);
-  const list = (base: string) => [base, ...video].join(" ");
+export type VideoFrames = { domains: string[] } | "any-https";
+
+function frameOrigins(frames: VideoFrames): string[] {
+  return frames === "any-https" ? [] : frames.domains.filter((d) => HOST.test(d)).map((d) => `https://${d}`);
+}
+
+/**
+ * The CSP of a page: our own scripts only — never the video domain's (a tenant setting must not
+ * run script next to other tenants' data) — and the video room as a frame of its own origin.
+ */
+export function pageCsp(frames: VideoFrames, connect: string[] = []): string {
+  const origins = frameOrigins(frames);
   return [
     "default-src 'self'",
-    `script-src ${list("'self'")}`,
-    `frame-src ${video.length ? video.join(" ") : "'none'"}`,
+    "script-src 'self'",
+    `frame-src ${frames === "any-https" ? "https:" : origins.length ? origins.join(" ") : "'none'"}`,
     `connect-src ${["'self'", ...connect].join(" ")}`,
-    "img-src 'self' blob: data:",
+    // https images: the clinic's logo (tenant branding) may live on the clinic's own site.
+    "img-src 'self' blob: data: https:",
     "media-src 'self' blob: mediastream:",
     "style-src 'self'",
     "object-src 'none'",
@@ -37,6 +46,12 @@ export function pageCsp(videoDomains: string[], connect: string[] = []): string 
     "form-action 'self'",
     "frame-ancestors 'none'",
   ].join("; ");
+}
+
+/** Camera, microphone and screen sharing: the page, and the video frame it delegates them to. */
+export function pagePermissions(frames: VideoFrames): string {
+  const allow = frames === "any-https" ? "*" : `(${["self", ...frameOrigins(frames).map((o) => `"${o}"`)].join(" ")})`;
+  return ["camera", "microphone", "display-capture"].map((f) => `${f}=${allow}`).join(", ");
 }
 
 /**
@@ -53,26 +68,24 @@ export function webPages(options: WebPagesOptions) {
     };
     // The console's browser code talks to the OIDC provider itself (discovery, token endpoint).
     const oidcOrigin = options.oidc ? [new URL(options.oidc.authority).origin] : [];
-    const send = (reply: FastifyReply, page: string | null, domains: string[], connect: string[] = []) => {
+    const send = (reply: FastifyReply, page: string | null, frames: VideoFrames, connect: string[] = []) => {
       if (page === null) return reply.code(503).type("application/problem+json").send(problem(503, "INTERNAL", "the web app is not built: run npm run build:web"));
       return reply
-        .header("content-security-policy", pageCsp(domains, connect))
+        .header("content-security-policy", pageCsp(frames, connect))
         .header("cache-control", "no-store")
         .header("referrer-policy", "no-referrer")
         .header("x-content-type-options", "nosniff")
-        .header("permissions-policy", "camera=(self), microphone=(self), display-capture=(self)")
+        .header("permissions-policy", pagePermissions(frames))
         .type("text/html; charset=utf-8")
         .send(page);
     };
     const hide = { schema: { hide: true } };
     app.get<{ Querystring: { token?: string } }>("/join", hide, async (req, reply) => {
       const token = typeof req.query.token === "string" ? req.query.token : "";
-      return send(reply, html("join.html"), token ? await options.domainsForJoinToken(token) : []);
+      return send(reply, html("join.html"), { domains: token ? await options.domainsForJoinToken(token) : [] });
     });
-    app.get<{ Querystring: { tenant?: string } }>("/console", hide, async (req, reply) => {
-      const tenant = typeof req.query.tenant === "string" ? req.query.tenant : "";
-      return send(reply, html("console.html"), tenant ? await options.domainsForTenant(tenant) : [], oidcOrigin);
-    });
+    // The same page and headers for everyone: `?tenant=` (old links still carry it) changes nothing.
+    app.get("/console", hide, async (_req, reply) => send(reply, html("console.html"), "any-https", oidcOrigin));
     // What the console needs to know before anyone signs in: how to sign in.
     app.get("/console/config.json", hide, async (_req, reply) =>
       reply.header("cache-control", "no-store").send({ oidc: options.oidc ?? null }),

@@ -1,6 +1,7 @@
 import { isDomainError, type ErrorCode } from "../domain/errors.js";
 import type { DomainEvent } from "../domain/events.js";
 import { actorId } from "./authorization.js";
+import { isDatabaseUnavailable } from "./database-failure.js";
 import type { AuditEntry, AuditPort } from "./ports.js";
 import { observed } from "./use-case-observer.js";
 
@@ -46,7 +47,8 @@ export function auditEvent(entry: AuditEntry, now: Date): DomainEvent {
 }
 
 export interface EdgeDenial {
-  reason: "UNAUTHENTICATED";
+  /** UNAUTHENTICATED: no or a bad staff bearer; TOKEN_INVALID: a join token that does not verify. */
+  reason: "UNAUTHENTICATED" | "TOKEN_INVALID";
   method: string;
   /** The route pattern (e.g. `/v1/sessions/:id`), never the query string. */
   route: string;
@@ -86,7 +88,15 @@ export async function audited<T>(
       result = await work();
     } catch (err) {
       const code = isDomainError(err) ? err.code : "INTERNAL";
-      await audit.record({ ...entry, outcome: denialCodes.has(code) ? "denied" : "failed", reason: code });
+      const recorded = audit.record({ ...entry, outcome: denialCodes.has(code) ? "denied" : "failed", reason: code });
+      if (isDatabaseUnavailable(err)) {
+        // The audit row needs the database that just failed: waiting for it would hold the answer
+        // a second database deadline (issue 20, item 11). It is still written if the database
+        // answers in time; the failure itself is in the log.
+        recorded.catch(() => undefined);
+        throw err;
+      }
+      await recorded;
       throw err;
     }
     if (options.auditSuccess) await audit.record({ ...entry, outcome: "success" });

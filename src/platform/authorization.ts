@@ -10,6 +10,8 @@ export const permissions = {
   // (issue 11: a scheduler could otherwise mint a moderator). The provider joins by default.
   "participant.add_clinician": ["clinician", "admin"],
   "join_token.issue": ["clinician", "scheduler", "admin"],
+  // Holding a clinician participant's join token is joining as host: same roles as adding one.
+  "join_token.issue_clinician": ["clinician", "admin"],
   "participant.admit": ["clinician", "admin"],
   "participant.remove": ["clinician", "admin"],
   "session.end": ["clinician", "admin"],
@@ -23,9 +25,14 @@ export const permissions = {
   "async_visit.submit": ["clinician", "scheduler", "admin"],
   "async_visit.read": ["clinician"],
   "async_visit.review": ["clinician"],
+  // Answering is clinical, like reading what it answers (issue 19, docs/decisions.md).
+  "async_visit.reply": ["clinician"],
   "tenant_config.read": ["admin", "platform_admin"],
   "tenant_config.update": ["admin", "platform_admin"],
   "tenant_config.license": ["platform_admin"],
+  // Webhook endpoints are part of the tenant config; their delivery log and recovery are the admins' too.
+  "webhook.read": ["admin", "platform_admin"],
+  "webhook.manage": ["admin", "platform_admin"],
 } as const satisfies Record<string, readonly StaffRole[]>;
 
 export type Permission = keyof typeof permissions;

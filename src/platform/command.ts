@@ -1,9 +1,10 @@
-import { DomainError, notFound } from "../domain/errors.js";
+import { notFound, versionConflict, type Versioned } from "../domain/errors.js";
 import type { VirtualSession } from "../domain/session.js";
 import { audited } from "./audit.js";
 import { assertPermission, type Permission } from "./authorization.js";
 import { retryOnConflict } from "./conflict-retry.js";
 import type { Actor, AuditPort, Clock, CommandTx, UnitOfWork } from "./ports.js";
+import type { AuditAction } from "./audit-actions.js";
 
 export interface CommandDeps<Tx extends CommandTx = CommandTx> {
   uow: UnitOfWork<Tx>;
@@ -16,7 +17,7 @@ export interface CommandHead {
   /** Omitted where a verified join token is the permission (the participant's own commands). */
   permission?: Permission;
   /** Audit action name, e.g. `session.end`. */
-  action: string;
+  action: AuditAction;
   targets: Record<string, string>;
   /** Checks that need no database (e.g. token expiry), run after the role check. */
   precheck?: () => void;
@@ -56,12 +57,14 @@ export function runCommand<Tx extends CommandTx, R>(
 }
 
 /** An aggregate as the template sees it; `hasChanges` false means there is nothing to save. */
-interface Versioned {
+interface VersionedAggregate {
   readonly version: number;
   readonly hasChanges?: boolean;
 }
 
-export interface AggregateCommand<Tx extends CommandTx, A extends Versioned, R> extends CommandHead {
+export interface AggregateCommand<Tx extends CommandTx, A extends VersionedAggregate, R> extends CommandHead {
+  /** What the aggregate is called in a version conflict's message. */
+  aggregate: Versioned;
   /** The version from `If-Match`, when the caller sent one. */
   expectedVersion?: number;
   load(tx: Tx): Promise<A>;
@@ -77,7 +80,7 @@ export interface AggregateCommand<Tx extends CommandTx, A extends Versioned, R> 
  * load → honour If-Match → change → save under the optimistic lock (the aggregate's recorded
  * events go to the outbox with it) → audit, all in one transaction.
  */
-export async function runAggregateCommand<Tx extends CommandTx, A extends Versioned, R>(
+export async function runAggregateCommand<Tx extends CommandTx, A extends VersionedAggregate, R>(
   deps: CommandDeps<Tx>,
   command: AggregateCommand<Tx, A, R>,
 ): Promise<{ aggregate: A; result: R }> {
@@ -86,7 +89,7 @@ export async function runAggregateCommand<Tx extends CommandTx, A extends Versio
     command,
     async (tx, now) => {
       const aggregate = await command.load(tx);
-      assertVersion(aggregate.version, command.expectedVersion);
+      assertVersion(command.aggregate, aggregate.version, command.expectedVersion);
       const loaded = aggregate.version;
       const result = await command.change(aggregate, now, tx);
       const changed = aggregate.hasChanges !== false;
@@ -100,7 +103,7 @@ export async function runAggregateCommand<Tx extends CommandTx, A extends Versio
   );
 }
 
-export interface SessionCommand<Tx extends CommandTx, R> extends Omit<AggregateCommand<Tx, VirtualSession, R>, "load" | "save" | "targets"> {
+export interface SessionCommand<Tx extends CommandTx, R> extends Omit<AggregateCommand<Tx, VirtualSession, R>, "load" | "save" | "targets" | "aggregate"> {
   sessionId: string;
   targets?: Record<string, string>;
 }
@@ -112,6 +115,7 @@ export async function runSessionCommand<Tx extends CommandTx, R>(
 ): Promise<{ session: VirtualSession; result: R }> {
   const { aggregate, result } = await runAggregateCommand(deps, {
     ...command,
+    aggregate: "session",
     targets: { sessionId: command.sessionId, ...command.targets },
     load: (tx) => loadSession(tx, command.actor.tenantId, command.sessionId),
     save: (tx, session, loaded) => tx.sessions.save(session, loaded),
@@ -125,8 +129,6 @@ export async function loadSession(tx: CommandTx, tenantId: string, sessionId: st
   return session;
 }
 
-export function assertVersion(current: number, expected: number | undefined): void {
-  if (expected !== undefined && expected !== current) {
-    throw new DomainError("OPTIMISTIC_LOCK_CONFLICT", "the session was changed since you read it", { currentVersion: current });
-  }
+export function assertVersion(what: Versioned, current: number, expected: number | undefined): void {
+  if (expected !== undefined && expected !== current) throw versionConflict(what, current, "stale");
 }

@@ -1,11 +1,12 @@
 /**
  * The ports every feature shares: time, ids, who is acting, audit, the outbox, the two shared
  * aggregates (sessions with their participants, tenant configs) and the unit of work. A feature
- * declares its own ports in its own `ports.ts`; adapters implement both; `main.ts` wires them.
+ * declares its own ports in its own `ports.ts`; adapters implement both; the composition root (src/composition/) wires them.
  */
 import type { DomainEvent } from "../domain/events.js";
 import type { VirtualSession } from "../domain/session.js";
 import type { TenantConfig } from "../domain/tenant-config.js";
+import type { AuditAction } from "./audit-actions.js";
 
 export interface Clock {
   now(): Date;
@@ -22,14 +23,14 @@ export type StaffRole = "clinician" | "scheduler" | "admin" | "platform_admin";
  * it is filed under a pseudo-tenant (see audit.ts), never under the tenant a token claimed.
  */
 export type Actor =
-  | { kind: "staff"; userId: string; tenantId: string; roles: readonly StaffRole[] }
+  | { kind: "staff"; userId: string; tenantId: string; roles: readonly StaffRole[]; /** The JWT's `name` claim, when it has a usable one. */ name?: string }
   | { kind: "participant"; tenantId: string; sessionId: string; participantId: string }
   | { kind: "system"; tenantId: string; name: string }
   | { kind: "anonymous"; tenantId: string };
 
 export interface AuditEntry {
   actor: Actor;
-  action: string;
+  action: AuditAction;
   outcome: "success" | "denied" | "failed";
   /** Ids only: never clinical content, names or free text. */
   targets: Record<string, string>;
@@ -102,4 +103,13 @@ export interface UnitOfWork<Tx extends CommandTx = CommandTx> {
  */
 export interface SystemUnitOfWork<Tx extends CommandTx = CommandTx> {
   runAcrossTenants<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+}
+
+/**
+ * Wakes whoever watches a session (the patient's stream, the staff participant feed): called
+ * after a change to it commits.
+ */
+export interface SessionChanges {
+  /** `onChange` runs after each committed change of that session; returns the unsubscribe. */
+  subscribe(tenantId: string, sessionId: string, onChange: () => void): () => void;
 }

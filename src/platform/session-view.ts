@@ -2,6 +2,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { participantRoles } from "../domain/participant.js";
 import type { Participant as ParticipantState } from "../domain/participant.js";
 import { sessionStatuses, type SessionState } from "../domain/session.js";
+import { EXAMPLE_IDS, EXAMPLE_PATIENT, EXAMPLE_SESSION } from "./examples.js";
 import { toJson } from "./json.js";
 import { DateTime, Id, Name, Nullable } from "./schemas.js";
 
@@ -28,8 +29,11 @@ export const Participant = Type.Object(
       description: "whether that was below the tenant's fallbackBandwidthKbps when reported",
     }),
     precallCheckedAt: Nullable(DateTime),
+    precallVideoAnyway: Type.Union([Type.Boolean(), Type.Null()], {
+      description: "below the threshold, whether the participant chose to try video anyway (the visit then stays on video)",
+    }),
   },
-  { $id: "Participant" },
+  { $id: "Participant", description: "Someone taking part in a visit", examples: [EXAMPLE_PATIENT] },
 );
 
 export const SessionStatus = Type.Union(sessionStatuses.map((s) => Type.Literal(s)));
@@ -58,20 +62,24 @@ export const Session = Type.Object(
     version: Type.Integer({ minimum: 1 }),
     participants: Type.Array(Type.Ref(Participant), { maxItems: 50 }),
   },
-  { $id: "Session" },
+  { $id: "Session", description: "A video visit with its participants", examples: [EXAMPLE_SESSION] },
 );
 
 /** A participant as invited: on create (`participants[]`) and by the add-participant route. */
 export const NewParticipantBody = Type.Object(
   { role: ParticipantRole, displayName: Name, externalId: Type.Optional(Id) },
-  { additionalProperties: false },
+  { additionalProperties: false, examples: [{ role: "interpreter", displayName: "Ana Ruiz", externalId: "interp-77" }] },
 );
 
-export const SessionIdParams = Type.Object({ id: Type.String({ format: "uuid" }) });
-export const ParticipantParams = Type.Object({ id: Type.String({ format: "uuid" }), pid: Type.String({ format: "uuid" }) });
+const SessionId = Type.String({ format: "uuid", description: "the session's id", examples: [EXAMPLE_IDS.session] });
+export const SessionIdParams = Type.Object({ id: SessionId });
+export const ParticipantParams = Type.Object({
+  id: SessionId,
+  pid: Type.String({ format: "uuid", description: "the participant's id", examples: [EXAMPLE_IDS.patientParticipant] }),
+});
 
 export const MutationHeaders = Type.Object({
-  "if-match": Type.Optional(Type.String({ maxLength: 64, description: 'the session version you read, e.g. "3"' })),
+  "if-match": Type.Optional(Type.String({ maxLength: 64, description: 'the version you read (its ETag), e.g. "3": the change applies only if it is still current', examples: ['"2"'] })),
 });
 
 // The TypeBox unions of literals above infer `string`-compatible members; the views keep the

@@ -1,9 +1,9 @@
 import { drizzle } from "drizzle-orm/node-postgres";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../../src/adapters/postgres/database.js";
+import type { Db } from "../../src/adapters/postgres/connection/database.js";
 import { schema } from "../../src/adapters/postgres/schema.js";
-import { PostgresUnitOfWork } from "../../src/adapters/postgres/unit-of-work.js";
+import { PostgresUnitOfWork } from "../../src/adapters/postgres/repositories/unit-of-work.js";
 import { VirtualSession } from "../../src/domain/session.js";
 import { bootApp, configureTenant, type TestApp } from "../support/app.js";
 import { recordingPool } from "../support/postgres.js";

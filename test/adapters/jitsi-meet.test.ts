@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { JitsiMeetAdapter } from "../../src/adapters/jitsi/jitsi-meet.js";
 import { LocalKmsSecretStore } from "../../src/adapters/kms/local-kms-secret-store.js";
 import { defaultTenantConfig } from "../../src/domain/tenant-config.js";
-import { videoJoinUrl } from "../../src/features/join/video-access.js";
+import { videoJoinUrl } from "../../src/platform/video-access.js";
 
 /**
  * The Jitsi JWT as Jitsi's prosody token module reads it (contract §5, Jitsi's token docs), with

@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRig, type Rig } from "../support/browser.js";
+import { patientVisit, startRig, type Rig } from "../support/browser.js";
 import { sql } from "../support/join.js";
 import { samples } from "../support/multipart.js";
 
@@ -15,10 +15,8 @@ describe("Browser: poor connection → written visit", () => {
   afterAll(() => rig?.close());
 
   const visit = async (patientId: string) => {
-    const s = (await rig.app.request({ method: "POST", url: "/v1/sessions", token, body: { patientId, providerId: "dr-browser", scheduledStart: new Date().toISOString() } })).json();
-    const patient = s.participants.find((p: { role: string }) => p.role === "patient");
-    const link = (await rig.app.request({ method: "POST", url: `/v1/sessions/${s.id}/participants/${patient.id}/join-token`, token })).json();
-    return { id: s.id as string, joinUrl: link.joinUrl as string };
+    const { sessionId, joinUrl } = await patientVisit(rig, token, patientId);
+    return { id: sessionId, joinUrl };
   };
 
   /** Chrome's own throttling (DevTools protocol): downloads at 100 kbit/s, below the default 150. */
@@ -35,8 +33,12 @@ describe("Browser: poor connection → written visit", () => {
     // The page itself loads at full speed; only the network check runs throttled.
     await patient.goto(v.joinUrl);
     await patient.getByRole("heading", { name: "Before your visit" }).waitFor();
-    await patient.reload();
+    await patient.getByTestId("network-figures").waitFor();
+    // Throttled now, the patient tests again: too slow for video, and they choose the written visit.
     await throttle(patientCtx, patient);
+    await patient.getByRole("button", { name: "Test again" }).click();
+    await patient.locator("[data-testid=network][data-verdict=slow]").waitFor({ timeout: 30_000 });
+    await patient.getByRole("button", { name: "Continue with a written visit" }).click();
     await patient.getByRole("heading", { name: "Send your question in writing" }).waitFor({ timeout: 30_000 });
     expect(await rig.axe(patient)).toEqual([]);
     await rig.screenshot(patient, "patient-fallback");

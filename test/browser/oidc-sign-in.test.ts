@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_TENANT, seedDemoTenant } from "../../src/dev/demo.js";
-import { systemClock } from "../../src/main.js";
+import { systemClock } from "../../src/composition/system-clock.js";
 import { startRig, type Rig } from "../support/browser.js";
 import { freePort } from "../support/nats.js";
 import { CLIENT_ID, LocalOidcProvider, RESOURCE } from "../support/oidc.js";

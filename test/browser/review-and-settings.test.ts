@@ -54,12 +54,17 @@ describe("Browser: AI summary review", () => {
     const secret = page.getByLabel("Secret (write-only)");
     expect(await secret.inputValue()).toBe("");
     await page.getByLabel("Below this speed, offer the written visit (kbit/s)").fill("300");
+    // The link lifetime is shown and entered in minutes (stored in seconds): the default hour is 60.
+    const lifetime = page.getByLabel("Join link lifetime (minutes)");
+    expect(await lifetime.inputValue()).toBe("60");
+    await lifetime.fill("90");
     expect(await rig.axe(page)).toEqual([]);
     await rig.screenshot(page, "console-settings");
     await page.getByRole("button", { name: "Save settings" }).click();
     await page.getByText("Settings saved.").waitFor();
     const config = (await rig.app.request({ method: "GET", url: "/v1/tenant-config", token })).json();
     expect(config.fallbackBandwidthKbps).toBe(300);
+    expect(config.joinTokenTtlSeconds).toBe(5400);
     expect(config.videoBackends[0].secret).toBe("[REDACTED]");
     expect(await page.content()).not.toContain("secret-for-primary");
     // The stored secret still signs: a visit created now gets a video JWT the old secret verifies.

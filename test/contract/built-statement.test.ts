@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { placeholders, StatementCache } from "../../src/adapters/postgres/built-statement.js";
-import type { Database } from "../../src/adapters/postgres/database.js";
+import { placeholders, StatementCache } from "../../src/adapters/postgres/connection/built-statement.js";
+import type { Database } from "../../src/adapters/postgres/connection/database.js";
 import { engines } from "../support/engines.js";
 import { outbox } from "../../src/adapters/postgres/schema.js";
 

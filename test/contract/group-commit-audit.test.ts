@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../../src/adapters/postgres/database.js";
-import { GroupCommitAudit } from "../../src/adapters/postgres/group-commit-audit.js";
+import type { Database } from "../../src/adapters/postgres/connection/database.js";
+import { GroupCommitAudit } from "../../src/adapters/postgres/repositories/group-commit-audit.js";
 import type { AuditEntry } from "../../src/platform/ports.js";
 import { engines } from "../support/engines.js";
 import { ManualClock } from "../support/app.js";

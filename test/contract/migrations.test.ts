@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pg from "pg";
-import { openDatabase } from "../../src/adapters/postgres/database.js";
+import { openDatabase } from "../../src/adapters/postgres/connection/database.js";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.js";
 
 describe("migrations at start (PostgreSQL)", () => {

@@ -1,16 +1,59 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDatabase, type Database } from "../../src/adapters/postgres/database.js";
+import { openDatabase } from "../../src/adapters/postgres/connection/database.js";
 import { engines } from "../support/engines.js";
-import { PostgresSessionQueries } from "../../src/adapters/postgres/session-queries.js";
-import { PostgresUnitOfWork } from "../../src/adapters/postgres/unit-of-work.js";
+import { seedPglite } from "../support/pglite-seed.js";
+import { PostgresSessionQueries } from "../../src/adapters/postgres/queries/session-queries.js";
+import { PostgresUnitOfWork } from "../../src/adapters/postgres/repositories/unit-of-work.js";
+import { MemoryDatabase, MemoryUnitOfWork } from "../../src/adapters/memory/memory-unit-of-work.js";
+import { MemorySessionQueries } from "../../src/adapters/memory/memory-session-queries.js";
 import type { TenantConfig } from "../../src/domain/tenant-config.js";
+import type { Participant } from "../../src/domain/participant.js";
 import { VirtualSession } from "../../src/domain/session.js";
+import type { SessionQueries, SessionsTx } from "../../src/features/sessions/ports.js";
+import type { UnitOfWork } from "../../src/platform/ports.js";
 import { ManualClock } from "../support/app.js";
 
-/** One contract, two engines: what the use cases rely on must hold on PostgreSQL and on PGlite. */
+/**
+ * One contract, three implementations: what the use cases rely on must hold on PostgreSQL, on
+ * PGlite, and on the memory twin the fast tier runs use cases on (src/adapters/memory).
+ */
+interface Store {
+  uow: UnitOfWork<SessionsTx>;
+  queries: SessionQueries & { participants(tenantId: string, sessionId: string): Promise<Participant[] | null> };
+  /** The audit actions committed for a session, in commit order. */
+  auditActions(sessionId: string): Promise<string[]>;
+  cleanup(): Promise<void>;
+}
+
+// PGlite has one connection: its transactions run one after another, so two writers never overlap there.
+const stores: Array<{ name: string; concurrent: boolean; open(clock: ManualClock): Promise<Store> }> = [
+  ...engines.map((engine) => ({
+    name: engine.name,
+    concurrent: engine.name === "PostgreSQL",
+    open: async (clock: ManualClock) => {
+      const { db, cleanup } = await engine.open();
+      const auditActions = async (sessionId: string) => {
+        const result = await db.system.execute(sql`select data->>'action' as action from virtual_care_outbox where aggregate_type = 'audit' and data->'targets'->>'sessionId' = ${sessionId} order by seq`);
+        return (result as unknown as { rows: Array<{ action: string }> }).rows.map((r) => r.action);
+      };
+      return { uow: new PostgresUnitOfWork(db.db, clock), queries: new PostgresSessionQueries(db.db, clock), auditActions, cleanup };
+    },
+  })),
+  {
+    name: "memory",
+    concurrent: true,
+    open: async (clock: ManualClock) => {
+      const db = new MemoryDatabase(clock);
+      const auditActions = async (sessionId: string) =>
+        db.committed.outbox.filter((r) => r.event.aggregateType === "audit" && (r.event.data as { targets?: Record<string, string> }).targets?.sessionId === sessionId).map((r) => (r.event.data as { action: string }).action);
+      return { uow: new MemoryUnitOfWork(db), queries: new MemorySessionQueries(db), auditActions, cleanup: async () => {} };
+    },
+  },
+];
 
 let n = 0;
 const newSession = (tenantId: string, start = new Date("2026-12-01T10:00:00Z"), appointmentId: string | null = null) => {
@@ -34,18 +77,31 @@ const newSession = (tenantId: string, start = new Date("2026-12-01T10:00:00Z"), 
   });
 };
 
-for (const engine of engines) {
-  describe(`repository contract on ${engine.name}`, () => {
-    let db: Database;
-    let cleanup: () => Promise<void>;
+for (const store of stores) {
+  describe(`repository contract on ${store.name}`, () => {
     const clock = new ManualClock();
-    let uow: PostgresUnitOfWork;
+    let uow: Store["uow"];
+    let queries: Store["queries"];
+    let cleanup: () => Promise<void>;
+
+    let auditActions: Store["auditActions"];
 
     beforeAll(async () => {
-      ({ db, cleanup } = await engine.open());
-      uow = new PostgresUnitOfWork(db.db, clock);
+      ({ uow, queries, auditActions, cleanup } = await store.open(clock));
     });
     afterAll(() => cleanup());
+
+    it("getAudited: a session found comes back with its audit row committed; one not found (or another tenant's) writes none", async () => {
+      const s = newSession("t1");
+      await uow.run("t1", (tx) => tx.sessions.insert(s));
+      const actor = { kind: "staff" as const, tenantId: "t1", userId: "u", roles: ["clinician" as const] };
+      const read = await queries.getAudited("t1", s.id, { actor, action: "session.read", outcome: "success", targets: { sessionId: s.id } });
+      expect(read?.id).toBe(s.id);
+      expect(await auditActions(s.id)).toEqual(["session.read"]);
+      const other = { ...actor, tenantId: "t2" };
+      expect(await queries.getAudited("t2", s.id, { actor: other, action: "session.read", outcome: "success", targets: { sessionId: s.id } })).toBeNull();
+      expect(await auditActions(s.id)).toEqual(["session.read"]);
+    });
 
     it("an inserted session reads back whole, with its events in the outbox", async () => {
       const s = newSession("t1");
@@ -69,8 +125,70 @@ for (const engine of engines) {
         code: "OPTIMISTIC_LOCK_CONFLICT",
         details: { currentVersion: 2 },
       });
-      const stored = await new PostgresSessionQueries(db.db).get("t1", s.id);
+      const stored = await queries.get("t1", s.id);
       expect(stored).toMatchObject({ status: "cancelled", cancelReason: "first", version: 2 });
+    });
+
+    if (store.concurrent) {
+      it("two writers that loaded the same version: the one that commits second gets OPTIMISTIC_LOCK_CONFLICT with the winner's version", async () => {
+        const s = newSession("t-race");
+        await uow.run("t-race", (tx) => tx.sessions.insert(s));
+        let bLoaded!: () => void;
+        const loaded = new Promise<void>((resolve) => (bLoaded = resolve));
+        let aCommitted!: () => void;
+        const committed = new Promise<void>((resolve) => (aCommitted = resolve));
+        const b = uow.run("t-race", async (tx) => {
+          const mine = (await tx.sessions.findById("t-race", s.id))!;
+          bLoaded();
+          await committed;
+          mine.cancel("second", clock.now());
+          await tx.sessions.save(mine, 1);
+        });
+        await loaded;
+        await uow.run("t-race", async (tx) => {
+          const mine = (await tx.sessions.findById("t-race", s.id))!;
+          mine.initiateFallback("first", null, clock.now());
+          await tx.sessions.save(mine, 1);
+        });
+        aCommitted();
+        await expect(b).rejects.toMatchObject({ code: "OPTIMISTIC_LOCK_CONFLICT", details: { currentVersion: 2 } });
+        expect(await queries.get("t-race", s.id)).toMatchObject({ status: "fallback", version: 2 });
+      });
+    }
+
+    if (store.concurrent) {
+      it("two requests with one Idempotency-Key at once: the second's save answers false once the first commits", async () => {
+        const rec = { tenantId: "t-idem-race", key: "k-race", requestHash: "h", statusCode: 201, body: { id: "first" } };
+        let aSaved!: () => void;
+        const saved = new Promise<void>((resolve) => (aSaved = resolve));
+        let release!: () => void;
+        const gate = new Promise<void>((resolve) => (release = resolve));
+        const a = uow.run("t-idem-race", async (tx) => {
+          const first = await tx.idempotency.save(rec);
+          aSaved();
+          await gate;
+          return first;
+        });
+        await saved;
+        const b = uow.run("t-idem-race", (tx) => tx.idempotency.save({ ...rec, body: { id: "second" } }));
+        release();
+        expect(await a).toBe(true);
+        expect(await b).toBe(false);
+        expect(await uow.run("t-idem-race", (tx) => tx.idempotency.find("t-idem-race", "k-race"))).toMatchObject({ body: { id: "first" } });
+      });
+    }
+
+    it("two saves of one session in one transaction: both apply, the version grows twice", async () => {
+      const s = newSession("t-twice");
+      await uow.run("t-twice", (tx) => tx.sessions.insert(s));
+      await uow.run("t-twice", async (tx) => {
+        const mine = (await tx.sessions.findById("t-twice", s.id))!;
+        mine.initiateFallback("first", null, clock.now());
+        await tx.sessions.save(mine, 1);
+        mine.end(clock.now());
+        await tx.sessions.save(mine, 2);
+      });
+      expect(await queries.get("t-twice", s.id)).toMatchObject({ status: "ended", version: 3 });
     });
 
     it("a participant's recorded pre-call check reads back whole: by the repository, the detail and the list of participants", async () => {
@@ -85,7 +203,6 @@ for (const engine of engines) {
       const back = (await uow.run("t1", (tx) => tx.sessions.findById("t1", s.id)))!;
       expect(back.participant(patient)).toMatchObject(expected);
       expect(back.snapshot()).toEqual(loaded.snapshot());
-      const queries = new PostgresSessionQueries(db.db);
       expect((await queries.get("t1", s.id))?.participants[0]).toEqual(back.participant(patient));
       expect((await queries.participants("t1", s.id))?.[0]).toEqual(back.participant(patient));
       // Not checked yet reads back as nulls, not as absent fields.
@@ -100,7 +217,7 @@ for (const engine of engines) {
           throw new Error("boom");
         }),
       ).rejects.toThrow("boom");
-      expect(await new PostgresSessionQueries(db.db).get("t-rollback", s.id)).toBeNull();
+      expect(await queries.get("t-rollback", s.id)).toBeNull();
     });
 
     it("one appointment yields at most one session per tenant", async () => {
@@ -155,7 +272,7 @@ for (const engine of engines) {
       const starts = [1, 2, 3, 4].map((d) => new Date(Date.UTC(2027, 0, d, 9)));
       for (const st of starts) await uow.run("t-list", (tx) => tx.sessions.insert(newSession("t-list", st)));
       await uow.run("t-list-other", (tx) => tx.sessions.insert(newSession("t-list-other", starts[3])));
-      const q = new PostgresSessionQueries(db.db);
+      const q = queries;
       const first = await q.list({ tenantId: "t-list", limit: 2 });
       expect(first.map((s) => s.scheduledStart)).toEqual([starts[3], starts[2]]);
       const last = first[1]!;
@@ -177,13 +294,14 @@ for (const engine of engines) {
 describe("PGlite keeps data across a restart (the embedded default)", () => {
   it("a session written before close is there after reopening the same folder", async () => {
     const dir = mkdtempSync(join(tmpdir(), "vcs-pglite-restart-"));
+    await seedPglite(dir);
     try {
       const first = await openDatabase({ dataDir: dir, migrate: true });
       const s = newSession("t-persist");
       await new PostgresUnitOfWork(first.db, new ManualClock()).run("t-persist", (tx) => tx.sessions.insert(s));
       await first.close();
       const second = await openDatabase({ dataDir: dir, migrate: true });
-      expect((await new PostgresSessionQueries(second.db).get("t-persist", s.id))?.id).toBe(s.id);
+      expect((await new PostgresSessionQueries(second.db, new ManualClock()).get("t-persist", s.id))?.id).toBe(s.id);
       await second.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -57,6 +57,11 @@ describe("Kubernetes manifests (deploy/k8s rendered by kubectl kustomize, checke
     expect(container.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http" });
     // /readyz answers within READINESS_TIMEOUT_MS, so the probe must wait longer than that.
     expect(container.readinessProbe.timeoutSeconds * 1000).toBeGreaterThan(Number(settings.READINESS_TIMEOUT_MS));
+    // A pod leaves the Service only after misses spanning longer than a request may take (plus the
+    // probe's own bound), so one slow spell on a loaded database does not take every pod out at
+    // once (issue 20, item 10).
+    const readinessWindowMs = container.readinessProbe.periodSeconds * container.readinessProbe.failureThreshold * 1000;
+    expect(readinessWindowMs).toBeGreaterThan(Number(settings.HTTP_REQUEST_TIMEOUT_MS) + Number(settings.READINESS_TIMEOUT_MS));
     // The process listens only after the database answered: start-up may take DB_STARTUP_TIMEOUT_MS.
     const startupMs = container.startupProbe.periodSeconds * container.startupProbe.failureThreshold * 1000;
     expect(startupMs).toBeGreaterThan(Number(settings.DB_STARTUP_TIMEOUT_MS));
@@ -119,6 +124,16 @@ describe("container files (Dockerfile and compose.yaml, read as text: no Docker 
     const start = JSON.parse(readFileSync("package.json", "utf8")).scripts.start as string; // node <flags> dist/main.js
     const cmd = JSON.parse(/^CMD (.*)$/m.exec(dockerfile)![1]!) as string[];
     expect(cmd.join(" ")).toBe(start);
+  });
+
+  it("when the Dockerfile is read, then the image builds the patient page and the console and puts them where the service serves them from", () => {
+    const dockerfile = readFileSync("Dockerfile", "utf8");
+    const ignore = readFileSync(".dockerignore", "utf8").split("\n");
+    expect(dockerfile).toMatch(/^RUN node scripts\/build-web\.mjs$/m);
+    expect(ignore).toEqual(expect.arrayContaining(["!web/", "!scripts/build-web.mjs"]));
+    // dist/composition/http-app.js reads ../../web/dist: /app/web/dist beside /app/dist.
+    expect(readFileSync("src/composition/http-app.ts", "utf8")).toContain('new URL("../../web/dist", import.meta.url)');
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/web\/dist \.\/web\/dist$/m);
   });
 
   it("when compose.yaml is read, then it runs PostgreSQL, NATS with JetStream on file storage and the service, with settings the service knows", () => {

@@ -5,6 +5,7 @@ import { sessionBody, staffToken } from "../support/app.js";
 import { eventually, PrivateNats, StreamReader } from "../support/nats.js";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.js";
 import { ServiceProcess } from "../support/service-process.js";
+import { streamText } from "../support/sse.js";
 
 /**
  * The relay and the waiting-room streams are woken after a commit: in the writing process
@@ -39,7 +40,8 @@ describe("wake-ups across replicas (two child processes, PostgreSQL, own nats-se
     await fhir.start();
     stream = await StreamReader.at(nats.url, "VIRTUAL_CARE");
     const env = { DATABASE_URL: db.url, NATS_URL: nats.url, FHIR_BASE_URL: fhir.baseUrl, RELAY_POLL_INTERVAL_MS: "30000" };
-    for (let i = 0; i < 2; i++) replicas.push(await ServiceProcess.start(env));
+    // Started together, as a deployment's replicas are: the migration lock lets one migrate first.
+    replicas.push(...(await Promise.all([0, 1].map(() => ServiceProcess.start(env)))));
     token = await staffToken(tenant, ["admin", "platform_admin", "scheduler", "clinician"]);
     const backends = [{ name: "primary", provider: "jitsi", domain: "primary.meet.example.org", appId: "vcs-test", secret: "secret-for-primary-0123456789abcdef", healthUrl: null, maxConcurrentRooms: null }];
     await call(replicas[0]!, "PUT", "/v1/tenant-config", { licensed: true, consentRequired: false, videoBackends: backends });
@@ -80,16 +82,8 @@ describe("wake-ups across replicas (two child processes, PostgreSQL, own nats-se
 
     const events = await fetch(`${onA.url}/v1/join/events`, { headers: { "x-join-token": joinToken } });
     expect(events.status).toBe(200);
-    const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let received = "";
-    const until = async (pattern: RegExp) => {
-      while (!pattern.test(received)) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        received += value;
-      }
-      return pattern.test(received);
-    };
+    const stream = streamText(events);
+    const until = (pattern: RegExp) => stream.until(pattern);
     expect(await until(/"participantStatus":"waiting"/)).toBe(true);
 
     const admittedAt = Date.now();
@@ -97,6 +91,6 @@ describe("wake-ups across replicas (two child processes, PostgreSQL, own nats-se
     expect(await until(/"participantStatus":"admitted"/)).toBe(true);
     // The stream re-reads unwoken only about every 60 s: arriving this soon, it was woken by replica B's signal.
     expect(Date.now() - admittedAt).toBeLessThan(20_000);
-    await reader.cancel();
+    await stream.cancel();
   });
 });

@@ -1,4 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormats from "ajv-formats";
+import { parse } from "yaml";
+import { auditActions } from "../../src/platform/audit-actions.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventTypes } from "../../src/domain/events.js";
 import { bootApp, configureTenant, sessionBody, staffToken, type TestApp } from "../support/app.js";
@@ -23,6 +28,12 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
     expect(catalog.addresses("receive").sort()).toEqual(["scheduling.appointment.booked.v1", "scheduling.appointment.cancelled.v1"]);
   });
 
+  it("when the catalog lists the audit trail's actions, then they are exactly the ones the code records", () => {
+    const doc = parse(readFileSync("docs/asyncapi.yaml", "utf8"));
+    expect([...doc.channels.audit.parameters.action.enum].sort()).toEqual([...auditActions].sort());
+    expect([...doc.components.schemas.AuditData.properties.action.enum].sort()).toEqual([...auditActions].sort());
+  });
+
   describe("published events validate against their documented payload (PostgreSQL, own nats-server)", () => {
     let nats: PrivateNats;
     let app: TestApp;
@@ -42,6 +53,16 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
       await ai.stop();
       for (const s of streams ?? []) await s.close();
       await nats?.destroy();
+    });
+
+    it("when an event consumer asks the service, then it serves the catalog as written, and a schema for published types only", async () => {
+      const served = await app.request({ method: "GET", url: "/asyncapi.yaml" });
+      expect(served.statusCode).toBe(200);
+      expect(served.headers["content-type"]).toMatch(/^application\/yaml/);
+      expect(served.body).toBe(readFileSync("docs/asyncapi.yaml", "utf8"));
+      expect((await app.request({ method: "GET", url: "/schemas/events/audit.virtualcare.session.end" })).json().required).toContain("action");
+      expect((await app.request({ method: "GET", url: "/schemas/events/scheduling.appointment.booked.v1" })).statusCode).toBe(404);
+      expect((await app.request({ method: "GET", url: "/schemas/events/virtualcare.nothing.v1" })).statusCode).toBe(404);
     });
 
     it("when the HTTP document and the catalog describe the same measured kbps, then both say number", async () => {
@@ -86,6 +107,8 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
       const joinToken = (await post(`/v1/sessions/${c.id}/participants/${patient}/join-token`)).json().token;
       expect((await app.request({ method: "POST", url: "/v1/join/validate", body: { token: joinToken } })).json().destination).toBe("waiting_room");
       expect((await post(`/v1/sessions/${c.id}/participants/${patient}/admit`)).statusCode).toBe(200);
+      // The patient asks for a new link (issue 19): the clinic's notice is an event.
+      expect((await app.request({ method: "POST", url: "/v1/join/link-request", headers: { "x-join-token": joinToken } })).statusCode).toBe(202);
       expect((await app.request({ method: "DELETE", url: `/v1/sessions/${c.id}/participants/${c.participants[2].id}`, token: clinician })).statusCode).toBe(200);
 
       // A store-and-forward visit, and an AI summary accepted after the visit ended.
@@ -94,6 +117,8 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
       ]);
       const submitted = await app.service.app.inject({ method: "POST", url: "/v1/async-visits", headers: { authorization: `Bearer ${clinician}`, "content-type": contentType }, payload });
       expect(submitted.statusCode, submitted.body).toBe(201);
+      const replied = await post(`/v1/async-visits/${submitted.json().id}/replies`, { text: "Keep the arm raised; see you Friday." });
+      expect(replied.statusCode, replied.body).toBe(201);
       expect((await post(`/v1/sessions/${a.id}/ai-summary/transcript`, { text: "Patient: sore throat since Monday." })).statusCode).toBe(202);
       await app.service.workers.aiSummaries.runOnce();
       expect((await post(`/v1/sessions/${a.id}/ai-summary/accept`, {})).statusCode).toBe(200);
@@ -110,7 +135,9 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
         "virtualcare.session.cancelled.v1",
         "virtualcare.participant.admitted.v1",
         "virtualcare.participant.removed.v1",
+        "virtualcare.participant.link_requested.v1",
         "virtualcare.async_visit.submitted.v1",
+        "virtualcare.async_visit.replied.v1",
         "virtualcare.ai_summary.accepted.v1",
         "audit.virtualcare.tenant_config.update",
         "audit.virtualcare.session.create",
@@ -121,6 +148,8 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
         "audit.virtualcare.session.fallback",
         "audit.virtualcare.session.end",
         "audit.virtualcare.session.cancel",
+        "audit.virtualcare.async_visit.reply",
+        "audit.virtualcare.link_request.create",
         "audit.virtualcare.auth.authenticate",
         "audit.virtualcare.scheduling_event.terminate",
       ];
@@ -148,6 +177,24 @@ describe("event catalog (docs/asyncapi.yaml) against what the service publishes"
         expect(r.msgId).toBe(r.event.id);
         expect(r.contentType).toBe("application/cloudevents+json; charset=utf-8");
       }
+      // Each event names its data's schema, which the service serves and which the data satisfies.
+      const ajv = new Ajv2020({ strict: false, allErrors: true });
+      addFormats.default(ajv);
+      const validators = new Map<string, ReturnType<typeof ajv.compile>>();
+      for (const r of seen) {
+        const url = new URL(r.event.dataschema ?? "missing:");
+        expect(url.href).toBe(`${app.service.config.publicBaseUrl}/schemas/events/${r.event.type}`);
+        if (!validators.has(url.pathname)) {
+          const res = await app.request({ method: "GET", url: url.pathname });
+          expect(res.statusCode, url.pathname).toBe(200);
+          expect(res.headers["content-type"]).toMatch(/^application\/schema\+json/);
+          expect(res.json().$id).toBe(url.href);
+          validators.set(url.pathname, ajv.compile(res.json()));
+        }
+        const validate = validators.get(url.pathname)!;
+        expect(validate(r.event.data), `${r.subject}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+      }
+      expect(validators.size).toBeGreaterThanOrEqual(expected.length);
       // The fractions really travelled: the catalog above accepted 150.5 and 80.7, not rounded values.
       const dataOf = (subject: string) => seen.filter((r) => r.subject === subject).map((r) => r.event.data);
       expect(dataOf("virtualcare.tenant_config.updated.v1")).toEqual([expect.objectContaining({ fallbackBandwidthKbps: 150.5 })]);

@@ -24,7 +24,8 @@ describe("three relay replicas on one database (child processes, PostgreSQL, own
     stream = await StreamReader.at(nats.url, "VIRTUAL_CARE", { checkCatalog: false });
     const env = { DATABASE_URL: db.url, NATS_URL: nats.url, FHIR_BASE_URL: fhir.baseUrl, RELAY_BATCH_SIZE: "25" };
     // Started one after another: the later ones find the migrations done and the leader lock taken.
-    for (let i = 0; i < 3; i++) replicas.push(await ServiceProcess.start(env));
+    // Started together, as a deployment's replicas are: the migration lock lets one migrate first.
+    replicas = await Promise.all([0, 1, 2].map(() => ServiceProcess.start(env)));
     load = await OutboxLoad.open(db.url);
   }, 120_000);
   afterAll(async () => {

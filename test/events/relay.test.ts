@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PostgresUnitOfWork } from "../../src/adapters/postgres/unit-of-work.js";
-import { systemClock } from "../../src/main.js";
+import { PostgresUnitOfWork } from "../../src/adapters/postgres/repositories/unit-of-work.js";
+import { systemClock } from "../../src/composition/system-clock.js";
 import { bootApp, configureTenant, sessionBody, staffToken, type TestApp } from "../support/app.js";
 import { eventually, PrivateNats, StreamReader, type StreamRecord } from "../support/nats.js";
 
@@ -156,8 +156,9 @@ describe("outbox relay to NATS JetStream (PostgreSQL, own nats-server)", () => {
     });
     expect(refusals.map((r) => r.event.data.targets)).toEqual(
       expect.arrayContaining([
-        { route: "GET /v1/sessions/:id", claimedTenantId: tenant, claimedSubject: "mallory" },
-        { route: "POST /v1/sessions/:id/cancel" },
+        // The first denial of an address carries that address (issue 20, 7d): who to look at.
+        { route: "GET /v1/sessions/:id", claimedTenantId: tenant, claimedSubject: "mallory", source: "127.0.0.1" },
+        { route: "POST /v1/sessions/:id/cancel", source: "127.0.0.1" },
       ]),
     );
     for (const r of refusals) expect(r.event.data).toMatchObject({ outcome: "denied", reason: "UNAUTHENTICATED", actor: { kind: "anonymous" } });

@@ -17,7 +17,7 @@ describe("HTTP edges: errors, auth, operations endpoints, logs (PostgreSQL)", ()
   const expectProblem = (res: { statusCode: number; headers: Record<string, unknown>; json(): any }, status: number, code: string) => {
     expect(res.statusCode).toBe(status);
     expect(String(res.headers["content-type"])).toContain("application/problem+json");
-    expect(res.json()).toMatchObject({ status, code, title: expect.any(String), detail: expect.any(String), type: expect.stringMatching(/^https:/) });
+    expect(res.json()).toMatchObject({ status, code, title: expect.any(String), detail: expect.any(String), type: `/problems/${code.toLowerCase().replaceAll("_", "-")}` });
   };
 
   it("when the body is not JSON, then 400 problem+json", async () => {

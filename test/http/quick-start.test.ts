@@ -66,7 +66,8 @@ describe("Quick start: the service on its embedded defaults", () => {
       expect((await fetch(`${base}/docs/`)).status).toBe(200);
       const consolePage = await fetch(`${base}/console?tenant=demo-clinic`);
       expect(consolePage.status).toBe(200);
-      expect(consolePage.headers.get("content-security-policy")).toContain("frame-src https://meet.jit.si");
+      expect(consolePage.headers.get("content-security-policy")).toContain("frame-src https:;");
+      expect(consolePage.headers.get("content-security-policy")).toContain("script-src 'self';");
     } finally {
       await stop(first.child);
     }

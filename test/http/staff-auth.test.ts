@@ -1,13 +1,15 @@
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bootApp, configureTenant, sessionBody, STAFF_SECRET, staffToken, type TestApp } from "../support/app.js";
+import { bootApp, configureTenant, ManualClock, sessionBody, STAFF_SECRET, staffToken, type TestApp } from "../support/app.js";
 
 /** Staff bearer tokens are remembered once verified (src/http/auth.ts); these are the rules that must survive that. */
 describe("staff bearer tokens accepted earlier (PostgreSQL)", () => {
   let app: TestApp;
+  // Staff tokens are judged by the injected clock: expiry is a step of it, not seconds waited.
+  const staffClock = new ManualClock(new Date());
 
   beforeAll(async () => {
-    app = await bootApp();
+    app = await bootApp({ staffTokenClock: staffClock });
     await configureTenant(app, "clinic-a");
     await configureTenant(app, "clinic-b");
   });
@@ -22,11 +24,11 @@ describe("staff bearer tokens accepted earlier (PostgreSQL)", () => {
       .sign(new TextEncoder().encode(STAFF_SECRET));
 
   it("when a token that was accepted reaches its expiry, then the next request is refused with 401", async () => {
-    const exp = Math.floor(Date.now() / 1000) + 2;
+    const exp = Math.floor(staffClock.now().getTime() / 1000) + 2;
     const token = await tokenExpiringAt(exp);
     const before = await app.request({ method: "GET", url: "/v1/sessions", token });
     expect(before.statusCode, before.body).toBe(200);
-    await new Promise((r) => setTimeout(r, exp * 1000 - Date.now() + 50));
+    staffClock.set(new Date(exp * 1000)); // a token is expired from its `exp` second on
     const after = await app.request({ method: "GET", url: "/v1/sessions", token });
     expect(after.statusCode).toBe(401);
     expect(after.json().code).toBe("UNAUTHENTICATED");

@@ -46,11 +46,14 @@ describe("FHIR resources the service writes", () => {
     const documents = await app.fhir.search<DocumentReference>("DocumentReference", { subject: `Patient/${patientId}` });
     expect(encounters).toHaveLength(1);
     expect(documents).toHaveLength(1);
+    // US Core: Encounter.type from us-core-encounter-type, DocumentReference.category clinical-note (issue 21 item 7).
     expect(encounters[0]).toMatchObject({
+      type: [{ coding: [{ system: "http://snomed.info/sct", code: "448337001" }] }],
       subject: { reference: `Patient/${patientId}` },
       participant: [{ individual: { reference: "Practitioner/dr.fhir-1" } }],
     });
     expect(documents[0]).toMatchObject({
+      category: [{ coding: [{ system: "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category", code: "clinical-note" }] }],
       subject: { reference: `Patient/${patientId}` },
       author: [{ reference: "Practitioner/dr.fhir-1" }],
       context: { encounter: [{ reference: `Encounter/${ended.json().encounterId}` }] },

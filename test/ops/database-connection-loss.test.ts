@@ -47,14 +47,18 @@ describe("database connections cut under load (child process, PostgreSQL behind 
     });
     await eventually("the first creates to succeed", () => (statuses.get("201") ?? 0) >= 6, 30_000, 20);
     for (let round = 0; round < 8; round++) {
-      await new Promise((r) => setTimeout(r, 150));
+      const accepted = proxy.accepted;
       proxy.cut();
+      // The next cut once the clients have made the pool connect again: each round hits connections in use.
+      await eventually("the pool to connect again", () => proxy.accepted > accepted, 20_000, 10);
     }
-    // A short outage too: connections refused outright for a moment, then back.
+    // A short outage too: connections refused outright for a moment (its length is the point), then back.
     proxy.down();
     await new Promise((r) => setTimeout(r, 500));
     proxy.restore();
-    await new Promise((r) => setTimeout(r, 500));
+    // The clients go on until the database has answered them again.
+    const created = statuses.get("201") ?? 0;
+    await eventually("a create to succeed after the outage", () => (statuses.get("201") ?? 0) > created, 30_000, 20);
     stop = true;
     await Promise.all(workers);
 

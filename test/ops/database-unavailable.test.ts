@@ -77,7 +77,7 @@ describe("PostgreSQL unavailable (in-process service, database behind a TCP prox
     expect(res.json()).toMatchObject({
       status: 503,
       code: "DATABASE_UNAVAILABLE",
-      type: "https://docs.virtual-care.example/problems/database-unavailable",
+      type: "/problems/database-unavailable",
     });
     const list = await timed(app.request({ method: "GET", url: `/v1/sessions?patientId=${patientId}`, token: await staffToken(tenant, ["clinician"]) }), REQUEST_MS + MARGIN_MS);
     expect(list.res.statusCode).toBe(503);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddedFhirServer } from "../../src/adapters/fhir/embedded-fhir-server.js";
 import { staffToken } from "../support/app.js";
+import { eventually } from "../support/nats.js";
 import { call, configureTenantOn, createSessionCall } from "../support/ops.js";
 import { createTestDatabase, type TestDatabase } from "../support/postgres.js";
 import { ServiceProcess } from "../support/service-process.js";
@@ -39,8 +40,11 @@ describe("a replica told to stop (SIGTERM, child process on PostgreSQL)", () => 
     const before = service.logs.length;
     const res = await fetch(`${service.url}/healthz`);
     expect(res.status).toBe(200);
-    await new Promise((r) => setTimeout(r, 200));
-    const lines = service.logs.slice(before).filter((l) => (l.req as { url?: string } | undefined)?.url === "/healthz");
+    // A later request's line marks the end: every line the /healthz request wrote came before it.
+    const urlOf = (l: Record<string, unknown>) => (l.req as { url?: string } | undefined)?.url;
+    expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
+    await eventually("the /readyz request's log line", () => service.logs.slice(before).some((l) => urlOf(l) === "/readyz"), 10_000, 20);
+    const lines = service.logs.slice(before).filter((l) => urlOf(l) === "/healthz");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ msg: "request", res: { statusCode: 200 }, ms: expect.any(Number) });
   });
@@ -52,7 +56,8 @@ describe("a replica told to stop (SIGTERM, child process on PostgreSQL)", () => 
     expect(before.status).toBe(200);
 
     const exited = service.signalAndWait("SIGTERM");
-    await new Promise((r) => setTimeout(r, 300));
+    // Readiness is 503 before this line is written (cli.ts): from then on, at once.
+    await eventually("the drain to begin", () => service.logs.some((l) => l.msg === "shutdown: readiness is 503; draining"), 10_000, 20);
     const ready = await call(`${service.url}/readyz`);
     expect(ready.status).toBe(503);
     expect(ready.contentType).toContain("application/problem+json");
@@ -74,13 +79,15 @@ describe("a replica told to stop (SIGTERM, child process on PostgreSQL)", () => 
     );
     expect(times.every(Number.isFinite), JSON.stringify(times)).toBe(true);
     expect([...times].sort((a, b) => a - b), JSON.stringify(times)).toEqual(times);
-    // In the order they happened (by their time; stdout may interleave a line late under load).
-    const closed = service.logs
-      .filter((l) => l.msg === "shutdown: closed")
-      .sort((a, b) => Number(a.time) - Number(b.time))
-      .map((l) => l.step);
+    // In the order they happened, by their log time: stdout may interleave a line late under load,
+    // and two steps closed in the same millisecond tie (seen on Node 24), so the check is that the
+    // times never go backwards along the expected order, not the lines' arrival order.
+    const order = ["HTTP server", "outbox relay and scheduling consumer", "periodic workers", "webhook dispatcher", "session change feed", "read audit and change signals", "database pool"];
+    const closedAt = new Map(service.logs.filter((l) => l.msg === "shutdown: closed").map((l) => [String(l.step), Number(l.time)]));
     const shutdownLines = JSON.stringify(service.logs.filter((l) => String(l.msg).startsWith("shutdown")));
-    expect(closed, shutdownLines).toEqual(["HTTP server", "outbox relay and scheduling consumer", "periodic workers", "session change feed", "read audit and change signals", "database pool"]);
+    expect([...closedAt.keys()].sort(), shutdownLines).toEqual([...order].sort());
+    const stepTimes = order.map((step) => closedAt.get(step)!);
+    expect([...stepTimes].sort((a, b) => a - b), shutdownLines).toEqual(stepTimes);
 
     // Nothing was lost: the session created while draining is in the database.
     const { default: pg } = await import("pg");

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, type Database } from "../../src/adapters/postgres/database.js";
+import { openDatabase, type Database } from "../../src/adapters/postgres/connection/database.js";
 import { eventually } from "../support/nats.js";
 import { createTestDatabase, suitePool, type TestDatabase } from "../support/postgres.js";
 import { TcpProxy } from "../support/tcp-proxy.js";
@@ -45,10 +45,10 @@ describe("LISTEN closed while it reconnects (PostgreSQL behind a TCP proxy)", ()
       await eventually("the reconnect to reach the proxy", () => proxy.accepted > before, 5_000, 20);
       await unlisten(); // while the replacement is still connecting (parked at the proxy)
       proxy.restore(); // it connects and listens after all
-      // Time for the replacement to connect and LISTEN (1.5 s; it takes milliseconds). Without the
-      // fix its LISTEN then stays for good; with it the connection ends right after connecting,
-      // which a busy machine may take a little longer to show.
-      await new Promise((r) => setTimeout(r, 1_500));
+      // With the fix the replacement ends its connection right after connecting; without it the
+      // connection stays, listening, and this wait fails. It is the only connection the proxy forwards.
+      await eventually("the replacement connection to end", () => proxy.open === 0, 10_000, 20);
+      // Its server process may still show for a moment after the socket closed.
       await eventually("no LISTEN connection left", async () => ((await listening()) === 0 ? true : undefined), 10_000, 100);
     } finally {
       proxy.restore();

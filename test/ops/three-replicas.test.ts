@@ -21,12 +21,13 @@ interface LoadResult {
 /**
  * Creates through HAProxy from `workers` concurrent clients until `stop` resolves. The clients
  * never retry (a create is not idempotent without a key): what they see is what a user would.
+ * `result` fills as answers come (a test waits on its counts); `done` resolves once all stopped.
  */
-async function load(url: string, token: string, workers: number, stop: Promise<void>): Promise<LoadResult> {
+function load(url: string, token: string, workers: number, stop: Promise<void>): { result: LoadResult; done: Promise<LoadResult> } {
   const result: LoadResult = { requests: 0, byStatus: {}, createdIds: [], reasons: {} };
   let stopped = false;
   void stop.then(() => (stopped = true));
-  await Promise.all(
+  const running = Promise.all(
     Array.from({ length: workers }, async (_, w) => {
       for (let n = 0; !stopped; n++) {
         const answer = await createSessionCall(url, token, `appt-rr-${w}-${n}-${randomBytes(3).toString("hex")}`, 20_000);
@@ -43,8 +44,14 @@ async function load(url: string, token: string, workers: number, stop: Promise<v
       }
     }),
   );
-  return result;
+  return { result, done: running.then(() => result) };
 }
+
+/** Waits until `n` more creates have been answered 201 (from now): load, counted, not timed. */
+const more201 = (r: LoadResult, n: number, what: string) => {
+  const target = (r.byStatus[201] ?? 0) + n;
+  return eventually(`${n} more creates answered 201 ${what}`, () => (r.byStatus[201] ?? 0) >= target, 60_000, 20);
+};
 
 const failures = (r: LoadResult) => r.requests - (r.byStatus[201] ?? 0);
 
@@ -84,8 +91,9 @@ describe("three replicas behind HAProxy (PostgreSQL, own nats-server)", () => {
       // info: the relay's leadership lines tell the test which replica leads.
       LOG_LEVEL: "info",
     };
-    // One after another: the first migrates, the others find the schema ready.
-    for (let i = 0; i < 3; i++) replicas.push(await ServiceProcess.start(env));
+    // Started together, as a deployment's replicas are: the first to take the migration lock
+    // migrates, the others find the schema ready.
+    replicas.push(...(await Promise.all([0, 1, 2].map(() => ServiceProcess.start(env)))));
     await sql.connect();
     proxy = await Haproxy.start(
       replicas.map((r) => r.port),
@@ -112,8 +120,8 @@ describe("three replicas behind HAProxy (PostgreSQL, own nats-server)", () => {
 
   it("when each replica in turn gets SIGTERM and is started again under load, then every request is answered 201 and every 201 has its row", async () => {
     let finish!: () => void;
-    const running = load(proxy.url, token, 6, new Promise<void>((r) => (finish = r)));
-    await new Promise((r) => setTimeout(r, 1000));
+    const { result: live, done } = load(proxy.url, token, 6, new Promise<void>((r) => (finish = r)));
+    await more201(live, 100, "before the first restart");
     const restarts: Array<{ replica: number; exitCode: number | null; exitMs: number; readyMs: number; upMs: number }> = [];
     for (let i = 0; i < replicas.length; i++) {
       const r = replicas[i]!;
@@ -124,11 +132,11 @@ describe("three replicas behind HAProxy (PostgreSQL, own nats-server)", () => {
       const t2 = performance.now();
       await proxy.waitStatus(`r${i}`, "UP");
       restarts.push({ replica: i, exitCode, exitMs: Math.round(t1 - t0), readyMs: Math.round(t2 - t1), upMs: Math.round(performance.now() - t2) });
-      // Load goes on between restarts, as in a rollout.
-      await new Promise((r) => setTimeout(r, 500));
+      // Load goes on between restarts, as in a rollout, and reaches the replica that came back.
+      await more201(live, 50, `after replica ${i} came back`);
     }
     finish();
-    const result = await running;
+    const result = await done;
     console.log("rolling restart:", JSON.stringify({ requests: result.requests, byStatus: result.byStatus, reasons: result.reasons, restarts }));
 
     expect(restarts.map((r) => r.exitCode)).toEqual([0, 0, 0]);
@@ -144,15 +152,16 @@ describe("three replicas behind HAProxy (PostgreSQL, own nats-server)", () => {
       return leaders.length === 1 ? leaders[0] : undefined;
     }, 30_000);
     let finish!: () => void;
-    const running = load(proxy.url, token, 6, new Promise<void>((r) => (finish = r)));
-    await new Promise((r) => setTimeout(r, 1500));
+    const { result: live, done } = load(proxy.url, token, 6, new Promise<void>((r) => (finish = r)));
+    await more201(live, 100, "before the kill");
     await replicas[leaderIndex]!.kill("SIGKILL");
     const killedAt = performance.now();
     await eventually("another replica to lead the relay", () => replicas.some((r, i) => i !== leaderIndex && r.running && r.isLeader()), 30_000);
     const failoverMs = Math.round(performance.now() - killedAt);
-    await new Promise((r) => setTimeout(r, 2000));
+    // Creates go on under the new leader: their events too must be published exactly once.
+    await more201(live, 100, "under the new relay leader");
     finish();
-    const result = await running;
+    const result = await done;
 
     expect(await missingRows(result.createdIds)).toEqual([]);
     await eventually("the outbox to drain", async () => (await sql.query("select 1 from virtual_care_outbox where published_at is null limit 1")).rowCount === 0, 60_000, 200);

@@ -91,6 +91,18 @@ describe("scheduling consumer: poison events (own nats-server)", () => {
     expect(await inboxOf(booked.id)).toEqual([{ outcome: "rejected:VALIDATION_FAILED" }]);
   });
 
+  it("a booking longer than 24 hours is terminated as VALIDATION_FAILED like the API's 400, and creates no session (issue 20)", async () => {
+    const booked = appointmentEvent({
+      tenantId: tenant,
+      data: { appointmentId: "appt-long", tenantId: tenant, patientId: "p", providerId: "d", start: "2026-12-02T10:00:00Z", end: "9999-12-30T00:00:00Z", visitMode: "virtual" },
+    });
+    await deliver(nats.url, booked);
+    const [record] = await terminated(booked.id);
+    expect(record!.event.data.reason).toBe("VALIDATION_FAILED");
+    expect(await inboxOf(booked.id)).toEqual([{ outcome: "rejected:VALIDATION_FAILED" }]);
+    expect((await app.owner.query("select id from virtual_sessions where appointment_id = 'appt-long'")).rows).toEqual([]);
+  });
+
   it("an event that keeps failing is terminated and audited after SCHEDULING_MAX_DELIVER deliveries", async () => {
     const booked = appointmentEvent({ tenantId: down });
     await deliver(nats.url, booked);

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bootApp, configureTenant, sessionBody, staffToken, type TestApp } from "../support/app.js";
+import { DocumentConformance } from "../support/openapi-conformance.js";
 
 type Operation = { method: string; path: string; op: { requestBody?: unknown; parameters?: Array<{ in: string; name: string; schema?: Record<string, unknown> }> } };
 
@@ -23,6 +24,7 @@ describe("OpenAPI-driven fuzzing (PostgreSQL)", () => {
   let tokens: Record<string, string | undefined>;
   let ids: string[];
   let theirJoinToken = "";
+  let conformance: DocumentConformance;
 
   beforeAll(async () => {
     app = await bootApp();
@@ -38,6 +40,7 @@ describe("OpenAPI-driven fuzzing (PostgreSQL)", () => {
     tokens = { none: undefined, staffA: a, noRoles: await staffToken("fuzz-a", []), garbage: "garbage.token.value" };
     theirJoinToken = theirJoin;
     const doc = app.service.app.swagger() as unknown as { paths: Record<string, Record<string, Operation["op"]>> };
+    conformance = new DocumentConformance(doc);
     operations = Object.entries(doc.paths)
       // Server-sent event streams stay open by design (an admitted token would hang the run);
       // they are exercised by test/http/web-pages.test.ts and the browser suites.
@@ -47,7 +50,7 @@ describe("OpenAPI-driven fuzzing (PostgreSQL)", () => {
   });
   afterAll(() => app.close());
 
-  it("never a 5xx, never an oversized answer, never another tenant's data", async () => {
+  it("never a 5xx, never an oversized answer, never another tenant's data, never an answer the document does not describe", async () => {
     const request = fc.record({
       operation: fc.integer({ min: 0, max: 10_000 }),
       token: fc.constantFrom("none", "staffA", "noRoles", "garbage"),
@@ -76,6 +79,9 @@ describe("OpenAPI-driven fuzzing (PostgreSQL)", () => {
         expect(res.body.length).toBeLessThan(MAX_RESPONSE_BYTES);
         expect(res.body).not.toContain(MARKER);
         if (res.statusCode >= 400) expect(String(res.headers["content-type"])).toContain("application/problem+json");
+        // Issue 21: the answer is the one the document gives for this operation and status.
+        const binary = /^(image\/|application\/pdf|application\/octet-stream|text\/plain)/.test(String(res.headers["content-type"] ?? ""));
+        expect(conformance.check(method, url, { statusCode: res.statusCode, headers: res.headers, body: binary ? "" : res.body })).toEqual([]);
       }),
       { numRuns: 1000, seed: 11 },
     );

@@ -42,6 +42,19 @@ describe("rate limits (PostgreSQL)", () => {
     expect((await app.request({ method: "GET", url: "/healthz" })).statusCode).toBe(200);
   });
 
+  it("asking for a new link is limited per join token, as the other patient routes are (issue 19)", async () => {
+    const scheduler = await staffToken("rl-b", ["scheduler"]);
+    const session = (await app.request({ method: "POST", url: "/v1/sessions", token: scheduler, body: sessionBody() })).json();
+    const tokenOf = async (pid: string) => (await app.request({ method: "POST", url: `/v1/sessions/${session.id}/participants/${pid}/join-token`, token: scheduler })).json().token;
+    const ask = (token: string) => app.request({ method: "POST", url: "/v1/join/link-request", headers: { "x-join-token": token } });
+    const patient = await tokenOf(session.participants[0].id);
+    for (let i = 0; i < 8; i++) expect((await ask(patient)).statusCode).toBe(202);
+    expect429(await ask(patient));
+    // Another participant's link has its own budget.
+    const other = (await app.request({ method: "POST", url: `/v1/sessions/${session.id}/participants`, token: scheduler, body: { role: "caregiver", displayName: "C" } })).json();
+    expect((await ask(await tokenOf(other.id))).statusCode).toBe(202);
+  });
+
   it("the OpenAPI document names 429 on the counted routes", () => {
     const doc = app.service.app.swagger() as unknown as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
     expect(doc.paths["/v1/join/validate"]!.post!.responses["429"]).toBeDefined();

@@ -2,15 +2,15 @@ import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Db } from "../../src/adapters/postgres/database.js";
-import { pgErrorCode } from "../../src/adapters/postgres/database.js";
+import type { Db } from "../../src/adapters/postgres/connection/database.js";
+import { pgErrorCode } from "../../src/adapters/postgres/connection/database.js";
 import { schema, sessions } from "../../src/adapters/postgres/schema.js";
-import { inTenant } from "../../src/adapters/postgres/tenant-scope.js";
-import { PostgresUnitOfWork } from "../../src/adapters/postgres/unit-of-work.js";
+import { inTenant } from "../../src/adapters/postgres/connection/tenant-scope.js";
+import { PostgresUnitOfWork } from "../../src/adapters/postgres/repositories/unit-of-work.js";
 import { bootApp, configureTenant, sessionBody, staffToken, type TestApp } from "../support/app.js";
 import { SERVICE_ROLE, suitePool } from "../support/postgres.js";
 
-/** Every table migration 0007_rls protects (and 0008's, which came later). */
+/** Every table migration 0007_rls protects (and those of 0008, 0009, 0012 and 0013, which came later). */
 const TENANT_TABLES = [
   "virtual_sessions",
   "session_participants",
@@ -23,6 +23,10 @@ const TENANT_TABLES = [
   "async_visit_attachment_chunks",
   "async_visit_uploads",
   "async_visit_queue",
+  "async_visit_replies",
+  "link_requests",
+  "webhook_deliveries",
+  "webhook_endpoint_states",
 ];
 
 /**

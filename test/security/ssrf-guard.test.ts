@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolvesToPublicAddresses } from "../../src/adapters/jitsi/address-guard.js";
+import { resolvesToPublicAddresses } from "../../src/adapters/outbound-http/address-guard.js";
 import { JitsiHealthCheck } from "../../src/adapters/jitsi/jitsi-health-check.js";
 import { ManualClock } from "../support/app.js";
 

@@ -62,7 +62,7 @@ describe("JWKS mode", () => {
       const old = await generateKeyPair("ES256");
       const next = await generateKeyPair("ES256");
       keys = [{ ...(await exportJWK(old.publicKey)), kid: "old", alg: "ES256" }];
-      const authenticate = staffAuthenticator({ kind: "jwks", url, issuer: "idp", audience: "vcs", cacheMaxAgeMs: 50 });
+      const authenticate = staffAuthenticator({ kind: "jwks", url, issuer: "idp", audience: "vcs", cacheMaxAgeMs: 50 }, { now: () => new Date() });
       const token = await new SignJWT({ tenant_id: "tok", roles: ["clinician"] })
         .setProtectedHeader({ alg: "ES256", kid: "old" })
         .setSubject("u")
@@ -72,6 +72,7 @@ describe("JWKS mode", () => {
         .sign(old.privateKey);
       await expect(authenticate(`Bearer ${token}`)).resolves.toMatchObject({ tenantId: "tok" });
       keys = [{ ...(await exportJWK(next.publicKey)), kid: "next", alg: "ES256" }];
+      // Fixed on purpose: jose ages its JWKS cache by real time; 120 ms is past its 50 ms max age.
       await new Promise((r) => setTimeout(r, 120));
       await expect(authenticate(`Bearer ${token}`)).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
     });

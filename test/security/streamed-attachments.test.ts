@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ATTACHMENT_CHUNK_BYTES } from "../../src/adapters/postgres/attachment-chunk-store.js";
+import { ATTACHMENT_CHUNK_BYTES } from "../../src/adapters/postgres/repositories/attachment-chunk-store.js";
 import { bootApp, configureTenant, ManualClock, sessionBody, staffToken, type TestApp } from "../support/app.js";
 import { multipartBody, samples } from "../support/multipart.js";
 

@@ -23,7 +23,7 @@ describe("bandwidth reports, cancel and billing (PostgreSQL)", () => {
     const session = (await app.request({ method: "POST", url: "/v1/sessions", token: scheduler, body: sessionBody() })).json();
     const guest = (await app.request({ method: "POST", url: `/v1/sessions/${session.id}/participants`, token: scheduler, body: { role: "guest", displayName: "G" } })).json();
     const tokenOf = async (pid: string) =>
-      (await app.request({ method: "POST", url: `/v1/sessions/${session.id}/participants/${pid}/join-token`, token: scheduler })).json().token as string;
+      (await app.request({ method: "POST", url: `/v1/sessions/${session.id}/participants/${pid}/join-token`, token: clinician })).json().token as string;
     return { session, tokenOf, guest };
   };
   const report = (token: string, kbps: number) => app.request({ method: "POST", url: "/v1/join/bandwidth", headers: { "x-join-token": token }, body: { kbps } });

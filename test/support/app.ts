@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,27 +8,19 @@ import pg from "pg";
 import type { Clock } from "../../src/platform/ports.js";
 import { EmbeddedFhirServer } from "../../src/adapters/fhir/embedded-fhir-server.js";
 import { loadConfig, type Config } from "../../src/config.js";
-import { createService, type Service } from "../../src/main.js";
+import { createService, type Service } from "../../src/composition/create-service.js";
+import { systemClock } from "../../src/composition/system-clock.js";
+import { seedPglite } from "./pglite-seed.js";
 import { createTestDatabase, suitePool, type TestDatabase } from "./postgres.js";
 
 export const STAFF_SECRET = "test-staff-secret-0123456789abcdef0123456789";
-export const KMS_KEY = Buffer.alloc(32, 7).toString("base64");
+/** Fixed, so suites and child processes agree; derived, because production refuses repeated bytes (issue 20). */
+const testKey = (label: string) => createHash("sha256").update(`vcs-test-key:${label}`).digest("base64");
+export const KMS_KEY = testKey("kms");
 /** Outside the quick start every key is required (issue 11); the tests' own join-token key. */
-export const TEST_JOIN_TOKEN_KEYS = `test:${Buffer.alloc(32, 9).toString("base64")}`;
+export const TEST_JOIN_TOKEN_KEYS = `test:${testKey("join-token")}`;
 
-/** A clock the test moves by hand. */
-export class ManualClock implements Clock {
-  constructor(private current = new Date("2026-12-01T09:00:00Z")) {}
-  now(): Date {
-    return new Date(this.current);
-  }
-  advance(ms: number): void {
-    this.current = new Date(this.current.getTime() + ms);
-  }
-  set(at: Date): void {
-    this.current = new Date(at);
-  }
-}
+export { ManualClock } from "./clock.js";
 
 export interface TestApp {
   service: Service;
@@ -53,6 +46,11 @@ export interface BootOptions {
   /** "postgres" (default): a fresh database on the local server; "pglite": embedded in a temp dir. */
   database?: "postgres" | "pglite";
   clock?: Clock;
+  /**
+   * Judges staff tokens' expiry. Default: the real time, which `staffToken()` signs in, even when
+   * `clock` is moved by hand; a test of staff-token expiry passes its own.
+   */
+  staffTokenClock?: Clock;
   env?: Record<string, string>;
   logStream?: { write(line: string): void };
   /** Rewrites the test database's URL the service uses (e.g. through a TCP proxy). */
@@ -63,6 +61,7 @@ export interface BootOptions {
 export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
   const db = options.database === "pglite" ? null : await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), "vcs-test-"));
+  if (!db) await seedPglite(dataDir);
   const fhir = new EmbeddedFhirServer();
   const fhirBaseUrl = await fhir.start();
   const config: Config = loadConfig({
@@ -81,6 +80,8 @@ export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
     VIDEO_HEALTH_ALLOW_PRIVATE: "true",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     // The service connects as a role that owns nothing (row-level security holds); the owner migrates.
+    // PGlite suites run in production mode (keys are set): the embedded database is their explicit choice.
+    ...(db ? {} : { ALLOW_EMBEDDED_DATABASE: "true" }),
     ...(db
       ? {
           DATABASE_URL: options.routeDatabase ? options.routeDatabase(db.serviceUrl) : db.serviceUrl,
@@ -89,7 +90,7 @@ export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
       : {}),
     ...options.env,
   });
-  const service = await createService(config, { clock: options.clock, logStream: options.logStream });
+  const service = await createService(config, { clock: options.clock, staffTokenClock: options.staffTokenClock ?? systemClock, logStream: options.logStream });
   await service.app.ready();
   let owner: pg.Pool | undefined;
   return {

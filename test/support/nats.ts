@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
 import { loadEventCatalog } from "./event-catalog.js";
+import { eventually } from "./eventually.js";
 import { stopProcess } from "./process.js";
 
 export interface StreamRecord {
@@ -14,24 +15,11 @@ export interface StreamRecord {
   msgId: string | undefined;
   contentType: string | undefined;
   /** The CloudEvent as published (structured JSON). */
-  event: { id: string; source: string; type: string; subject?: string; tenantid?: string; traceparent?: string; time?: string; data: Record<string, unknown>; specversion: string; datacontenttype?: string };
+  event: { id: string; source: string; type: string; subject?: string; tenantid?: string; traceparent?: string; time?: string; data: Record<string, unknown>; specversion: string; datacontenttype?: string; dataschema?: string };
 }
 
-/** Polls `check` until it returns a value other than undefined/false; fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+/** Where it began; suites that import it from here keep doing so. */
+export { eventually };
 
 /**
  * Reads a stream from the position it had when the reader was made (or from a given sequence).

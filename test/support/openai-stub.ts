@@ -5,6 +5,8 @@ export interface StubCall {
   path: string;
   contentType: string;
   body: Buffer;
+  /** The W3C trace context the caller sent, if any. */
+  traceparent?: string;
 }
 
 /**
@@ -30,7 +32,7 @@ export class OpenAiStub {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const call = { path: req.url ?? "", contentType: req.headers["content-type"] ?? "", body: Buffer.concat(chunks) };
+      const call = { path: req.url ?? "", contentType: req.headers["content-type"] ?? "", body: Buffer.concat(chunks), traceparent: String(req.headers.traceparent ?? "") || undefined };
       this.calls.push(call);
       const send = (status: number, body: unknown) => {
         res.writeHead(status, { "content-type": "application/json" });

@@ -1,6 +1,6 @@
 import { pathToFileURL } from "node:url";
 import { createConfig, lintFromString } from "@redocly/openapi-core";
-import { Document, Spectral } from "@stoplight/spectral-core";
+import { Document, Ruleset, Spectral } from "@stoplight/spectral-core";
 import spectralParsers from "@stoplight/spectral-parsers";
 
 /** One finding of a linter, reduced to what a failing assertion should show. */
@@ -28,10 +28,12 @@ export async function redoclyLint(doc: object): Promise<Finding[]> {
 /** Spectral with the committed ruleset `.spectral.mjs` (spectral:oas + OWASP, documented switch-offs). */
 export async function spectralLint(doc: object): Promise<Finding[]> {
   // A runtime import of the committed file, so the CLI and this test read the same ruleset.
-  const { default: ruleset } = await import(pathToFileURL(`${process.cwd()}/.spectral.mjs`).href);
+  const source = `${process.cwd()}/.spectral.mjs`;
+  const { default: definition } = await import(pathToFileURL(source).href);
   const spectral = new Spectral();
-  spectral.setRuleset(ruleset);
-  const results = await spectral.run(new Document(JSON.stringify(doc), spectralParsers.Json, "openapi.json"));
+  // With its source, as the CLI loads it: the ruleset's per-path overrides match the document by name.
+  spectral.setRuleset(new Ruleset(definition, { source }));
+  const results = await spectral.run(new Document(JSON.stringify(doc), spectralParsers.Json, `${process.cwd()}/openapi.json`));
   return results
     .filter((r) => r.severity <= 1)
     .map((r) => ({

@@ -10,6 +10,10 @@ export interface ReceivedSpan {
   /** OTLP SpanKind: 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
   kind: number;
   attributes: Record<string, unknown>;
+  /** OTLP status: code 0 unset, 1 ok, 2 error. */
+  status: { code: number; message?: string };
+  /** Names of the span's events (e.g. "exception"). */
+  events: string[];
   service: string;
 }
 
@@ -28,7 +32,18 @@ interface KeyValue {
 interface ExportRequest {
   resourceSpans?: Array<{
     resource?: { attributes?: KeyValue[] };
-    scopeSpans?: Array<{ spans?: Array<{ traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; attributes?: KeyValue[] }> }>;
+    scopeSpans?: Array<{
+      spans?: Array<{
+        traceId: string;
+        spanId: string;
+        parentSpanId?: string;
+        name: string;
+        kind: number;
+        attributes?: KeyValue[];
+        status?: { code?: number; message?: string };
+        events?: Array<{ name: string }>;
+      }>;
+    }>;
   }>;
 }
 
@@ -83,7 +98,17 @@ export class OtlpReceiver {
       const service = String(attributes(rs.resource?.attributes)["service.name"] ?? "");
       for (const ss of rs.scopeSpans ?? []) {
         for (const s of ss.spans ?? []) {
-          this.spans.push({ traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? "", name: s.name, kind: s.kind, attributes: attributes(s.attributes), service });
+          this.spans.push({
+            traceId: s.traceId,
+            spanId: s.spanId,
+            parentSpanId: s.parentSpanId ?? "",
+            name: s.name,
+            kind: s.kind,
+            attributes: attributes(s.attributes),
+            status: { code: s.status?.code ?? 0, ...(s.status?.message ? { message: s.status.message } : {}) },
+            events: (s.events ?? []).map((e) => e.name),
+            service,
+          });
         }
       }
     }

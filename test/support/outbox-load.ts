@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { openDatabase, type Database } from "../../src/adapters/postgres/database.js";
-import { PostgresUnitOfWork } from "../../src/adapters/postgres/unit-of-work.js";
-import { systemClock } from "../../src/main.js";
+import { openDatabase, type Database } from "../../src/adapters/postgres/connection/database.js";
+import { PostgresUnitOfWork } from "../../src/adapters/postgres/repositories/unit-of-work.js";
+import { systemClock } from "../../src/composition/system-clock.js";
 
 /**
  * Commits events through the service's own outbox writer and unit of work, from the test process,

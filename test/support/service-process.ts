@@ -56,6 +56,8 @@ export class ServiceProcess {
         RATE_LIMIT_ANONYMOUS_PER_MIN: "0",
         RATE_LIMIT_PARTICIPANT_PER_MIN: "0",
         RATE_LIMIT_TENANT_PER_MIN: "0",
+        // Load from one address (HAProxy, test clients): the per-address cap is for the open internet.
+        HTTP_MAX_CONNECTIONS_PER_ADDRESS: "0",
         VIDEO_HEALTH_CACHE_MS: "0",
         VIDEO_HEALTH_ALLOW_PRIVATE: "true",
         LOG_LEVEL: "info",

@@ -23,10 +23,24 @@ export class TcpProxy {
   /** Connections accepted so far (each pool client, the relay's leader connection…). */
   accepted = 0;
 
+  /** Connections being forwarded now (parked ones not counted). */
+  get open(): number {
+    return this.pairs.size;
+  }
+
   constructor(
-    private readonly targetHost: string,
-    private readonly targetPort: number,
+    private targetHost: string,
+    private targetPort: number,
   ) {}
+
+  /**
+   * Points new connections at another server (a promoted standby), as a floating address or a
+   * proxy's primary check would; open ones are left to die with the server they reached.
+   */
+  retarget(host: string, port: number): void {
+    this.targetHost = host;
+    this.targetPort = port;
+  }
 
   /** A proxy in front of the database of `url`; `proxiedUrl` is the same URL through it. */
   static async for(url: string): Promise<TcpProxy> {

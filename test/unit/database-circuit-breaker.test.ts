@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DatabaseCircuitBreaker } from "../../src/adapters/postgres/circuit-breaker.js";
+import { DatabaseCircuitBreaker } from "../../src/adapters/postgres/connection/circuit-breaker.js";
 import { isDatabaseUnavailable } from "../../src/platform/database-failure.js";
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -53,5 +53,30 @@ describe("the pool's circuit breaker (database known down → fail fast)", () =>
     expect(b.isOpen).toBe(false);
     expect(b.refusal()).toBeNull();
     expect(b.refusal()).toBeNull();
+  });
+
+  it("when the pool is busy (no free client in time) or open connections are reset, then it stays closed: busy is not down (issue 20, item 10)", () => {
+    const { b } = breaker();
+    const poolWait = new Error("timeout exceeded when trying to connect");
+    const reset = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+    for (let i = 0; i < 5; i++) b.failed(poolWait);
+    for (let i = 0; i < 5; i++) b.queryFailed(reset);
+    for (let i = 0; i < 5; i++) b.queryFailed(new Error("Connection terminated unexpectedly"));
+    expect(b.isOpen).toBe(false);
+    expect(b.refusal()).toBeNull();
+    // A reset while opening a connection, or an open one gone silent, still says "down".
+    b.failed(reset);
+    b.queryFailed(new Error("Query read timeout"));
+    b.failed(refused);
+    expect(b.isOpen).toBe(true);
+  });
+
+  it("when a trial ends on a busy pool, then it is no verdict: the next checkout may try again", () => {
+    const { b, advance } = breaker();
+    for (let i = 0; i < 3; i++) b.failed(refused);
+    advance(1000);
+    expect(b.refusal()).toBeNull(); // the trial
+    b.failed(new Error("timeout exceeded when trying to connect"));
+    expect(b.refusal()).toBeNull(); // another trial, not refused for ever
   });
 });

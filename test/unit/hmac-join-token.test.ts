@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { HmacJoinTokenSigner, JoinTokenKeyError, parseJoinTokenKeys } from "../../src/adapters/tokens/hmac-join-token.js";
 import { ConfigError, loadConfig } from "../../src/config.js";
-import { createService } from "../../src/main.js";
+import { createService } from "../../src/composition/create-service.js";
 
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);

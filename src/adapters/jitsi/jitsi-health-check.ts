@@ -1,7 +1,8 @@
 import type { BackendHealth, VideoProviderHealthPort } from "../../features/sessions/ports.js";
 import type { Clock } from "../../platform/ports.js";
 import type { VideoBackend } from "../../domain/tenant-config.js";
-import { guardedGet, type Resolve } from "./address-guard.js";
+import { guardedGet, type Resolve } from "../outbound-http/address-guard.js";
+import { inHttpClientSpan } from "../opentelemetry/http-client-span.js";
 
 const TIMEOUT_MS = 2000;
 
@@ -53,7 +54,9 @@ export class JitsiHealthCheck implements VideoProviderHealthPort {
     // The probe connects only to addresses the guard checked (DNS rebinding), and its answer is
     // only healthy or not: "refused", "timed out" or "HTTP 404" would make it a port scanner.
     try {
-      const status = await guardedGet(url, { timeoutMs: TIMEOUT_MS, allowPrivate: this.allowPrivateAddresses, resolve: this.resolve });
+      const status = await inHttpClientSpan("GET", url, (headers) =>
+        guardedGet(url, { timeoutMs: TIMEOUT_MS, allowPrivate: this.allowPrivateAddresses, resolve: this.resolve, headers }),
+      );
       if (status >= 200 && status < 300) return { healthy: true, detail: "healthy" };
     } catch {
       // Refused, unresolvable, unreachable or slow: all the same answer.

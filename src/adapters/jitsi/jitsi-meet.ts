@@ -4,9 +4,11 @@ import type { SecretStorePort } from "../../features/tenant-config/ports.js";
 import type { VideoJoinInput, VideoLinkSigner } from "../../features/join/ports.js";
 import type { RoomProvisioner } from "../../features/sessions/ports.js";
 import type { VideoBackend } from "../../domain/tenant-config.js";
+import { jaasJoinUrl } from "./jaas.js";
 
 /**
- * The spec's VideoProviderPort for Jitsi Meet with token authentication (prosody `mod_auth_token`). Jitsi
+ * The spec's VideoProviderPort for Jitsi Meet with token authentication (prosody `mod_auth_token`),
+ * self-hosted (HS256, below) or 8x8's Jitsi as a Service (RS256, jaas.ts). Jitsi
  * creates a room when its first participant joins, so "provisioning" is choosing an unguessable
  * room name; what guards the room is the HS256 JWT signed with the backend's app secret.
  */
@@ -20,6 +22,7 @@ export class JitsiMeetAdapter implements RoomProvisioner, VideoLinkSigner {
 
   async joinUrl(input: VideoJoinInput): Promise<string> {
     const secret = await this.secrets.open(input.backend.secretEnvelope, input.tenantId);
+    if (input.backend.provider === "jaas") return jaasJoinUrl(input, secret);
     const jwt = await new SignJWT({
       room: input.roomName,
       context: {

@@ -1,4 +1,4 @@
-import type { EventPublisherPort, OutboxMessage } from "../../workers/ports.js";
+import type { EventPublisherPort, OutboxMessage } from "../../platform/worker-ports.js";
 
 /**
  * The dev sink used without NATS_URL: it "publishes" by logging the event's type

@@ -37,6 +37,8 @@ export class NatsClient {
   constructor(
     private readonly url: string,
     private readonly name: string,
+    /** Replicas of the streams this client creates (NATS_STREAM_REPLICAS). */
+    readonly streamReplicas = 1,
   ) {}
 
   async connection(): Promise<NatsConnection> {
@@ -62,6 +64,14 @@ export class NatsClient {
 
   private watched: NatsConnection | null = null;
   private up = false;
+
+  /** The server this client is connected to now (`server.address`/`server.port` of its spans); {} before the first connect. */
+  serverAttributes(): { "server.address"?: string; "server.port"?: number } {
+    const hostPort = this.watched && !this.watched.isClosed() ? this.watched.getServer() : "";
+    const colon = hostPort.lastIndexOf(":");
+    if (colon < 0) return {};
+    return { "server.address": hostPort.slice(0, colon).replace(/^\[|\]$/g, ""), "server.port": Number(hostPort.slice(colon + 1)) };
+  }
 
   /** True while the connection is established (not closed, not between a disconnect and a reconnect). */
   connected(): boolean {
@@ -105,7 +115,7 @@ export function isApiError(err: unknown, code: number): boolean {
  * Creates the stream when it does not exist, with its limits. An existing one keeps the limits an
  * operator set; only one with none at all (created before limits existed) gets ours.
  */
-export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
+export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas = 1): Promise<void> {
   const limits = spec.limits
     ? { max_age: nanos(spec.limits.maxAgeMs), max_bytes: spec.limits.maxBytes, discard: spec.limits.discard }
     : {};
@@ -125,6 +135,8 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
       storage: StorageType.File,
       // Nats-Msg-Id duplicates are dropped within this window (the relay re-publishes within seconds).
       duplicate_window: nanos(120_000),
+      // On a cluster, 3 replicas: the stream keeps a leader and its data when one node is lost.
+      num_replicas: replicas,
       ...limits,
     });
   } catch (err) {

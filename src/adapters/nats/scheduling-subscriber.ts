@@ -1,7 +1,7 @@
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, type ConsumerMessages, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/transport-node";
 import type { EventOutcome, IncomingEvent } from "../../features/scheduling/ports.js";
-import { backoffMs, errorSummary, pause, type WorkerLog } from "../../workers/backoff.js";
+import { backoffMs, errorSummary, pause, type WorkerLog } from "../../platform/backoff.js";
 import { inLinkedSpan } from "../opentelemetry/trace-context.js";
 import { parseCloudEvent } from "./cloud-event.js";
 import { ensureStream, isApiError, STREAMS, type NatsClient } from "./nats-client.js";
@@ -45,7 +45,7 @@ export class SchedulingSubscriber {
     while (!this.abort.signal.aborted) {
       try {
         const { js, jsm } = await this.o.client.jetstream();
-        await ensureStream(jsm, STREAMS.scheduling);
+        await ensureStream(jsm, STREAMS.scheduling, this.o.client.streamReplicas);
         await this.ensureConsumer(jsm);
         const consumer = await js.consumers.get(STREAMS.scheduling.name, this.o.durable);
         this.messages = await consumer.consume({ max_messages: 16 });
@@ -82,7 +82,16 @@ export class SchedulingSubscriber {
     const { event, traceparent } = readEvent(m.string());
     // Continues the producer's trace (CloudEvents distributed-tracing extension), so the session
     // this event creates, its SQL and the events it publishes belong to the scheduler's trace.
-    const attributes = { "messaging.system": "nats", "messaging.operation.type": "process", "messaging.destination.name": m.subject, "messaging.message.id": event.id ?? "" };
+    const attributes = {
+      "messaging.system": "nats",
+      "messaging.operation.type": "process",
+      "messaging.operation.name": "process",
+      "messaging.destination.name": m.subject,
+      "messaging.consumer.group.name": this.o.durable,
+      "messaging.message.id": event.id ?? "",
+      "messaging.message.body.size": m.data.length,
+      ...this.o.client.serverAttributes(),
+    };
     const outcome = await inLinkedSpan(`process ${m.subject}`, "consumer", traceparent, attributes, async (): Promise<EventOutcome> => {
       try {
         return await this.o.handle(event, { lastAttempt: m.info.deliveryCount >= this.o.maxDeliver });

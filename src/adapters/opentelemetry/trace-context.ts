@@ -44,6 +44,11 @@ export function inLinkedSpan<T>(
   });
 }
 
+/** Adds attributes to the span in progress (known only once the work is under way, e.g. the server a publish went to). */
+export function annotateActiveSpan(attributes: Attributes): void {
+  trace.getActiveSpan()?.setAttributes(attributes);
+}
+
 /** Runs `work` in an internal span (a use case) under whatever span is active. */
 export function inSpan<T>(name: string, work: () => Promise<T>): Promise<T> {
   return tracer().startActiveSpan(name, async (span) => {
@@ -56,4 +61,12 @@ export function inSpan<T>(name: string, work: () => Promise<T>): Promise<T> {
       span.end();
     }
   });
+}
+
+/**
+ * Runs `work` with the remote span named by `traceparent` as the active parent, so spans started
+ * in it join that trace (a webhook delivery of an outbox row joins the row's write).
+ */
+export function withRemoteParent<T>(traceparent: string, work: () => Promise<T>): Promise<T> {
+  return context.with(propagation.extract(ROOT_CONTEXT, { traceparent }), work);
 }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   bigserial,
   boolean,
   customType,
@@ -79,6 +80,7 @@ export const participants = pgTable(
     precallKbps: doublePrecision("precall_kbps"),
     precallBelowThreshold: boolean("precall_below_threshold"),
     precallCheckedAt: at("precall_checked_at"),
+    precallVideoAnyway: boolean("precall_video_anyway"),
   },
   (t) => [index("session_participants_session_idx").on(t.sessionId, t.position)],
 );
@@ -103,14 +105,24 @@ export const outbox = pgTable(
     type: text("type").notNull(),
     data: jsonb("data").notNull(),
     occurredAt: at("occurred_at").notNull(),
+    // The database's clock at insert (the writing replica's clock may be off): ages are taken
+    // from it against the database's now(), one clock (issue 20 item 13).
+    createdAt: at("created_at").notNull().defaultNow(),
     publishedAt: at("published_at"),
     attempts: integer("attempts").notNull().default(0),
     lastError: text("last_error"),
     // W3C trace context of the transaction that wrote the row (null when not traced): the relay,
     // another async context and maybe another replica, continues the trace from it.
     traceparent: text("traceparent"),
+    // A domain event not yet turned into the tenant's webhook deliveries (issue 21): set when
+    // written, cleared by the webhook fan-out in the transaction that writes the deliveries. The
+    // purge keeps a row until both the relay and the fan-out are done with it. Audit rows: false.
+    webhookPending: boolean("webhook_pending").notNull().default(false),
   },
-  (t) => [index("virtual_care_outbox_pending_idx").on(t.seq).where(sql`${t.publishedAt} is null`)],
+  (t) => [
+    index("virtual_care_outbox_pending_idx").on(t.seq).where(sql`${t.publishedAt} is null`),
+    index("virtual_care_outbox_webhook_pending_idx").on(t.seq).where(sql`${t.webhookPending}`),
+  ],
 );
 
 export const inbox = pgTable("virtual_care_inbox", {
@@ -199,7 +211,11 @@ export const asyncVisits = pgTable(
     reviewedBy: text("reviewed_by"),
     version: integer("version").notNull(),
   },
-  (t) => [index("async_visits_tenant_patient_idx").on(t.tenantId, t.patientId, t.submittedAt.desc())],
+  (t) => [
+    index("async_visits_tenant_patient_idx").on(t.tenantId, t.patientId, t.submittedAt.desc()),
+    // A patient's own written visits on their link (GET /v1/join/async-visits).
+    index("async_visits_tenant_session_idx").on(t.tenantId, t.sessionId),
+  ],
 );
 
 export const asyncVisitAttachments = pgTable(
@@ -251,6 +267,25 @@ export const asyncVisitUploads = pgTable(
   (t) => [index("async_visit_uploads_started_idx").on(t.startedAt)],
 );
 
+/**
+ * The clinic's written answers to an async visit (issue 19). Clinical text: never copied into
+ * events, audit or logs. Appended only; the visit's version moves with each (optimistic lock).
+ */
+export const asyncVisitReplies = pgTable(
+  "async_visit_replies",
+  {
+    id: uuid("id").primaryKey(),
+    visitId: uuid("visit_id")
+      .notNull()
+      .references(() => asyncVisits.id, { onDelete: "cascade" }),
+    tenantId: text("tenant_id").notNull(),
+    authorId: text("author_id").notNull(),
+    text: text("text").notNull(),
+    repliedAt: at("replied_at").notNull(),
+  },
+  (t) => [index("async_visit_replies_visit_idx").on(t.visitId, t.repliedAt)],
+);
+
 /** OfflineQueuePort's store: what waits for a provider's review, oldest first. */
 export const asyncVisitQueue = pgTable(
   "async_visit_queue",
@@ -268,6 +303,92 @@ export const asyncVisitQueue = pgTable(
   ],
 );
 
+/**
+ * A patient holding an expired link asked the clinic for a new one (issue 19). Ids only. At most
+ * one open request per participant (the partial unique index): asking again changes nothing.
+ * Closed by staff (`resolved_at`) once they have sent a new link.
+ */
+export const linkRequests = pgTable(
+  "link_requests",
+  {
+    id: uuid("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
+    participantId: uuid("participant_id").notNull(),
+    requestedAt: at("requested_at").notNull(),
+    resolvedAt: at("resolved_at"),
+    resolvedBy: text("resolved_by"),
+  },
+  (t) => [
+    uniqueIndex("link_requests_open_participant_uq").on(t.tenantId, t.participantId).where(sql`${t.resolvedAt} is null`),
+    index("link_requests_open_idx").on(t.tenantId, t.requestedAt).where(sql`${t.resolvedAt} is null`),
+  ],
+);
+
+/**
+ * One event on its way to one webhook endpoint of its tenant (Standard Webhooks, issue 21), and
+ * the delivery log the tenant's admins read. The body is rendered once at fan-out, so every
+ * attempt sends the same bytes under the same `webhook-id` (the event id). The endpoint's URL and
+ * secret are read from the tenant config at each attempt: a corrected URL is used by what is still
+ * pending. Per endpoint, an aggregate's deliveries go one at a time in `seq` order.
+ */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: uuid("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    endpoint: text("endpoint").notNull(),
+    eventId: uuid("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** `aggregateType/aggregateId`: one chain per endpoint, as the relay orders per aggregate. */
+    aggregateKey: text("aggregate_key").notNull(),
+    /** The outbox row's seq: the order within a chain. */
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    body: text("body").notNull(),
+    traceparent: text("traceparent"),
+    /** pending → delivered | failed (schedule used up) | cancelled (endpoint removed); failed → pending (retried by an admin). */
+    status: text("status").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: at("next_attempt_at").notNull(),
+    /** While in the future, one replica is sending this delivery. */
+    leaseUntil: at("lease_until"),
+    firstAttemptAt: at("first_attempt_at"),
+    lastAttemptAt: at("last_attempt_at"),
+    lastStatus: integer("last_status"),
+    lastError: text("last_error"),
+    createdAt: at("created_at").notNull(),
+    deliveredAt: at("delivered_at"),
+  },
+  (t) => [
+    // An event reaches an endpoint once, however often the fan-out sees it.
+    uniqueIndex("webhook_deliveries_event_uq").on(t.tenantId, t.endpoint, t.eventId),
+    // The dispatcher's scan of due work, and its check that nothing earlier in the chain is pending.
+    index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+    index("webhook_deliveries_chain_idx").on(t.tenantId, t.endpoint, t.aggregateKey, t.seq).where(sql`${t.status} = 'pending'`),
+    // The delivery log, newest first.
+    index("webhook_deliveries_log_idx").on(t.tenantId, t.createdAt.desc(), t.id.desc()),
+  ],
+);
+
+/** What the dispatcher knows of an endpoint's health: failing since when, disabled since when. */
+export const webhookEndpointStates = pgTable(
+  "webhook_endpoint_states",
+  {
+    tenantId: text("tenant_id").notNull(),
+    endpoint: text("endpoint").notNull(),
+    /** The first failed attempt since the last success; null while it answers. */
+    failingSince: at("failing_since"),
+    lastSuccessAt: at("last_success_at"),
+    lastFailureAt: at("last_failure_at"),
+    disabledAt: at("disabled_at"),
+    /** "gone" (410) or "failing" (a delivery used up its schedule while nothing got through). */
+    disabledReason: text("disabled_reason"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.endpoint] })],
+);
+
 export const schema = {
   sessions,
   participants,
@@ -281,5 +402,9 @@ export const schema = {
   asyncVisitAttachmentChunks,
   asyncVisitUploads,
   asyncVisitQueue,
+  asyncVisitReplies,
+  linkRequests,
+  webhookDeliveries,
+  webhookEndpointStates,
 };
 

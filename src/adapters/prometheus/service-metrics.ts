@@ -1,5 +1,5 @@
 import { Gauge, Histogram, type Registry } from "prom-client";
-import type { Database } from "../postgres/database.js";
+import type { Database } from "../postgres/connection/database.js";
 
 /** What the service's gauges read at scrape time (each may be absent: no NATS, PGlite, no relay). */
 export interface ServiceMetricSources {
@@ -40,8 +40,10 @@ export function registerServiceMetrics(registry: Registry, sources: ServiceMetri
   gauge("vcs_outbox_backlog_events", "Outbox rows committed but not yet published", async (g) => {
     g.set(await scalar(database, "select count(*)::float8 as v from virtual_care_outbox where published_at is null"));
   });
+  // Both times from the database's clock (created_at defaults to now()): a replica whose clock is
+  // off cannot make the age negative or inflate it (issue 20 item 13).
   gauge("vcs_outbox_oldest_unpublished_age_seconds", "Age of the oldest unpublished outbox row (0 when none): the publish lag", async (g) => {
-    g.set(await scalar(database, "select coalesce(extract(epoch from now() - min(occurred_at)), 0)::float8 as v from virtual_care_outbox where published_at is null"));
+    g.set(await scalar(database, "select coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as v from virtual_care_outbox where published_at is null"));
   });
   gauge("vcs_encounter_backlog_sessions", "Ended sessions still waiting for their FHIR Encounter (the reconciler's backlog)", async (g) => {
     g.set(await scalar(database, "select count(*)::float8 as v from virtual_sessions where status = 'ended' and encounter_id is null"));

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { JoinTokenClaims, JoinTokenSignerPort } from "../../features/join/ports.js";
+import type { JoinTokenSignerPort } from "../../features/join/ports.js";
+import type { JoinTokenClaims } from "../../platform/join-credential.js";
 import { DomainError } from "../../domain/errors.js";
 
 export interface JoinTokenKey {

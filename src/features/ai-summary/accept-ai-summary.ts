@@ -22,6 +22,7 @@ export function summaryCommand(
 ): Omit<AggregateCommand<AiSummaryTx, AiSummary, void>, "change"> {
   return {
     actor,
+    aggregate: "AI summary",
     permission: action,
     action,
     targets: { sessionId },

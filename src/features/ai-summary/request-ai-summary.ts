@@ -24,15 +24,20 @@ export class RequestAiSummary {
   constructor(private readonly deps: RequestAiSummaryDeps) {}
 
   async execute(actor: Actor, sessionId: string, input: SummaryInput): Promise<AiSummaryView> {
-    const head = { actor, permission: "ai_summary.request" as const, action: "ai_summary.request", targets: { sessionId } };
+    const head = { actor, permission: "ai_summary.request" as const, action: "ai_summary.request" as const, targets: { sessionId } };
     const { summary, ended } = await runCommand(
       this.deps,
       head,
       async (tx, now) => {
         const config = await loadLicensedConfig(tx.tenantConfigs, actor.tenantId);
         const session = await loadSession(tx, actor.tenantId, sessionId);
-        if (!this.deps.gatewayConfigured || !config.aiSummaryEnabled) {
-          throw new DomainError("AI_SUMMARY_DISABLED", "AI visit summaries are not enabled for this tenant");
+        // Two causes, two people to fix them: the clinic's admin (the tenant setting) or the
+        // operator (no gateway configured); the message names the one that applies.
+        if (!config.aiSummaryEnabled) {
+          throw new DomainError("AI_SUMMARY_DISABLED", "AI visit summaries are not enabled for this tenant (tenant config aiSummaryEnabled is false)");
+        }
+        if (!this.deps.gatewayConfigured) {
+          throw new DomainError("AI_SUMMARY_DISABLED", "AI visit summaries are enabled for this tenant, but the service has no AI gateway (AI_GATEWAY_URL is not set)");
         }
         if (session.status === "cancelled") {
           throw new DomainError("INVALID_STATUS_TRANSITION", "a cancelled visit has nothing to summarise", { currentStatus: "cancelled" });

@@ -6,7 +6,7 @@ import type { RejectAiSummary } from "./reject-ai-summary.js";
 import type { RequestAiSummary } from "./request-ai-summary.js";
 import { DomainError, validationFailed } from "../../domain/errors.js";
 import { AcceptBody, AiSummary, RejectBody, TranscriptBody } from "./schemas.js";
-import { errorResponses } from "../../platform/schemas.js";
+import { json, problems } from "../../http/openapi/responses.js";
 import { SessionIdParams } from "../../platform/session-view.js";
 import type { HttpFeature } from "../../http/app.js";
 
@@ -42,7 +42,9 @@ export function aiSummaryRoutes(services: AiSummaryServices): HttpFeature {
         }
         throw err;
       });
-      const view = { 200: AiSummary, 202: AiSummary };
+      const draftStarted = json(AiSummary, "The summary, drafting or waiting for the visit's end");
+      const requestRefusals = ["FORBIDDEN", "MODULE_NOT_LICENSED", "AI_SUMMARY_DISABLED", "NOT_FOUND", "INVALID_STATUS_TRANSITION", "OPTIMISTIC_LOCK_CONFLICT"] as const;
+      const decisionRefusals = ["FORBIDDEN", "NOT_FOUND", "INVALID_STATUS_TRANSITION", "OPTIMISTIC_LOCK_CONFLICT"] as const;
 
       app.post(
         "/sessions/:id/ai-summary/transcript",
@@ -52,9 +54,12 @@ export function aiSummaryRoutes(services: AiSummaryServices): HttpFeature {
             security,
             operationId: "submitAiSummaryTranscript",
             summary: "Hand in the visit transcript as text (drafting starts once the visit has ended)",
+            description:
+              "Clinicians. Drafting (a SOAP note by the AI gateway) starts when the visit has ended; a new transcript replaces the input " +
+              "until the draft is accepted or rejected. Poll GET …/ai-summary for the draft.",
             params: SessionIdParams,
             body: TranscriptBody,
-            response: { 202: view[202], ...errorResponses(400, 401, 403, 404, 409) },
+            response: { 202: draftStarted, ...problems("VALIDATION_FAILED", ...requestRefusals) },
           },
         },
         async (req, reply) => reply.code(202).send(await services.requestAiSummary.execute(req.actor, req.params.id, { kind: "text", text: req.body.text })),
@@ -71,10 +76,13 @@ export function aiSummaryRoutes(services: AiSummaryServices): HttpFeature {
             security,
             operationId: "submitAiSummaryAudio",
             summary: "Hand in the visit recording (audio/*, up to 25 MB) for transcription",
+            description:
+              "Clinicians. The body is the recording itself with its audio content type; it is transcribed by the AI gateway, then " +
+              "drafted as with a text transcript.",
             params: SessionIdParams,
             consumes: ["audio/mpeg", "audio/wav", "audio/webm", "audio/mp4", "audio/ogg"],
             body: Type.Unsafe<Buffer>({ type: "string", format: "binary", description: "the recording, up to 25 MB" }),
-            response: { 202: view[202], ...errorResponses(400, 401, 403, 404, 409, 413, 415) },
+            response: { 202: draftStarted, ...problems("VALIDATION_FAILED", "PAYLOAD_TOO_LARGE", ...requestRefusals) },
           },
         },
         async (req, reply) => {
@@ -95,8 +103,9 @@ export function aiSummaryRoutes(services: AiSummaryServices): HttpFeature {
             security,
             operationId: "getAiSummary",
             summary: "Read the visit's AI summary draft and its status",
+            description: "`status` says where drafting is; `draft` is there once it is `ready`. Audited as a read of patient data.",
             params: SessionIdParams,
-            response: { 200: view[200], ...errorResponses(400, 401, 403, 404) },
+            response: { 200: json(AiSummary, "The summary and its draft"), ...problems("FORBIDDEN", "NOT_FOUND") },
           },
         },
         (req) => services.getAiSummary.execute(req.actor, req.params.id),
@@ -113,7 +122,7 @@ export function aiSummaryRoutes(services: AiSummaryServices): HttpFeature {
             description: "The accepted text becomes a FHIR DocumentReference in the patient's chart. Accepting twice answers 409.",
             params: SessionIdParams,
             body: Type.Optional(AcceptBody),
-            response: { 200: view[200], ...errorResponses(400, 401, 403, 404, 409) },
+            response: { 200: json(AiSummary, "The accepted summary"), ...problems("VALIDATION_FAILED", ...decisionRefusals) },
           },
         },
         (req) => services.acceptAiSummary.execute(req.actor, req.params.id, req.body?.text),
@@ -127,9 +136,10 @@ export function aiSummaryRoutes(services: AiSummaryServices): HttpFeature {
             security,
             operationId: "rejectAiSummary",
             summary: "Reject the draft: nothing reaches the chart",
+            description: "Clinicians. The reason is kept with the summary (not in events or logs). Rejecting a decided summary answers 409.",
             params: SessionIdParams,
             body: Type.Optional(RejectBody),
-            response: { 200: view[200], ...errorResponses(400, 401, 403, 404, 409) },
+            response: { 200: json(AiSummary, "The rejected summary"), ...problems("VALIDATION_FAILED", ...decisionRefusals) },
           },
         },
         (req) => services.rejectAiSummary.execute(req.actor, req.params.id, req.body?.reason),

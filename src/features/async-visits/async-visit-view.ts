@@ -12,6 +12,7 @@ export interface AsyncVisitView {
   submittedAt: string;
   reviewedAt: string | null;
   reviewedBy: string | null;
+  replies: Array<{ id: string; text: string; authorId: string; repliedAt: string }>;
 }
 
 export function asyncVisitView(v: AsyncVisitState): AsyncVisitView {
@@ -27,5 +28,6 @@ export function asyncVisitView(v: AsyncVisitState): AsyncVisitView {
     submittedAt: v.submittedAt.toISOString(),
     reviewedAt: v.reviewedAt ? v.reviewedAt.toISOString() : null,
     reviewedBy: v.reviewedBy,
+    replies: v.replies.map((r) => ({ id: r.id, text: r.text, authorId: r.authorId, repliedAt: r.repliedAt.toISOString() })),
   };
 }

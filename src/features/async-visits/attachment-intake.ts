@@ -3,6 +3,7 @@ import { ASYNC_VISIT_LIMITS, checkAttachment, type IncomingAttachment } from "..
 import { DomainError } from "../../domain/errors.js";
 import type { IdGenerator } from "../../platform/ports.js";
 import type { AttachmentStore, FileTypeDetector } from "./ports.js";
+import type { UploadBudget } from "./upload-budget.js";
 
 /** One file of a submission as it arrives: its bytes are read once, as they come. */
 export interface ArrivingAttachment {
@@ -32,7 +33,8 @@ const RECOGNISE_BYTES = 4100;
 export class AttachmentIntake {
   constructor(private readonly deps: { ids: IdGenerator; files: FileTypeDetector; attachments: AttachmentStore }) {}
 
-  async receive(tenantId: string, index: number, arriving: ArrivingAttachment): Promise<StagedAttachment> {
+  /** `budget`: the submission's upload quota, counted as the bytes arrive (upload-budget.ts). */
+  async receive(tenantId: string, index: number, arriving: ArrivingAttachment, budget?: UploadBudget): Promise<StagedAttachment> {
     const id = this.deps.ids.uuid();
     const hash = createHash("sha256");
     const seen = { sizeBytes: 0, detectedType: null as string | null };
@@ -54,6 +56,7 @@ export class AttachmentIntake {
         if (seen.sizeBytes > ASYNC_VISIT_LIMITS.maxAttachmentBytes) {
           throw new DomainError("PAYLOAD_TOO_LARGE", `attachment ${index + 1} is larger than 5 MB`);
         }
+        budget?.take(piece.byteLength);
         hash.update(piece);
         if (recognised) {
           yield piece;

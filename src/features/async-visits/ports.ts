@@ -71,5 +71,7 @@ export interface SubmissionKeys {
 /** Read side of async visits: metadata and text, attachment bytes only on request. */
 export interface AsyncVisitQueries {
   getMany(tenantId: string, ids: readonly string[]): Promise<AsyncVisitState[]>;
+  /** What one participant sent with their link (that session only), newest first, with replies. */
+  submittedBy(tenantId: string, who: { sessionId: string; participantId: string }): Promise<AsyncVisitState[]>;
   attachment(tenantId: string, visitId: string, attachmentId: string): Promise<{ contentType: string; filename: string; sizeBytes: number } | null>;
 }

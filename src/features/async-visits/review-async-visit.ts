@@ -12,6 +12,7 @@ export class ReviewAsyncVisit {
   async execute(actor: Actor, visitId: string): Promise<AsyncVisitView> {
     const { aggregate } = await runAggregateCommand(this.deps, {
       actor,
+      aggregate: "async visit",
       permission: "async_visit.review",
       action: "async_visit.review",
       targets: { asyncVisitId: visitId },

@@ -1,17 +1,23 @@
 import multipart from "@fastify/multipart";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import { Type } from "@sinclair/typebox";
-import type { Actor } from "../../platform/ports.js";
+import { assertUnexpired } from "../../platform/join-credential.js";
+import type { Clock } from "../../platform/ports.js";
 import { Readable } from "node:stream";
 import type { FastifyRequest } from "fastify";
 import type { GetAsyncVisitAttachment, ListPendingAsyncVisits } from "./list-pending-async-visits.js";
 import type { ReviewAsyncVisit } from "./review-async-visit.js";
+import type { ReplyToAsyncVisit } from "./reply-to-async-visit.js";
+import type { ListOwnAsyncVisits } from "./list-own-async-visits.js";
 import type { AsyncVisitCommand, SubmitAsyncVisit } from "./submit-async-visit.js";
 import type { StagedAttachment } from "./attachment-intake.js";
+import type { UploadBudget } from "./upload-budget.js";
 import { ASYNC_VISIT_LIMITS } from "../../domain/async-visit.js";
 import { DomainError, validationFailed } from "../../domain/errors.js";
-import { AsyncVisit, AsyncVisitForm, AsyncVisitListQuery } from "./schemas.js";
-import { errorResponses } from "../../platform/schemas.js";
+import { AsyncVisit, AsyncVisitForm, AsyncVisitListQuery, AsyncVisitReply, AsyncVisitReplyBody, OwnAsyncVisit } from "./schemas.js";
+import { json, problems } from "../../http/openapi/responses.js";
+import { EXAMPLE_IDS } from "../../platform/examples.js";
+import { IdempotencyKeyHeaders } from "../../platform/schemas.js";
 import type { HttpFeature } from "../../http/app.js";
 
 export interface AsyncVisitServices {
@@ -19,14 +25,13 @@ export interface AsyncVisitServices {
   listPendingAsyncVisits: ListPendingAsyncVisits;
   reviewAsyncVisit: ReviewAsyncVisit;
   getAsyncVisitAttachment: GetAsyncVisitAttachment;
+  replyToAsyncVisit: ReplyToAsyncVisit;
+  listOwnAsyncVisits: ListOwnAsyncVisits;
 }
 
 export interface AsyncVisitRouteOptions {
-  /**
-   * The patient path: a join token (X-Join-Token) read into a participant actor. Without the
-   * header, or without this option, the submitter must be staff with a bearer token.
-   */
-  participantFromJoinToken?: (token: string) => Actor;
+  /** Judges the expiry of a join token the edge verified (the patient path). */
+  clock: Clock;
 }
 
 /**
@@ -38,27 +43,31 @@ const FIELDS = new Set(["patientId", "providerId", "sessionId", "text"]);
 
 const tags = ["async-visits"];
 const security = [{ bearerAuth: [] }];
-const VisitIdParams = Type.Object({ id: Type.String({ format: "uuid" }) });
+const VisitId = Type.String({ format: "uuid", description: "the async visit's id", examples: [EXAMPLE_IDS.asyncVisit] });
+const VisitIdParams = Type.Object({ id: VisitId });
 /** The download answer: the stored bytes, as the type recognised from them at upload. */
 const binary = { schema: { type: "string", format: "binary" } };
 const AttachmentFile = {
   description: "The file (JPEG, PNG or PDF), to be saved, not displayed inline",
-  headers: {
-    "content-disposition": { type: "string", description: 'attachment; filename="…"' },
-    "x-content-type-options": { type: "string", const: "nosniff" },
-  },
+  headers: { "Content-Disposition": { type: "string", description: 'attachment; filename="…"' } },
   content: { "image/jpeg": binary, "image/png": binary, "application/pdf": binary },
 };
 
-export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVisitRouteOptions = {}): HttpFeature {
+export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVisitRouteOptions): HttpFeature {
   return {
     routes: async (instance) => {
       const app = instance.withTypeProvider<TypeBoxTypeProvider>();
       await app.register(multipart, { throwFileSizeLimit: true });
-      const fromJoinToken = options.participantFromJoinToken;
+      // The patient path: the join token (X-Join-Token) verified at the edge, and refused once
+      // expired before a byte of the form is read (no use case has run yet: not audited).
+      const authenticateParticipant = async (req: FastifyRequest) => {
+        const { actor, claims } = app.authenticateParticipant(req);
+        assertUnexpired(claims, options.clock.now());
+        req.actor = actor;
+      };
+      // Without the header, the submitter must be staff with a bearer token.
       const authenticateSubmitter = async (req: FastifyRequest) => {
-        const token = req.headers["x-join-token"];
-        if (fromJoinToken && typeof token === "string") req.actor = fromJoinToken(token);
+        if (typeof req.headers["x-join-token"] === "string") await authenticateParticipant(req);
         else await app.authenticateStaff(req);
       };
 
@@ -80,17 +89,35 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
               "An `Idempotency-Key` header (1–255 characters) makes a resent submission return the first answer and store nothing more " +
               "(the same key with other content: 422 IDEMPOTENCY_KEY_REUSED).",
             consumes: ["multipart/form-data"],
+            headers: IdempotencyKeyHeaders,
             body: AsyncVisitForm,
-            response: { 201: Type.Object({ id: Type.String({ format: "uuid" }), status: Type.String() }), ...errorResponses(400, 401, 403, 404, 409, 413) },
+            response: {
+              201: json(Type.Object({ id: Type.String({ format: "uuid" }), status: Type.String() }), "The visit as stored", {
+                example: { id: EXAMPLE_IDS.asyncVisit, status: "submitted" },
+              }),
+              ...problems(
+                "VALIDATION_FAILED",
+                "TOKEN_EXPIRED",
+                "FORBIDDEN",
+                "PARTICIPANT_REMOVED",
+                "MODULE_NOT_LICENSED",
+                "NOT_FOUND",
+                "INVALID_STATUS_TRANSITION",
+                "PAYLOAD_TOO_LARGE",
+                "IDEMPOTENCY_KEY_REUSED",
+                "QUOTA_EXCEEDED",
+              ),
+            },
           },
         },
         async (req, reply) => {
-          const key = req.headers["idempotency-key"];
-          if (key !== undefined && (typeof key !== "string" || key.length < 1 || key.length > 255)) {
-            throw validationFailed("Idempotency-Key must be 1–255 characters", [{ path: "/headers/idempotency-key", message: "is invalid" }]);
+          const key = idempotencyKey(req);
+          const { command, budget } = await readForm(req, services.submitAsyncVisit);
+          try {
+            return reply.code(201).send(await services.submitAsyncVisit.execute(req.actor, command, key));
+          } finally {
+            budget.close();
           }
-          const command = await readForm(req, services.submitAsyncVisit);
-          return reply.code(201).send(await services.submitAsyncVisit.execute(req.actor, command, key));
         },
       );
 
@@ -103,8 +130,14 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
             security,
             operationId: "listPendingAsyncVisits",
             summary: "Async visits waiting for review, oldest first",
+            description: "The tenant's submitted (not yet reviewed) written visits, with their replies; pass `nextCursor` back as `cursor`. Audited as a read.",
             querystring: AsyncVisitListQuery,
-            response: { 200: Type.Object({ items: Type.Array(AsyncVisit, { maxItems: 100 }), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses(400, 401, 403) },
+            response: {
+              200: json(Type.Object({ items: Type.Array(AsyncVisit, { maxItems: 100 }), nextCursor: Type.Union([Type.String(), Type.Null()]) }), "One page of visits", {
+                example: { items: AsyncVisit.examples, nextCursor: null },
+              }),
+              ...problems("VALIDATION_FAILED", "FORBIDDEN"),
+            },
           },
         },
         (req) => services.listPendingAsyncVisits.execute(req.actor, req.query),
@@ -114,9 +147,66 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
         "/async-visits/:id/review",
         {
           onRequest: app.authenticateStaff,
-          schema: { tags, security, operationId: "reviewAsyncVisit", summary: "Mark an async visit reviewed", params: VisitIdParams, response: { 200: AsyncVisit, ...errorResponses(400, 401, 403, 404, 409) } },
+          schema: {
+            tags,
+            security,
+            operationId: "reviewAsyncVisit",
+            summary: "Mark an async visit reviewed",
+            description: "submitted → reviewed (clinicians). It leaves the pending list; replies stay possible.",
+            params: VisitIdParams,
+            response: { 200: json(AsyncVisit, "The reviewed visit"), ...problems("FORBIDDEN", "NOT_FOUND", "INVALID_STATUS_TRANSITION", "OPTIMISTIC_LOCK_CONFLICT") },
+          },
         },
         (req) => services.reviewAsyncVisit.execute(req.actor, req.params.id),
+      );
+
+      app.post(
+        "/async-visits/:id/replies",
+        {
+          onRequest: app.authenticateStaff,
+          schema: {
+            tags,
+            security,
+            operationId: "replyToAsyncVisit",
+            summary: "Answer an async visit in writing (clinician)",
+            description:
+              "Stores the reply, audits it and publishes `virtualcare.async_visit.replied.v1` (ids only) for the notification service; " +
+              "the patient reads it on their link (GET /v1/join/async-visits). Allowed before and after review. " +
+              "An `Idempotency-Key` header (1–255 characters) makes a resent reply return the first answer.",
+            params: VisitIdParams,
+            headers: IdempotencyKeyHeaders,
+            body: AsyncVisitReplyBody,
+            response: {
+              201: json(AsyncVisitReply, "The reply as stored"),
+              ...problems("VALIDATION_FAILED", "FORBIDDEN", "NOT_FOUND", "OPTIMISTIC_LOCK_CONFLICT", "IDEMPOTENCY_KEY_REUSED", "QUOTA_EXCEEDED"),
+            },
+          },
+        },
+        async (req, reply) => {
+          const key = idempotencyKey(req);
+          return reply.code(201).send(await services.replyToAsyncVisit.execute(req.actor, req.params.id, req.body, key));
+        },
+      );
+
+      app.get(
+        "/join/async-visits",
+        {
+          onRequest: authenticateParticipant,
+          schema: {
+            tags: ["join"],
+            security: [{ joinToken: [] }],
+            operationId: "listOwnAsyncVisits",
+            summary: "The written visits this link's holder sent, with the clinic's replies",
+            description: "Only what this participant sent on this visit's link (both taken from the verified token), newest first. Audited as a read of patient data.",
+            response: {
+              200: json(Type.Object({ items: Type.Array(OwnAsyncVisit, { maxItems: 20 }) }), "What this participant sent, newest first", {
+                example: { items: OwnAsyncVisit.examples },
+              }),
+              ...problems("TOKEN_EXPIRED", "FORBIDDEN", "PARTICIPANT_REMOVED", "NOT_FOUND"),
+            },
+          },
+        },
+        (req) => services.listOwnAsyncVisits.execute(req.actor),
       );
 
       app.get(
@@ -128,8 +218,9 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
             security,
             operationId: "getAsyncVisitAttachment",
             summary: "Download one attachment",
-            params: Type.Object({ id: Type.String({ format: "uuid" }), attachmentId: Type.String({ format: "uuid" }) }),
-            response: { 200: AttachmentFile, ...errorResponses(400, 401, 403, 404) },
+            description: "The stored bytes, as the type recognised from them at upload, to be saved (never rendered inline). Audited as a read.",
+            params: Type.Object({ id: VisitId, attachmentId: Type.String({ format: "uuid", description: "the attachment's id", examples: [EXAMPLE_IDS.attachment] }) }),
+            response: { 200: AttachmentFile, ...problems("FORBIDDEN", "NOT_FOUND") },
           },
         },
         async (req, reply) => {
@@ -146,16 +237,25 @@ export function asyncVisitRoutes(services: AsyncVisitServices, options: AsyncVis
   };
 }
 
+function idempotencyKey(req: FastifyRequest): string | undefined {
+  const key = req.headers["idempotency-key"];
+  if (key !== undefined && (typeof key !== "string" || key.length < 1 || key.length > 255)) {
+    throw validationFailed("Idempotency-Key must be 1–255 characters", [{ path: "/headers/idempotency-key", message: "is invalid" }]);
+  }
+  return key;
+}
+
 /**
  * Reads the form as it streams in: the submitter is checked before the first byte of it, each
  * attachment is checked and staged while it arrives (never held whole in memory), and a refusal
  * stops the reading and discards what was staged.
  */
-async function readForm(req: FastifyRequest, submit: SubmitAsyncVisit): Promise<AsyncVisitCommand> {
+async function readForm(req: FastifyRequest, submit: SubmitAsyncVisit): Promise<{ command: AsyncVisitCommand; budget: UploadBudget }> {
   if (!req.isMultipart()) throw validationFailed("send the visit as multipart/form-data");
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > ASYNC_VISIT_BODY_LIMIT) throw new DomainError("PAYLOAD_TOO_LARGE", "an async visit may be at most 26 MiB");
-  await submit.checkBeforeUpload(req.actor, Number.isFinite(declared) ? declared : 0);
+  // A chunked body declares nothing: the budget then holds it as it streams (issue 20).
+  const budget = await submit.checkBeforeUpload(req.actor, Number.isFinite(declared) ? declared : 0);
   const fields: Record<string, string> = {};
   const attachments: StagedAttachment[] = [];
   try {
@@ -166,7 +266,7 @@ async function readForm(req: FastifyRequest, submit: SubmitAsyncVisit): Promise<
       if (part.type === "file") {
         if (part.fieldname !== "attachments") throw validationFailed(`unexpected file field ${part.fieldname.slice(0, 40)}`);
         const arriving = { filename: safeName(part.filename), declaredType: part.mimetype || null, bytes: part.file };
-        attachments.push(await submit.receiveAttachment(req.actor, attachments.length, arriving));
+        attachments.push(await submit.receiveAttachment(req.actor, attachments.length, arriving, budget));
       } else {
         if (!FIELDS.has(part.fieldname)) throw validationFailed(`unexpected field ${part.fieldname.slice(0, 40)}`);
         if (part.valueTruncated) throw validationFailed(`${part.fieldname} is too long`, [{ path: `/${part.fieldname}`, message: "is too long" }]);
@@ -175,9 +275,11 @@ async function readForm(req: FastifyRequest, submit: SubmitAsyncVisit): Promise<
     }
   } catch (err) {
     await submit.discardAttachments(req.actor, attachments);
+    budget.close();
     throw multipartProblem(err);
   }
-  return { patientId: fields.patientId, providerId: fields.providerId, sessionId: fields.sessionId, text: fields.text ?? "", attachments };
+  const command = { patientId: fields.patientId, providerId: fields.providerId, sessionId: fields.sessionId, text: fields.text ?? "", attachments };
+  return { command, budget };
 }
 
 function multipartProblem(err: unknown): unknown {

@@ -10,6 +10,7 @@ import type { Actor, IdGenerator } from "../../platform/ports.js";
 import { AttachmentIntake, type ArrivingAttachment, type StagedAttachment } from "./attachment-intake.js";
 import type { AsyncVisitTx, AttachmentStore, FileTypeDetector, NewAttachment } from "./ports.js";
 import { loadLicensedConfig } from "../../platform/tenant-access.js";
+import { UploadLedger, type QuotaLeft, type UploadBudget } from "./upload-budget.js";
 
 export interface AsyncVisitCommand {
   patientId?: string;
@@ -40,6 +41,7 @@ const SUBMITTING_ROLES = new Set(["patient", "caregiver"]);
  */
 export class SubmitAsyncVisit {
   private readonly intake: AttachmentIntake;
+  private readonly uploads = new UploadLedger();
 
   constructor(private readonly deps: SubmitAsyncVisitDeps) {
     this.intake = new AttachmentIntake(deps);
@@ -49,24 +51,27 @@ export class SubmitAsyncVisit {
    * Before any of the body is read: whether this submitter may send at all (their session, its
    * window, their quota) and whether a body of `declaredBytes` could fit what is left of it, so a
    * spent token is refused without receiving 25 MB. `execute` checks again with the real sizes.
+   * The answer is the budget the attachments are counted against as they stream in (a chunked
+   * request declares no length); the caller closes it once the submission committed or failed.
    */
-  checkBeforeUpload(actor: Actor, declaredBytes: number): Promise<void> {
+  checkBeforeUpload(actor: Actor, declaredBytes: number): Promise<UploadBudget> {
     const action = "async_visit.submit";
     return audited(this.deps.audit, { actor, action, targets: actor.kind === "participant" ? { sessionId: actor.sessionId } : {} }, async () => {
       if (actor.kind !== "participant") assertPermission(actor, "async_visit.submit");
       const attachmentBytes = Math.max(0, declaredBytes - FORM_OVERHEAD_BYTES);
-      await this.deps.uow.run(actor.tenantId, async (tx) => {
+      const left = await this.deps.uow.run(actor.tenantId, async (tx) => {
         const now = this.deps.clock.now();
         await loadLicensedConfig(tx.tenantConfigs, actor.tenantId);
         if (actor.kind === "participant") await this.resolveParties(tx, actor, { text: "", attachments: [] }, now);
-        await this.assertWithinQuota(tx, actor, attachmentBytes, now);
+        return this.assertWithinQuota(tx, actor, attachmentBytes, now);
       });
+      return this.uploads.open(left);
     });
   }
 
   /** Checks and stages one attachment as it streams in (see AttachmentIntake). */
-  receiveAttachment(actor: Actor, index: number, arriving: ArrivingAttachment): Promise<StagedAttachment> {
-    return this.intake.receive(actor.tenantId, index, arriving);
+  receiveAttachment(actor: Actor, index: number, arriving: ArrivingAttachment, budget?: UploadBudget): Promise<StagedAttachment> {
+    return this.intake.receive(actor.tenantId, index, arriving, budget);
   }
 
   /** For a form that failed after some attachments were staged. */
@@ -164,20 +169,25 @@ export class SubmitAsyncVisit {
   /**
    * A token holder could fill the database until the token expires: each participant may store a
    * few submissions, and each tenant a daily volume. Checked in the submitting transaction;
-   * two racing submissions may both pass by one (bounded by one more 25 MB request).
+   * two racing submissions may both pass by one (bounded by one more 25 MB request). Answers
+   * what each quota has left before `incoming` (the streaming budget).
    */
-  private async assertWithinQuota(tx: AsyncVisitTx, actor: Actor, incoming: number, now: Date): Promise<void> {
+  private async assertWithinQuota(tx: AsyncVisitTx, actor: Actor, incoming: number, now: Date): Promise<QuotaLeft[]> {
     const L = ASYNC_VISIT_LIMITS;
+    const left: QuotaLeft[] = [];
     if (actor.kind === "participant") {
       const mine = await tx.asyncVisits.usage(actor.tenantId, { since: new Date(0), participantId: actor.participantId });
       if (mine.submissions + 1 > L.maxSubmissionsPerParticipant || mine.bytes + incoming > L.maxBytesPerParticipant) {
         throw new DomainError("QUOTA_EXCEEDED", `a participant may send at most ${L.maxSubmissionsPerParticipant} async visits and 30 MB of attachments`);
       }
+      left.push({ key: `participant:${actor.tenantId}/${actor.participantId}`, bytes: L.maxBytesPerParticipant - mine.bytes });
     }
     const tenant = await tx.asyncVisits.usage(actor.tenantId, { since: new Date(now.getTime() - 24 * 60 * 60 * 1000) });
     if (tenant.bytes + incoming > L.maxTenantBytesPerDay) {
       throw new DomainError("QUOTA_EXCEEDED", "this clinic's daily attachment volume is used up; try again later");
     }
+    left.push({ key: `tenant:${actor.tenantId}`, bytes: L.maxTenantBytesPerDay - tenant.bytes });
+    return left;
   }
 
   private async resolveParties(tx: AsyncVisitTx, actor: Actor, c: AsyncVisitCommand, now: Date) {

@@ -1,10 +1,12 @@
 import type { HttpFeature } from "../../http/app.js";
-import type { Actor, UnitOfWork } from "../../platform/ports.js";
+import type { UnitOfWork } from "../../platform/ports.js";
 import type { SharedDeps } from "../../platform/wiring.js";
 import { GetAsyncVisitAttachment, ListPendingAsyncVisits } from "./list-pending-async-visits.js";
 import type { AsyncVisitQueries, AsyncVisitTx, AttachmentStore, FileTypeDetector, OfflineQueuePort } from "./ports.js";
 import { ReviewAsyncVisit } from "./review-async-visit.js";
 import { asyncVisitRoutes } from "./routes.js";
+import { ListOwnAsyncVisits } from "./list-own-async-visits.js";
+import { ReplyToAsyncVisit } from "./reply-to-async-visit.js";
 import { SubmitAsyncVisit } from "./submit-async-visit.js";
 
 export interface AsyncVisitsDeps extends SharedDeps {
@@ -13,8 +15,6 @@ export interface AsyncVisitsDeps extends SharedDeps {
   attachments: AttachmentStore;
   queue: OfflineQueuePort;
   queries: AsyncVisitQueries;
-  /** The patient path: a join token read into its participant (throws when invalid or expired). */
-  participantFromJoinToken: (token: string) => Actor;
 }
 
 export function asyncVisitsFeature(d: AsyncVisitsDeps): HttpFeature {
@@ -24,7 +24,9 @@ export function asyncVisitsFeature(d: AsyncVisitsDeps): HttpFeature {
       listPendingAsyncVisits: new ListPendingAsyncVisits(d),
       reviewAsyncVisit: new ReviewAsyncVisit(d),
       getAsyncVisitAttachment: new GetAsyncVisitAttachment(d),
+      replyToAsyncVisit: new ReplyToAsyncVisit(d),
+      listOwnAsyncVisits: new ListOwnAsyncVisits(d),
     },
-    { participantFromJoinToken: d.participantFromJoinToken },
+    { clock: d.clock },
   );
 }

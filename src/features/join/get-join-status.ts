@@ -1,20 +1,29 @@
 import type { ParticipantStatus } from "../../domain/participant.js";
 import { isJoinable, type SessionStatus } from "../../domain/session.js";
+import { defaultTenantConfig } from "../../domain/tenant-config.js";
+import { DomainError } from "../../domain/errors.js";
+import { LICENSING_URL } from "../../platform/tenant-access.js";
 import { audited } from "../../platform/audit.js";
-import { assertJoinStateUsable, assertUnexpired, readJoinToken } from "./join-access.js";
+import { assertUnexpired, isExpired, type JoinCredential } from "../../platform/join-credential.js";
+import { assertJoinStateUsable } from "./join-access.js";
 import type { AuditPort, Clock } from "../../platform/ports.js";
-import type { JoinQueries, JoinTokenSignerPort, VideoLinkSigner } from "./ports.js";
-import { videoJoinUrl } from "./video-access.js";
+import type { JoinQueries, VideoLinkSigner } from "./ports.js";
+import { videoJoinUrl } from "../../platform/video-access.js";
 
 export interface JoinStatus {
   participantStatus: Exclude<ParticipantStatus, "removed">;
   sessionStatus: SessionStatus;
   videoJoinUrl?: string;
+  /** When the participant entered the waiting room (server time), so a reload keeps the time waited. */
+  waitingSince?: string;
+  /** The server's clock now, so the page counts the wait from the server's time, not the device's. */
+  serverTime: string;
+  /** The tenant's video threshold, so the pre-call check can say before check-in whether video will work. */
+  fallbackBandwidthKbps: number;
 }
 
 export interface GetJoinStatusDeps {
   joinQueries: JoinQueries;
-  signer: JoinTokenSignerPort;
   video: VideoLinkSigner;
   audit: AuditPort;
   clock: Clock;
@@ -22,8 +31,8 @@ export interface GetJoinStatusDeps {
 
 /**
  * The waiting-room poll, the hottest route of the service: every waiting patient asks every few
- * seconds. A waiting answer costs one SQL statement and writes nothing — the token check is pure
- * CPU, and no audit row is written per poll (the validation that put the patient in the waiting
+ * seconds. A waiting answer costs one SQL statement and writes nothing — the token was checked at
+ * the edge (pure CPU), and no audit row is written per poll (the validation that put the patient in the waiting
  * room, the admission and any removal are each audited once). The poll that hands out a video URL
  * is a grant of access and is audited (`join.rejoin`); it happens once per admission or reload.
  */
@@ -32,18 +41,31 @@ export class GetJoinStatus {
 
   constructor(private readonly deps: GetJoinStatusDeps) {}
 
-  async execute(token: string | undefined): Promise<JoinStatus> {
-    const { actor, claims } = readJoinToken(this.deps.signer, token);
+  /**
+   * `streaming`: a re-read for a stream opened while the link was valid. A link that expires
+   * during the call must not silence the visit's end, cancel or removal (issue 19, item 2), so the
+   * stream keeps reporting the state; an expired link is never handed a new video URL, though.
+   */
+  async execute({ actor, claims }: JoinCredential, opts: { streaming?: boolean } = {}): Promise<JoinStatus> {
     const now = this.deps.clock.now();
-    assertUnexpired(claims, now);
+    const expired = isExpired(claims, now);
+    if (!opts.streaming) assertUnexpired(claims, now);
     const state = await this.deps.joinQueries.joinState(claims.tenantId, claims.sessionId, claims.participantId);
     assertJoinStateUsable(state);
     const participantStatus = state.participant.status;
     if (participantStatus === "removed") throw new Error("unreachable: removed participants are refused above");
-    const status: JoinStatus = { participantStatus, sessionStatus: state.sessionStatus };
+    // The page checks a newly opened link with this read (issue 19: validate waits for Continue), so
+    // an invited participant of an unlicensed tenant hears now what validate would tell them.
+    if (participantStatus === "invited" && !state.config?.licensed) {
+      throw new DomainError("MODULE_NOT_LICENSED", "the virtual care module is not licensed for this tenant", { licensingUrl: LICENSING_URL });
+    }
+    const status: JoinStatus = { participantStatus, sessionStatus: state.sessionStatus, serverTime: now.toISOString(),
+      fallbackBandwidthKbps: (state.config ?? defaultTenantConfig(claims.tenantId)).fallbackBandwidthKbps,
+    };
+    if (state.participant.waitingSince) status.waitingSince = state.participant.waitingSince.toISOString();
     // Video only for an admitted participant of a visit that is still on video (not in fallback).
     const onVideo = isJoinable(state.sessionStatus);
-    if (state.participant.status !== "admitted" || !onVideo || !state.config?.licensed) return status;
+    if (state.participant.status !== "admitted" || !onVideo || !state.config?.licensed || expired) return status;
     const targets = { sessionId: claims.sessionId, participantId: claims.participantId };
     const grant = () =>
       videoJoinUrl(this.deps.video, {

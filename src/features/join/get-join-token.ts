@@ -1,9 +1,10 @@
 import { DomainError } from "../../domain/errors.js";
 import { audited } from "../../platform/audit.js";
 import { assertPermission } from "../../platform/authorization.js";
-import { assertJoinStateUsable, assertUnexpired, readJoinToken } from "./join-access.js";
+import { assertUnexpired, type JoinCredential } from "../../platform/join-credential.js";
+import { assertJoinStateUsable } from "./join-access.js";
 import type { Actor, AuditPort, Clock } from "../../platform/ports.js";
-import type { JoinQueries, JoinTokenSignerPort } from "./ports.js";
+import type { JoinQueries, JoinState, JoinTokenSignerPort } from "./ports.js";
 import { LICENSING_URL } from "../../platform/tenant-access.js";
 
 export interface JoinTokenView {
@@ -29,22 +30,25 @@ export interface GetJoinTokenDeps {
 export class GetJoinToken {
   constructor(private readonly deps: GetJoinTokenDeps) {}
 
-  /** Staff: clinician, scheduler or admin of the session's tenant. */
+  /** Staff: clinician, scheduler or admin of the session's tenant; a clinician participant's token: clinician or admin. */
   issue(actor: Actor, sessionId: string, participantId: string): Promise<JoinTokenView> {
     return audited(
       this.deps.audit,
       { actor, action: "join_token.issue", targets: { sessionId, participantId } },
       async () => {
         assertPermission(actor, "join_token.issue");
-        return this.mint(actor.tenantId, sessionId, participantId);
+        return this.mint(actor.tenantId, sessionId, participantId, (state) => {
+          // A clinician participant joins as host (moderator): acting as one needs the role that
+          // may add one (issue 20: a scheduler minted the provider's token and joined as owner).
+          if (state.participant.role === "clinician") assertPermission(actor, "join_token.issue_clinician");
+        });
       },
       { auditSuccess: true },
     );
   }
 
   /** A participant, with its own still-valid token, for the same session and participant. */
-  async refresh(token: string | undefined, sessionId: string, participantId: string): Promise<JoinTokenView> {
-    const { actor, claims } = readJoinToken(this.deps.signer, token);
+  async refresh({ actor, claims }: JoinCredential, sessionId: string, participantId: string): Promise<JoinTokenView> {
     return audited(
       this.deps.audit,
       { actor, action: "join_token.refresh", targets: { sessionId: claims.sessionId, participantId: claims.participantId } },
@@ -59,9 +63,15 @@ export class GetJoinToken {
     );
   }
 
-  private async mint(tenantId: string, sessionId: string, participantId: string): Promise<JoinTokenView> {
+  private async mint(
+    tenantId: string,
+    sessionId: string,
+    participantId: string,
+    mayActAs: (state: JoinState) => void = () => undefined,
+  ): Promise<JoinTokenView> {
     const state = await this.deps.joinQueries.joinState(tenantId, sessionId, participantId);
     assertJoinStateUsable(state);
+    mayActAs(state);
     if (!state.config?.licensed) {
       throw new DomainError("MODULE_NOT_LICENSED", "the virtual care module is not licensed for this tenant", {
         licensingUrl: LICENSING_URL,

@@ -1,7 +1,8 @@
 import { defaultTenantConfig } from "../../domain/tenant-config.js";
 import { audited } from "../../platform/audit.js";
-import { assertJoinStateUsable, assertUnexpired, readJoinToken } from "./join-access.js";
-import type { JoinQueries, JoinTokenSignerPort } from "./ports.js";
+import { assertUnexpired, type JoinCredential } from "../../platform/join-credential.js";
+import { assertJoinStateUsable } from "./join-access.js";
+import type { JoinQueries } from "./ports.js";
 import { runSessionCommand, type CommandDeps } from "../../platform/command.js";
 
 export const BANDWIDTH_FALLBACK_REASON = "measured bandwidth below the tenant's fallback threshold";
@@ -12,7 +13,6 @@ const DECIDING_ROLES: ReadonlySet<string> = new Set(["patient", "caregiver", "cl
 
 export interface ReportBandwidthDeps extends CommandDeps {
   joinQueries: JoinQueries;
-  signer: JoinTokenSignerPort;
 }
 
 /**
@@ -29,8 +29,7 @@ export interface ReportBandwidthDeps extends CommandDeps {
 export class ReportBandwidth {
   constructor(private readonly deps: ReportBandwidthDeps) {}
 
-  async execute(token: string | undefined, kbps: number): Promise<{ fallback: boolean }> {
-    const { actor, claims } = readJoinToken(this.deps.signer, token);
+  async execute({ actor, claims }: JoinCredential, kbps: number, videoAnyway = false): Promise<{ fallback: boolean }> {
     const targets = { sessionId: claims.sessionId, participantId: claims.participantId };
     const verdict = await audited(this.deps.audit, { actor, action: "participant.precall", targets }, async () => {
       assertUnexpired(claims, this.deps.clock.now());
@@ -60,8 +59,9 @@ export class ReportBandwidth {
       auditUnchanged: false,
       change: async (session, now, tx) => {
         if (session.status === "fallback") return true;
-        session.recordPrecall(claims.participantId, kbps, verdict.below, now);
-        if (!verdict.below || !verdict.decides) return false;
+        session.recordPrecall(claims.participantId, kbps, verdict.below, now, videoAnyway);
+        // The patient's explicit "try video anyway" keeps the visit on video; the clinician sees it.
+        if (!verdict.below || !verdict.decides || videoAnyway) return false;
         session.initiateFallback(BANDWIDTH_FALLBACK_REASON, kbps, now);
         await tx.audit.record({ actor, action: "session.fallback", outcome: "success", targets });
         return true;

@@ -1,12 +1,12 @@
 import type { ParticipantRole } from "../../domain/participant.js";
 import { isJoinable } from "../../domain/session.js";
 import type { TenantConfig } from "../../domain/tenant-config.js";
-import { assertUnexpired, isExpired, readJoinToken, type JoinCredential } from "./join-access.js";
-import type { JoinQueries, JoinTokenSignerPort, VideoLinkSigner } from "./ports.js";
+import { assertUnexpired, isExpired, type JoinCredential } from "../../platform/join-credential.js";
+import type { JoinQueries, JoinState, VideoLinkSigner } from "./ports.js";
 import { audited } from "../../platform/audit.js";
 import { runSessionCommand, type CommandDeps } from "../../platform/command.js";
 import { loadLicensedConfig } from "../../platform/tenant-access.js";
-import { videoJoinUrl, type VideoGrant } from "./video-access.js";
+import { videoJoinUrl, type VideoGrant } from "../../platform/video-access.js";
 
 export type Destination = "waiting_room" | "direct_join";
 
@@ -20,7 +20,6 @@ export interface ValidationResult {
 
 export interface ValidateJoinTokenDeps extends CommandDeps {
   joinQueries: JoinQueries;
-  signer: JoinTokenSignerPort;
   video: VideoLinkSigner;
 }
 
@@ -31,15 +30,17 @@ export interface ValidateJoinTokenDeps extends CommandDeps {
  * waiting room. One already admitted (a reload after admission) goes straight back in.
  *
  * Most validations change nothing (every reload of the waiting-room page sends one): those are
- * answered from the join-state read (the poll's read-only transaction) with their audit row
- * group-committed (`unchanged`), instead of a read-write transaction of six round trips. Anything
- * else (a move is due, or a refusal, which the command audits with its reason) runs as the command.
+ * answered from the join-state read (`unchanged`) instead of a read-write transaction of six round
+ * trips. For a patient kept waiting the read writes the success audit row itself, in the same
+ * statement (issue 23); a direct join's row is group-committed after its video URL is signed.
+ * Anything else (a move is due, or a refusal, which the command audits with its reason) runs as
+ * the command.
  */
 export class ValidateJoinToken {
   constructor(private readonly deps: ValidateJoinTokenDeps) {}
 
-  async execute(token: string | undefined): Promise<ValidationResult> {
-    const credential = readJoinToken(this.deps.signer, token);
+  /** `credential`: the join token as the edge verified it (signature only; expiry is judged here). */
+  async execute(credential: JoinCredential): Promise<ValidationResult> {
     return (await this.unchanged(credential)) ?? this.asCommand(credential);
   }
 
@@ -53,19 +54,24 @@ export class ValidateJoinToken {
   private async unchanged({ actor, claims }: JoinCredential): Promise<ValidationResult | null> {
     const now = this.deps.clock.now();
     if (isExpired(claims, now)) return null;
+    const targets = { sessionId: claims.sessionId, participantId: claims.participantId };
+    const entry = { actor, action: "join.validate" as const, targets };
     // A read that fails (a timeout, a full pool) is not answered here: the command runs and
-    // audits its own outcome, as it always did.
-    const state = await this.deps.joinQueries.joinState(claims.tenantId, claims.sessionId, claims.participantId).catch(() => null);
+    // audits its own outcome, as it always did. For a patient the waiting room keeps waiting, the
+    // success entry is committed with the read (the adapter writes it only for such a state).
+    const state = await this.deps.joinQueries.joinStateAudited(claims.tenantId, claims.sessionId, claims.participantId, { ...entry, outcome: "success" }).catch(() => null);
     const config = state?.config;
-    if (!state || !config?.licensed || !isJoinable(state.sessionStatus)) return null;
+    if (!state || !config) return null;
     const p = state.participant;
     const direct = joinsDirectly(p, config);
-    if (p.status !== (direct ? "admitted" : "waiting")) return null;
-    const targets = { sessionId: claims.sessionId, participantId: claims.participantId };
+    // Kept waiting (keepsWaiting, the state whose audit row the read may have written), or an
+    // admitted participant or clinician coming back (a direct join).
+    const unchanged = direct ? config.licensed && isJoinable(state.sessionStatus) && p.status === "admitted" : keepsWaiting(state);
+    if (!unchanged) return null;
     const grant = { tenantId: claims.tenantId, config, video: state.video, scheduledEnd: state.scheduledEnd, participant: p, now };
-    // Audited as the command is: success after the answer is ready, or the failure (e.g. a video
-    // secret that cannot be opened) with its reason.
-    return audited(this.deps.audit, { actor, action: "join.validate", targets }, () => this.answer(direct, claims.sessionId, grant), { auditSuccess: true });
+    // Audited as the command is: success after the answer is ready (unless the read wrote it),
+    // or the failure (e.g. a video secret that cannot be opened) with its reason.
+    return audited(this.deps.audit, entry, () => this.answer(direct, claims.sessionId, grant), { auditSuccess: !state.audited });
   }
 
   private async asCommand({ actor, claims }: JoinCredential): Promise<ValidationResult> {
@@ -97,6 +103,17 @@ export class ValidateJoinToken {
     if (direct) result.videoJoinUrl = await videoJoinUrl(this.deps.video, grant);
     return result;
   }
+}
+
+/**
+ * A validation that changes nothing and keeps a patient waiting: the state whose success audit the
+ * join-state read may write itself (JoinQueries.joinStateAudited). Exported for the test that
+ * holds the adapter's SQL to it.
+ */
+export function keepsWaiting(state: Pick<JoinState, "sessionStatus" | "participant" | "config">): boolean {
+  const config = state.config;
+  if (!config?.licensed || !isJoinable(state.sessionStatus)) return false;
+  return !joinsDirectly(state.participant, config) && state.participant.status === "waiting";
 }
 
 /** The clinician joins directly, as does anyone while the waiting room is off or once admitted. */

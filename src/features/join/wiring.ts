@@ -1,49 +1,54 @@
 import type { HttpFeature } from "../../http/app.js";
-import type { UnitOfWork } from "../../platform/ports.js";
+import type { SessionChanges, UnitOfWork } from "../../platform/ports.js";
 import type { SharedDeps } from "../../platform/wiring.js";
-import { AddParticipant } from "./add-participant.js";
-import { AdmitParticipant } from "./admit-participant.js";
 import { GetJoinStatus } from "./get-join-status.js";
 import { GetJoinToken } from "./get-join-token.js";
-import { GetParticipantList } from "./get-participant-list.js";
+import { GetClinic } from "./get-clinic.js";
 import { joinRoutes } from "./join-routes.js";
-import { participantRoutes } from "./participant-routes.js";
 import { BandwidthProbe } from "./bandwidth-probe.js";
 import { liveRoutes } from "./live-routes.js";
-import type { JoinQueries, JoinTokenSignerPort, ParticipantQueries, SessionChanges, VideoLinkSigner } from "./ports.js";
-import { RemoveParticipant } from "./remove-participant.js";
+import type { JoinQueries, JoinTokenSignerPort, LinkRequestQueries, LinkRequestTx, VideoLinkSigner } from "./ports.js";
+import { ListLinkRequests, ResolveLinkRequest } from "./link-requests.js";
+import { linkRequestRoutes } from "./link-request-routes.js";
+import { RequestNewLink } from "./request-new-link.js";
 import { ReportBandwidth } from "./report-bandwidth.js";
 import { ValidateJoinToken } from "./validate-join-token.js";
 
 export interface JoinDeps extends SharedDeps {
-  uow: UnitOfWork;
-  participantQueries: ParticipantQueries;
+  uow: UnitOfWork<LinkRequestTx>;
+  /** The console's notice of patients asking for a new link. */
+  linkRequestQueries: LinkRequestQueries;
   joinQueries: JoinQueries;
   signer: JoinTokenSignerPort;
   video: VideoLinkSigner;
   /** `PUBLIC_BASE_URL`: where join links point. */
   publicBaseUrl: string;
-  /** Wakes the waiting-room streams when a session changes. */
+  /** Wakes the patient's stream when its session changes. */
   changes: SessionChanges;
 }
 
-/** Participants and the join flow: staff manage who takes part; patients and guests join with a token. */
-export function joinFeature(d: JoinDeps): { participants: HttpFeature; join: HttpFeature; live: HttpFeature } {
-  const getParticipantList = new GetParticipantList({ queries: d.participantQueries, audit: d.audit });
+/**
+ * The join flow: patients and guests with a join token (validate, status, clinic, bandwidth, the
+ * patient's stream and probes, asking for a new link); staff issue the tokens and read the link
+ * requests. The edge has verified the token before any of these runs (src/http/participant-auth.ts).
+ */
+export function joinFeature(d: JoinDeps): { join: HttpFeature; events: HttpFeature; probe: HttpFeature; linkRequests: HttpFeature } {
   const getJoinStatus = new GetJoinStatus(d);
+  const live = liveRoutes({ getJoinStatus, probe: new BandwidthProbe(d), changes: d.changes });
   return {
-    participants: participantRoutes({
-      getParticipantList,
-      addParticipant: new AddParticipant(d),
-      admitParticipant: new AdmitParticipant(d),
-      removeParticipant: new RemoveParticipant(d),
-    }),
     join: joinRoutes({
       validateJoinToken: new ValidateJoinToken(d),
       getJoinStatus,
       reportBandwidth: new ReportBandwidth(d),
       getJoinToken: new GetJoinToken(d),
+      getClinic: new GetClinic(d),
     }),
-    live: liveRoutes({ getJoinStatus, getParticipantList, probe: new BandwidthProbe(d), signer: d.signer, changes: d.changes }),
+    events: live.events,
+    probe: live.probe,
+    linkRequests: linkRequestRoutes({
+      requestNewLink: new RequestNewLink(d),
+      listLinkRequests: new ListLinkRequests(d),
+      resolveLinkRequest: new ResolveLinkRequest(d),
+    }),
   };
 }

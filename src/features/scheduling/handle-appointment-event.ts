@@ -95,7 +95,7 @@ export class HandleAppointmentEvent<U extends UnitOfWork> {
     const eventId = event.id ?? "";
     const source = event.source ?? "";
     const actor: Actor = { kind: "system", tenantId, name: CONSUMER };
-    const audit = { actor, action: "scheduling_event.terminate", outcome: "denied" as const, targets: { ...targets, eventId }, reason: code };
+    const audit = { actor, action: "scheduling_event.terminate" as const, outcome: "denied" as const, targets: { ...targets, eventId }, reason: code };
     const type = event.kind === "cloudevent" ? event.type : "unknown";
     try {
       if (eventId && source) {

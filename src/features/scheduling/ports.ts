@@ -39,7 +39,7 @@ export interface AppointmentVisit {
 
 /**
  * The API's own session commands (same checks as the HTTP routes), run on the inbox's unit of
- * work so the effect commits with the inbox row. Wired in main.ts from the sessions feature.
+ * work so the effect commits with the inbox row. Wired by the composition root (composition/features.ts) from the sessions feature.
  */
 export interface AppointmentSessions<U extends UnitOfWork = UnitOfWork> {
   create(on: U, actor: Actor, visit: AppointmentVisit): Promise<void>;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { DomainError, validationFailed } from "../../domain/errors.js";
 import type { NewParticipant } from "../../domain/participant.js";
-import { VirtualSession, type VideoRoom } from "../../domain/session.js";
+import { MAX_VISIT_MS, VirtualSession, type VideoRoom } from "../../domain/session.js";
 import type { TenantConfig, VideoBackend } from "../../domain/tenant-config.js";
 import { audited } from "../../platform/audit.js";
 import { assertPermission } from "../../platform/authorization.js";
@@ -54,7 +54,7 @@ export class CreateVirtualSession {
     return audited(this.deps.audit, { actor, action: "session.create", targets: {} }, async () => {
       assertPermission(actor, "session.create");
       // The provider is added for everyone; any further clinician (a moderator) needs the role.
-      if (participantsFor(command).slice(2).some((p) => p.role === "clinician")) assertPermission(actor, "participant.add_clinician");
+      if (participantsFor(command, actor).slice(2).some((p) => p.role === "clinician")) assertPermission(actor, "participant.add_clinician");
       const requestHash = idempotencyKey ? hashCommand(command) : "";
       if (idempotencyKey) {
         const replay = await this.replay(actor.tenantId, idempotencyKey, requestHash);
@@ -145,7 +145,7 @@ export class CreateVirtualSession {
     }
     const backend = await this.pickBackend(tx, actor.tenantId, healthy, window);
     const room = await this.deps.video.createRoom(backend);
-    const video: VideoRoom = { backend: backend.name, provider: "jitsi", domain: backend.domain, roomName: room.roomName };
+    const video: VideoRoom = { backend: backend.name, provider: backend.provider, domain: backend.domain, roomName: room.roomName };
     const now = this.deps.clock.now();
     const session = VirtualSession.schedule({
       id: this.deps.ids.uuid(),
@@ -156,7 +156,7 @@ export class CreateVirtualSession {
       scheduledStart: window.start,
       scheduledEnd: window.end,
       video,
-      participants: participantsFor(command).map((p) => ({ ...p, id: this.deps.ids.uuid() })),
+      participants: participantsFor(command, actor).map((p) => ({ ...p, id: this.deps.ids.uuid() })),
       maxParticipants: config.maxParticipants,
       now,
     });
@@ -198,14 +198,21 @@ function scheduleWindow(command: CreateSessionCommand): { start: Date; end: Date
       { path: "/scheduledEnd", message: "must be after scheduledStart" },
     ]);
   }
+  if (end.getTime() - start.getTime() > MAX_VISIT_MS) {
+    throw validationFailed("scheduledEnd must be at most 24 hours after scheduledStart", [
+      { path: "/scheduledEnd", message: "must be at most 24 hours after scheduledStart" },
+    ]);
+  }
   return { start, end };
 }
 
 /**
  * The patient and the provider always take part. A listed participant with their role and id (or
- * no id) is taken as them, so its display name is kept and nobody appears twice.
+ * no id) is taken as them, so its display name is kept and nobody appears twice. A clinician who
+ * books their own visit is named as their sign-in names them (the staff JWT's `name`), which is
+ * what the patient then sees in the video room.
  */
-function participantsFor(command: CreateSessionCommand): NewParticipant[] {
+function participantsFor(command: CreateSessionCommand, actor: Actor): NewParticipant[] {
   const listed = [...(command.participants ?? [])];
   const claim = (role: NewParticipant["role"], externalId: string, fallbackName: string): NewParticipant => {
     const i = listed.findIndex((p) => p.role === role && (p.externalId == null || p.externalId === externalId));
@@ -213,7 +220,8 @@ function participantsFor(command: CreateSessionCommand): NewParticipant[] {
     return { role, displayName: found?.displayName ?? fallbackName, externalId };
   };
   const patient = claim("patient", command.patientId, "Patient");
-  const clinician = claim("clinician", command.providerId, "Clinician");
+  const ownName = actor.kind === "staff" && actor.userId === command.providerId ? actor.name : undefined;
+  const clinician = claim("clinician", command.providerId, ownName ?? "Clinician");
   return [patient, clinician, ...listed.map((p) => ({ ...p, externalId: p.externalId ?? null }))];
 }
 

@@ -15,11 +15,11 @@ export class GetSessionDetail {
       { actor, action: "session.read", targets: { sessionId } },
       async () => {
         assertPermission(actor, "session.read");
-        const session = await this.deps.queries.get(actor.tenantId, sessionId);
+        // The success entry commits with the read (one transaction); a refusal is audited by `audited`.
+        const session = await this.deps.queries.getAudited(actor.tenantId, sessionId, { actor, action: "session.read", targets: { sessionId }, outcome: "success" });
         if (!session) throw notFound("session");
         return sessionView(session);
       },
-      { auditSuccess: true },
     );
   }
 }

@@ -1,7 +1,7 @@
 /** Ports of the sessions feature: the read side, idempotent create, room provisioning, the Encounter saga. */
 import type { SessionState, SessionStatus } from "../../domain/session.js";
 import type { VideoBackend } from "../../domain/tenant-config.js";
-import type { CommandTx } from "../../platform/ports.js";
+import type { AuditEntry, CommandTx } from "../../platform/ports.js";
 
 export interface SessionListFilter {
   tenantId: string;
@@ -18,6 +18,12 @@ export interface SessionListFilter {
 export interface SessionQueries {
   list(filter: SessionListFilter): Promise<SessionState[]>;
   get(tenantId: string, sessionId: string): Promise<SessionState | null>;
+  /**
+   * `get`, with `audit` (the read's success entry) written when the session exists, committed
+   * together with the read: the caller answers only once it resolves, so only once the audit row
+   * is durable, and a session not found writes nothing here (the caller audits the refusal).
+   */
+  getAudited(tenantId: string, sessionId: string, audit: AuditEntry): Promise<SessionState | null>;
 }
 
 export interface IdempotentResponse {
@@ -92,3 +98,26 @@ export interface EncounterPort {
   ensureEncounter(request: EncounterRequest): Promise<string>;
 }
 
+
+/** A visit of today's list with somebody in its waiting room (the console's live list). */
+export interface WaitingEntry {
+  sessionId: string;
+  patientId: string;
+  sessionStatus: SessionStatus;
+  /** Participants waiting now (patient and guests). */
+  waiting: number;
+  /** When the first of them started waiting. */
+  waitingSince: Date;
+}
+
+/** The tenant's waiting board: one read serves every open list stream of the tenant. */
+export interface WaitingBoardQueries {
+  /** Joinable visits (scheduled, in progress) with someone waiting, longest wait first, at most `limit`. */
+  waitingBoard(tenantId: string, limit: number): Promise<WaitingEntry[]>;
+}
+
+/** Wakes whoever watches a tenant's sessions as a whole: called after any change to one of them commits. */
+export interface TenantSessionChanges {
+  /** `onChange` runs after each committed change to any session of the tenant; returns the unsubscribe. */
+  subscribeTenant(tenantId: string, onChange: () => void): () => void;
+}

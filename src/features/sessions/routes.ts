@@ -8,7 +8,8 @@ import type { CancelSession } from "./cancel-session.js";
 import type { InitiateFallback } from "./initiate-fallback.js";
 import { etag, parseIfMatch } from "../../http/preconditions.js";
 import { CancelBody, CreateHeaders, CreateSessionBody, FallbackBody, SessionListQuery } from "./schemas.js";
-import { errorResponses } from "../../platform/schemas.js";
+import { json, problems } from "../../http/openapi/responses.js";
+import { EXAMPLE_SESSION } from "../../platform/examples.js";
 import { MutationHeaders, Session, SessionIdParams } from "../../platform/session-view.js";
 import type { HttpFeature } from "../../http/app.js";
 import { parseInstant } from "../../domain/instant.js";
@@ -45,7 +46,23 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
               "An `Idempotency-Key` makes a retried create return the first answer.",
             headers: CreateHeaders,
             body: CreateSessionBody,
-            response: { 201: Type.Ref(Session), 200: Type.Ref(Session), ...errorResponses(400, 401, 403, 409, 422, 503) },
+            response: {
+              201: json(Type.Ref(Session), "The session as created, or the first answer again for a repeated `Idempotency-Key`", {
+                headers: ["ETag", "Location", "Idempotent-Replayed"],
+              }),
+              ...problems(
+                "VALIDATION_FAILED",
+                "FORBIDDEN",
+                "MODULE_NOT_LICENSED",
+                "CONSENT_REQUIRED",
+                "APPOINTMENT_ALREADY_LINKED",
+                "MAX_PARTICIPANTS_EXCEEDED",
+                "IDEMPOTENCY_KEY_REUSED",
+                "CONSENT_CHECK_UNAVAILABLE",
+                "VIDEO_PROVIDER_UNAVAILABLE",
+                "PROVIDER_QUOTA_EXCEEDED",
+              ),
+            },
           },
         },
         async (req, reply) => {
@@ -78,8 +95,15 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
             description: "Newest `scheduledStart` first; `status` may repeat; pass `nextCursor` back as `cursor`.",
             querystring: SessionListQuery,
             response: {
-              200: Type.Object({ items: Type.Array(Type.Ref(Session), { maxItems: 100 }), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
-              ...errorResponses(400, 401, 403),
+              200: json(
+                Type.Object({
+                  items: Type.Array(Type.Ref(Session), { maxItems: 100 }),
+                  nextCursor: Type.Union([Type.String(), Type.Null()], { description: "pass it as `cursor` for the next page; null on the last" }),
+                }),
+                "One page of sessions",
+                { example: { items: [EXAMPLE_SESSION], nextCursor: null } },
+              ),
+              ...problems("VALIDATION_FAILED", "FORBIDDEN"),
             },
           },
         },
@@ -105,8 +129,9 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
             security,
             operationId: "getSessionDetail",
             summary: "Read a session with its participants (GetSessionDetail)",
+            description: "Audited as a read of patient data. `ETag` is the version to send as `If-Match` with a change.",
             params: SessionIdParams,
-            response: { 200: Type.Ref(Session), ...errorResponses(400, 401, 403, 404) },
+            response: { 200: json(Type.Ref(Session), "The session", { headers: ["ETag"] }), ...problems("FORBIDDEN", "NOT_FOUND") },
           },
         },
         async (req, reply) => {
@@ -123,9 +148,15 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
             security,
             operationId: "endSession",
             summary: "End the visit (EndSession)",
+            description:
+              "in_progress or fallback → ended (clinician, admin). Publishes `virtualcare.session.ended.v1` and the billing event, and " +
+              "creates the FHIR Encounter (retried later when the FHIR server is down: `encounterId` stays null until then).",
             params: SessionIdParams,
             headers: MutationHeaders,
-            response: { 200: Type.Ref(Session), ...errorResponses(400, 401, 403, 404, 409) },
+            response: {
+              200: json(Type.Ref(Session), "The ended session", { headers: ["ETag"] }),
+              ...problems("FORBIDDEN", "NOT_FOUND", "INVALID_STATUS_TRANSITION", "OPTIMISTIC_LOCK_CONFLICT"),
+            },
           },
         },
         async (req, reply) => {
@@ -142,10 +173,16 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
             security,
             operationId: "cancelSession",
             summary: "Cancel a scheduled session (CancelSession)",
+            description:
+              "scheduled → cancelled (clinician, scheduler, admin). The reason goes to `virtualcare.session.cancelled.v1`, which lists the " +
+              "participants to notify; their join tokens answer 409 from then on.",
             params: SessionIdParams,
             headers: MutationHeaders,
             body: CancelBody,
-            response: { 200: Type.Ref(Session), ...errorResponses(400, 401, 403, 404, 409) },
+            response: {
+              200: json(Type.Ref(Session), "The cancelled session", { headers: ["ETag"] }),
+              ...problems("VALIDATION_FAILED", "FORBIDDEN", "NOT_FOUND", "INVALID_STATUS_TRANSITION", "OPTIMISTIC_LOCK_CONFLICT"),
+            },
           },
         },
         async (req, reply) => {
@@ -167,10 +204,16 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
             security,
             operationId: "initiateFallback",
             summary: "Move the visit to async messaging (InitiateFallback)",
+            description:
+              "scheduled or in_progress → fallback (clinician, admin): the visit goes on in writing. Also happens by itself when a " +
+              "participant reports bandwidth below the tenant's threshold (POST /v1/join/bandwidth).",
             params: SessionIdParams,
             headers: MutationHeaders,
             body: FallbackBody,
-            response: { 200: Type.Ref(Session), ...errorResponses(400, 401, 403, 404, 409) },
+            response: {
+              200: json(Type.Ref(Session), "The session in fallback", { headers: ["ETag"] }),
+              ...problems("VALIDATION_FAILED", "FORBIDDEN", "NOT_FOUND", "INVALID_STATUS_TRANSITION", "OPTIMISTIC_LOCK_CONFLICT"),
+            },
           },
         },
         async (req, reply) => {

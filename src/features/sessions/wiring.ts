@@ -8,8 +8,23 @@ import { EndSession, type AfterSessionEnded } from "./end-session.js";
 import { GetSessionDetail } from "./get-session-detail.js";
 import { GetSessionList } from "./get-session-list.js";
 import { InitiateFallback } from "./initiate-fallback.js";
-import type { ConsentCheckPort, EncounterPort, RoomProvisioner, SessionQueries, SessionsTx, VideoProviderHealthPort } from "./ports.js";
+import type {
+  ConsentCheckPort,
+  EncounterPort,
+  RoomProvisioner,
+  SessionQueries,
+  SessionsTx,
+  TenantSessionChanges,
+  VideoProviderHealthPort,
+  WaitingBoardQueries,
+} from "./ports.js";
 import { sessionRoutes } from "./routes.js";
+import { WaitingBoardHub } from "./waiting-board-hub.js";
+import { waitingBoardRoutes } from "./waiting-board-routes.js";
+import { WatchWaitingBoard } from "./watch-waiting-board.js";
+
+/** Unwoken, the waiting board re-reads about this often (only a wake lost with a crashed replica needs it). */
+const WAITING_BOARD_RECHECK_MS = 60_000;
 
 export interface SessionsDeps extends SharedDeps {
   uow: UnitOfWork<SessionsTx>;
@@ -23,6 +38,8 @@ export interface SessionsDeps extends SharedDeps {
   encounters: EncounterPort;
   /** Further steps after a committed end (the Encounter saga always runs first). */
   afterEnded: AfterSessionEnded[];
+  /** The console's live list: who is waiting, read once per change per tenant. */
+  waitingBoard: { queries: WaitingBoardQueries; changes: TenantSessionChanges };
 }
 
 /** The sessions feature: its routes, the Encounter saga (for the reconciler) and its commands on another unit of work. */
@@ -48,5 +65,11 @@ export function sessionsFeature(d: SessionsDeps) {
     cancelSession: own.cancel,
     initiateFallback: new InitiateFallback(command),
   });
-  return { http, encounterSaga, commandsOn };
+  const hub = new WaitingBoardHub({
+    ...d.waitingBoard,
+    recheckMs: WAITING_BOARD_RECHECK_MS,
+    onError: (err) => d.report("waiting board read failed; the next change or re-check reads again", {}, err),
+  });
+  const board: HttpFeature = waitingBoardRoutes(new WatchWaitingBoard({ hub, audit: d.audit }));
+  return { http, board, encounterSaga, commandsOn };
 }

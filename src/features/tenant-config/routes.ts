@@ -3,7 +3,8 @@ import { Type } from "@sinclair/typebox";
 import type { GetTenantConfig } from "./get-tenant-config.js";
 import type { UpdateTenantConfig } from "./update-tenant-config.js";
 import { etag, parseIfMatch } from "../../http/preconditions.js";
-import { errorResponses } from "../../platform/schemas.js";
+import { json, problems } from "../../http/openapi/responses.js";
+import { EXAMPLE_TENANT_CONFIG, EXAMPLE_TENANT_CONFIG_BODY } from "./examples.js";
 import { MutationHeaders } from "../../platform/session-view.js";
 import { TenantConfig, TenantConfigBody } from "./schemas.js";
 import type { HttpFeature } from "../../http/app.js";
@@ -33,7 +34,10 @@ export function tenantConfigRoutes(services: TenantConfigServices): HttpFeature 
             operationId: "getTenantConfig",
             summary: "Read the tenant's config, credentials redacted (GetTenantConfig)",
             description: "Before the first PUT this is the default config at version 0 (unlicensed, no backends).",
-            response: { 200: Type.Ref(TenantConfig), ...errorResponses(401, 403) },
+            response: {
+              200: json(Type.Ref(TenantConfig), "The config, secrets redacted", { headers: ["ETag"], example: EXAMPLE_TENANT_CONFIG }),
+              ...problems("FORBIDDEN"),
+            },
           },
         },
         async (req, reply) => {
@@ -54,8 +58,11 @@ export function tenantConfigRoutes(services: TenantConfigServices): HttpFeature 
               "Omitted fields take their defaults; a backend sent without `secret` keeps its stored secret; " +
               "changing `licensed` needs the platform_admin role. Secrets are envelope-encrypted and never returned.",
             headers: MutationHeaders,
-            body: TenantConfigBody,
-            response: { 200: Type.Ref(TenantConfig), ...errorResponses(400, 401, 403, 409) },
+            body: { ...TenantConfigBody, examples: [EXAMPLE_TENANT_CONFIG_BODY] },
+            response: {
+              200: json(Type.Ref(TenantConfig), "The config as stored, secrets redacted", { headers: ["ETag"], example: { ...EXAMPLE_TENANT_CONFIG, version: 4, maxParticipants: 8 } }),
+              ...problems("VALIDATION_FAILED", "FORBIDDEN", "OPTIMISTIC_LOCK_CONFLICT"),
+            },
           },
         },
         async (req, reply) => {

@@ -1,25 +1,19 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, type Credential } from "../api.js";
+import { api, ApiError, type AnswerOf, type Credential } from "../api.js";
 import { t } from "../i18n.js";
+import { problemMessage } from "../problem-message.js";
 
 const SECTIONS = ["subjective", "objective", "assessment", "plan"] as const;
 type Soap = Record<(typeof SECTIONS)[number], string>;
 
-interface Summary {
-  status: "pending" | "processing" | "ready" | "failed" | "accepted" | "rejected";
-  draft: Soap | null;
-  acceptedText: string | null;
-  nextAttemptAt: string | null;
-  lastError: string | null;
-  documentReferenceId: string | null;
-}
+type Summary = AnswerOf<"GET", "/v1/sessions/{id}/ai-summary">;
 
 /** The text the chart gets when the clinician edited the draft: one heading per SOAP section. */
 const asText = (soap: Soap) => SECTIONS.map((s) => `${t(`soap.${s}`)}: ${soap[s]}`).join("\n\n");
 
 /** The review gate: nothing reaches the chart until a clinician accepts (or rejects) the draft. */
 export function AiSummaryReview(props: { cred: Credential; sessionId: string }) {
-  const base = `/v1/sessions/${props.sessionId}/ai-summary`;
+  const path = { id: props.sessionId };
   const [summary, setSummary] = useState<Summary | null | "none">(null);
   const [soap, setSoap] = useState<Soap | null>(null);
   const [transcript, setTranscript] = useState("");
@@ -28,12 +22,12 @@ export function AiSummaryReview(props: { cred: Credential; sessionId: string }) 
 
   const load = async () => {
     try {
-      const s = await api<Summary>(props.cred, "GET", base);
+      const s = await api(props.cred, "GET", "/v1/sessions/{id}/ai-summary", { path });
       setSummary(s);
       if (s.draft) setSoap((current) => current ?? s.draft);
     } catch (err) {
       if (err instanceof ApiError && err.status === 404) setSummary("none");
-      else setError(String(err));
+      else setError(problemMessage(err));
     }
   };
   // The draft is written by a background worker: look again while it is on its way.
@@ -52,7 +46,7 @@ export function AiSummaryReview(props: { cred: Credential; sessionId: string }) 
       await fn();
       await load();
     } catch (err) {
-      setError(String((err as { problem?: { detail?: string } }).problem?.detail ?? err));
+      setError(problemMessage(err));
     }
   };
   const edited = soap && summary !== "none" && summary?.draft && SECTIONS.some((s) => soap[s] !== summary.draft![s]);
@@ -62,7 +56,7 @@ export function AiSummaryReview(props: { cred: Credential; sessionId: string }) 
       <h2 id="ai-title">{t("ai.title")}</h2>
       {error && <p class="error" role="alert">{error}</p>}
       {summary === "none" && (
-        <form onSubmit={act(() => api(props.cred, "POST", `${base}/transcript`, { text: transcript }))}>
+        <form onSubmit={act(() => api(props.cred, "POST", "/v1/sessions/{id}/ai-summary/transcript", { path, body: { text: transcript } }))}>
           <label for="ai-transcript">{t("ai.transcript")}</label>
           <textarea id="ai-transcript" rows={4} required value={transcript} onInput={(e) => setTranscript((e.target as HTMLTextAreaElement).value)} />
           <p>
@@ -76,7 +70,7 @@ export function AiSummaryReview(props: { cred: Credential; sessionId: string }) 
         </p>
       )}
       {summary !== "none" && summary?.status === "ready" && soap && (
-        <form onSubmit={act(() => api(props.cred, "POST", `${base}/accept`, edited ? { text: asText(soap) } : {}))}>
+        <form onSubmit={act(() => api(props.cred, "POST", "/v1/sessions/{id}/ai-summary/accept", { path, body: edited ? { text: asText(soap) } : {} }))}>
           {SECTIONS.map((s) => (
             <>
               <label for={`soap-${s}`}>{t(`soap.${s}`)}</label>
@@ -89,7 +83,7 @@ export function AiSummaryReview(props: { cred: Credential; sessionId: string }) 
           <label for="ai-reject-reason">{t("console.reason")}</label>
           <input id="ai-reject-reason" value={reason} maxLength={500} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
           <p>
-            <button type="button" class="danger" onClick={act(() => api(props.cred, "POST", `${base}/reject`, reason ? { reason } : {}))}>
+            <button type="button" class="danger" onClick={act(() => api(props.cred, "POST", "/v1/sessions/{id}/ai-summary/reject", { path, body: reason ? { reason } : {} }))}>
               {t("ai.reject")}
             </button>
           </p>

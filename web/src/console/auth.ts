@@ -47,13 +47,15 @@ export function currentSession(): { cred: Credential; claims: Claims } | null {
 }
 
 /**
- * The page's CSP names the video domains of the tenant in `?tenant=`; once signed in, the page
- * makes sure it is that of the token's tenant (reloading once if not).
+ * Keeps the signed-in tenant in the console's URL (`?tenant=`), for people reading or bookmarking
+ * it. The server no longer reads it (the page and its CSP are the same for every tenant), so this
+ * rewrites the address in place instead of reloading; it always lets the page go on.
  */
 export function ensureTenantInUrl(tenantId: string): boolean {
   const params = new URLSearchParams(location.search);
-  if (params.get("tenant") === tenantId) return true;
-  params.set("tenant", tenantId);
-  location.replace(`${location.pathname}?${params}`);
-  return false;
+  if (params.get("tenant") !== tenantId) {
+    params.set("tenant", tenantId);
+    history.replaceState(history.state, "", `${location.pathname}?${params}${location.hash}`);
+  }
+  return true;
 }

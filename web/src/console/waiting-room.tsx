@@ -1,17 +1,9 @@
-import { useRef } from "preact/hooks";
-import { api, type Credential } from "../api.js";
+import { useEffect, useRef } from "preact/hooks";
+import { api, type Credential, type Schema } from "../api.js";
 import { t } from "../i18n.js";
+import { announce } from "./announcer.js";
 
-export interface Participant {
-  id: string;
-  role: string;
-  displayName: string;
-  status: "invited" | "waiting" | "admitted" | "removed";
-  waitingSince: string | null;
-  precallKbps: number | null;
-  precallBelowThreshold: boolean | null;
-  precallCheckedAt: string | null;
-}
+export type Participant = Schema["Participant"];
 
 /**
  * The visit's people other than clinicians, as pushed: status, time waited, the pre-call check the
@@ -20,13 +12,24 @@ export interface Participant {
  */
 export function WaitingRoom(props: {
   cred: Credential;
-  base: string;
+  sessionId: string;
   people: Participant[];
   live: boolean;
   act: (fn: () => Promise<unknown>) => () => Promise<void>;
 }) {
-  const { cred, base, act } = props;
+  const { cred, sessionId: id, act } = props;
   const heading = useRef<HTMLHeadingElement>(null);
+  // A change pushed to the list is said once, in words ("Patient: waiting"), through the console's
+  // live region: a live list would have the whole list read out again on every push.
+  const seen = useRef<Map<string, string> | null>(null);
+  useEffect(() => {
+    const before = seen.current;
+    seen.current = new Map(props.people.map((p) => [p.id, p.status]));
+    if (!before) return;
+    for (const p of props.people) {
+      if (p.role !== "clinician" && before.has(p.id) && before.get(p.id) !== p.status) announce(`${p.displayName}: ${t(`pstatus.${p.status}`)}`);
+    }
+  }, [props.people]);
   // The pressed button leaves the list with the change; focus goes to the heading, not to the page top.
   const then = (fn: () => Promise<unknown>) => async () => {
     await act(fn)();
@@ -37,7 +40,7 @@ export function WaitingRoom(props: {
       <h2 tabIndex={-1} ref={heading}>
         {t("console.waitingRoom")}
       </h2>
-      <ul aria-live="polite" data-testid="participants">
+      <ul data-testid="participants">
         {props.people
           .filter((p) => p.role !== "clinician")
           .map((p) => (
@@ -46,10 +49,10 @@ export function WaitingRoom(props: {
               {p.waitingSince && p.status === "waiting" && ` — ${t("console.waitingSince", { time: new Date(p.waitingSince).toLocaleTimeString() })}`}
               {p.status !== "removed" && <Precall p={p} />}
               {p.status === "waiting" && props.live && (
-                <button onClick={then(() => api(cred, "POST", `${base}/participants/${p.id}/admit`))}>{t("console.admit")}</button>
+                <button onClick={then(() => api(cred, "POST", "/v1/sessions/{id}/participants/{pid}/admit", { path: { id, pid: p.id } }))}>{t("console.admit")}</button>
               )}
               {p.status !== "removed" && props.live && (
-                <button class="secondary gap" onClick={then(() => api(cred, "DELETE", `${base}/participants/${p.id}`))}>
+                <button class="secondary gap" onClick={then(() => api(cred, "DELETE", "/v1/sessions/{id}/participants/{pid}", { path: { id, pid: p.id } }))}>
                   {t("console.remove")}
                 </button>
               )}
@@ -73,6 +76,7 @@ function Precall(props: { p: Participant }) {
     <span class={low ? "precall low" : "precall"} data-testid="precall" data-below={String(low === true)}>
       {t("console.precall", { kbps: Math.round(kbps), time: new Date(at).toLocaleTimeString() })} —{" "}
       <strong>{low ? t("console.precallLow") : t("console.precallOk")}</strong>
+      {low && props.p.precallVideoAnyway && <span data-testid="video-anyway"> — {t("console.precallVideoAnyway")}</span>}
     </span>
   );
 }

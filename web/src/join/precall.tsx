@@ -1,43 +1,43 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, authHeaders, type Credential } from "../api.js";
+import type { Credential } from "../api.js";
 import { t } from "../i18n.js";
 import { Screen } from "../ui.js";
+import { DevicePickers } from "./devices.js";
+import { verdictOf, type NetworkMeasurement, type Verdict } from "./network-check.js";
+import { runNetworkCheck } from "./network-check-run.js";
+import "./precall.css";
 
-/**
- * Downloads filler from the service's probe and returns kbit/s. A small probe first sizes the
- * second, so a slow link is judged in seconds rather than made to download 256 KiB.
- */
-export async function measureKbps(cred: Credential): Promise<number> {
-  const once = async (bytes: number) => {
-    const start = performance.now();
-    const res = await fetch(`/v1/join/probe?bytes=${bytes}`, { headers: authHeaders(cred), cache: "no-store" });
-    if (!res.ok) throw new Error(`probe ${res.status}`);
-    const got = (await res.arrayBuffer()).byteLength;
-    // bits per millisecond = kbit/s
-    return (got * 8) / Math.max(1, performance.now() - start);
-  };
-  const first = await once(16 * 1024);
-  if (first < 1000) return first;
-  return Math.max(first, await once(256 * 1024));
+/** What the patient chose at the end of the device check; the page checks them in with it. */
+export interface PreCallChoice {
+  /** The slower direction measured, or null when the check could not run. */
+  kbps: number | null;
+  /** Below the clinic's threshold, the patient chose video anyway (recorded for the clinician). */
+  videoAnyway: boolean;
 }
 
 type Media = { state: "asking" } | { state: "ok"; stream: MediaStream } | { state: "denied" } | { state: "none" };
+type Network = { state: "measuring" } | { state: "done"; m: NetworkMeasurement; verdict: Verdict } | { state: "failed" };
 
-export function PreCall(props: { cred: Credential; onDone: (fallback: boolean) => void }) {
+export function PreCall(props: { cred: Credential; thresholdKbps: number; onDone: (choice: PreCallChoice) => void }) {
   const [media, setMedia] = useState<Media>({ state: "asking" });
   const [devices, setDevices] = useState<MediaDeviceInfo[]>([]);
   const [camera, setCamera] = useState("");
   const [mic, setMic] = useState("");
-  const [kbps, setKbps] = useState<number | null>(null);
-  const [fallback, setFallback] = useState<boolean | null>(null);
+  const [facing, setFacing] = useState<"user" | "environment">("user");
+  const [audioOnly, setAudioOnly] = useState(false);
+  const [attempt, setAttempt] = useState(0);
+  const [network, setNetwork] = useState<Network>({ state: "measuring" });
+  const [run, setRun] = useState(0);
+  const [busy, setBusy] = useState(false);
   const video = useRef<HTMLVideoElement>(null);
 
   useEffect(() => {
     let stream: MediaStream | undefined;
     let gone = false;
-    const constraints = { video: camera ? { deviceId: { exact: camera } } : true, audio: mic ? { deviceId: { exact: mic } } : true };
+    if (!navigator.mediaDevices) return setMedia({ state: "none" });
+    const videoWanted = audioOnly ? false : camera ? { deviceId: { exact: camera } } : { facingMode: facing };
     navigator.mediaDevices
-      ?.getUserMedia(constraints)
+      .getUserMedia({ video: videoWanted, audio: mic ? { deviceId: { exact: mic } } : true })
       .then(async (s) => {
         if (gone) return s.getTracks().forEach((tr) => tr.stop());
         stream = s;
@@ -45,57 +45,95 @@ export function PreCall(props: { cred: Credential; onDone: (fallback: boolean) =
         if (video.current) video.current.srcObject = s;
         setDevices(await navigator.mediaDevices.enumerateDevices());
       })
-      .catch((err: DOMException) => setMedia({ state: err?.name === "NotAllowedError" ? "denied" : "none" }));
-    if (!navigator.mediaDevices) setMedia({ state: "none" });
+      .catch((err: DOMException) => !gone && setMedia({ state: err?.name === "NotAllowedError" ? "denied" : "none" }));
     // The camera is released before the video visit takes it.
     return () => {
       gone = true;
       stream?.getTracks().forEach((tr) => tr.stop());
     };
-  }, [camera, mic]);
+  }, [camera, mic, facing, audioOnly, attempt]);
 
   useEffect(() => {
-    (async () => {
-      const measured = Math.round(await measureKbps(props.cred));
-      setKbps(measured);
-      const r = await api<{ fallback: boolean }>(props.cred, "POST", "/v1/join/bandwidth", { kbps: measured });
-      setFallback(r.fallback);
-      if (r.fallback) props.onDone(true);
-    })().catch(() => setFallback(false));
-  }, []);
+    const stop = new AbortController();
+    setNetwork({ state: "measuring" });
+    runNetworkCheck(props.cred, stop.signal)
+      .then((m) => !stop.signal.aborted && setNetwork({ state: "done", m, verdict: verdictOf(m.kbps, props.thresholdKbps) }))
+      .catch(() => !stop.signal.aborted && setNetwork({ state: "failed" }));
+    return () => stop.abort();
+  }, [run]);
 
-  const pick = (kind: MediaDeviceKind, label: string, chosen: string, set: (v: string) => void) => {
-    const list = devices.filter((d) => d.kind === kind);
-    if (list.length === 0) return null;
-    // Until the person picks one, show the device the browser chose.
-    const track = media.state === "ok" ? media.stream.getTracks().find((tr) => tr.kind === (kind === "videoinput" ? "video" : "audio")) : undefined;
-    const value = chosen || track?.getSettings().deviceId || "";
-    return (
-      <label>
-        {label}
-        <select value={value} onChange={(e) => set((e.target as HTMLSelectElement).value)}>
-          {list.map((d, i) => (
-            <option value={d.deviceId}>{d.label || `${label} ${i + 1}`}</option>
-          ))}
-        </select>
-      </label>
-    );
+  const done = (videoAnyway: boolean) => {
+    setBusy(true);
+    props.onDone({ kbps: network.state === "done" ? network.m.kbps : null, videoAnyway });
   };
+  // Continue is never silently enabled over a blocked camera or microphone: audio only is a choice.
+  const mediaSettled = media.state === "ok" || media.state === "none" || audioOnly;
+  const canGo = mediaSettled && network.state !== "measuring" && !busy;
+  const slow = network.state === "done" && network.verdict === "slow";
+  const cameras = devices.filter((d) => d.kind === "videoinput").length;
+  const canFlip = cameras > 1 && !audioOnly && navigator.mediaDevices?.getSupportedConstraints?.().facingMode === true;
 
   return (
     <Screen id="precall" title={t("precall.title")}>
-      <video class="preview" ref={video} autoplay muted playsInline aria-label={t("precall.preview")} />
-      {media.state === "denied" && <p class="error" role="alert">{t("precall.denied")}</p>}
-      {media.state === "none" && <p class="notice">{t("precall.noDevices")}</p>}
-      {pick("videoinput", t("precall.camera"), camera, setCamera)}
-      {pick("audioinput", t("precall.microphone"), mic, setMic)}
-      <h2>{t("precall.network")}</h2>
-      <p role="status" data-testid="network">
-        {kbps === null ? t("precall.measuring") : t("precall.speed", { kbps })}
+      {/* Painted with the screen and larger than any text that comes later (the verdict, the
+          figures): what the patient first sees is the page's largest content (issue 19, LCP). */}
+      <p class="intro" data-testid="precall-intro">
+        {t("precall.intro")}
       </p>
-      <button disabled={fallback !== false} onClick={() => props.onDone(false)}>
-        {t("precall.continue")}
-      </button>
+      <video class="preview" ref={video} autoplay muted playsInline aria-label={t("precall.preview")} />
+      {media.state === "denied" && !audioOnly && (
+        <div class="error" role="alert" data-testid="media-denied">
+          <p>{t("precall.denied")}</p>
+          <div class="row">
+            <button type="button" class="secondary" onClick={() => setAttempt((n) => n + 1)}>
+              {t("precall.retry")}
+            </button>
+            <button type="button" class="secondary" onClick={() => setAudioOnly(true)}>
+              {t("precall.audioOnly")}
+            </button>
+          </div>
+        </div>
+      )}
+      {audioOnly && <p class="notice">{t("precall.audioOnlyChosen")}</p>}
+      {media.state === "none" && <p class="notice">{t("precall.noDevices")}</p>}
+      <h2>{t("precall.network")}</h2>
+      <div class="network-result">
+        <p role="status" data-testid="network" data-verdict={network.state === "done" ? network.verdict : network.state}>
+          {network.state === "measuring" && t("precall.measuring")}
+          {network.state === "failed" && t("precall.networkFailed")}
+          {network.state === "done" && t(`precall.verdict.${network.verdict}`)}
+        </p>
+        {network.state === "done" && (
+          <p class="muted" data-testid="network-figures" data-down={network.m.downKbps} data-up={network.m.upKbps}>
+            {t("precall.figures", { down: network.m.downKbps, up: network.m.upKbps })}
+          </p>
+        )}
+      </div>
+      <div class="row actions">
+        {slow ? (
+          <>
+            <button disabled={!canGo} onClick={() => done(false)}>
+              {t("precall.written")}
+            </button>
+            <button class="secondary" disabled={!canGo} onClick={() => done(true)}>
+              {t("precall.videoAnyway")}
+            </button>
+          </>
+        ) : (
+          <button disabled={!canGo} onClick={() => done(false)}>
+            {t("precall.continue")}
+          </button>
+        )}
+        <button type="button" class="secondary" disabled={network.state === "measuring" || busy} onClick={() => setRun((n) => n + 1)}>
+          {t("precall.retest")}
+        </button>
+      </div>
+      <DevicePickers stream={media.state === "ok" ? media.stream : null} devices={devices} camera={camera} mic={mic} setCamera={setCamera} setMic={setMic} />
+      {canFlip && (
+        <button type="button" class="secondary" onClick={() => (setCamera(""), setFacing((f) => (f === "user" ? "environment" : "user")))}>
+          {t("precall.switchCamera")}
+        </button>
+      )}
     </Screen>
   );
 }

@@ -1,0 +1,1 @@
+ALTER TABLE "session_participants" ADD COLUMN "precall_video_anyway" boolean;

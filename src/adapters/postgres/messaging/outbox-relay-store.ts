@@ -1,0 +1,216 @@
+import { and, asc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import pg from "pg";
+import type { OutboxMessage, OutboxRelayStore, PendingFilter } from "../../../platform/worker-ports.js";
+import { clientConfig, DEFAULT_TUNING, endClient, GuardedClient, type ConnectionTuning } from "../connection/connection.js";
+import type { Db } from "../connection/database.js";
+import { outbox, schema } from "../schema.js";
+
+/**
+ * The relay's wait for work: ends on `signal()` (rows committed), `interrupt()` (connection lost)
+ * or the poll interval; a signal while nobody waits makes the next wait return at once.
+ */
+class Wakeup {
+  private pending = false;
+  private waiter: (() => void) | null = null;
+
+  signal(): void {
+    this.pending = true;
+    this.waiter?.();
+  }
+
+  interrupt(): void {
+    this.waiter?.();
+  }
+
+  wait(ms: number, abort: AbortSignal): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        abort.removeEventListener("abort", done);
+        this.waiter = null;
+        this.pending = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      abort.addEventListener("abort", done, { once: true });
+      this.waiter = done;
+    });
+  }
+}
+
+/** "vcs-relay" in ASCII: the advisory lock whose holder is the one relaying replica. */
+const RELAY_LOCK_KEY = 0x7663_732d_7265_6cn.toString();
+/** Notified after outbox rows commit in a replica that does not lead (change-signals.ts). */
+export const OUTBOX_CHANNEL = "virtual_care_outbox";
+
+/** Queries shared by both stores; `db` is whatever connection the store relays on. */
+class OutboxRows {
+  constructor(private readonly db: Db) {}
+
+  async pending(limit: number, filter?: PendingFilter): Promise<OutboxMessage[]> {
+    const conditions: SQL[] = [isNull(outbox.publishedAt)];
+    // Held rows are skipped while walking the pending index in seq order: a held backlog costs a
+    // scan past it per batch, not a stall (docs/operations.md "Relay isolation").
+    if (filter?.excludeTypes.length) conditions.push(sql`not (${outbox.type} = any(${sql.param(filter.excludeTypes)}::text[]))`);
+    if (filter?.excludeAggregates.length) {
+      conditions.push(sql`not ((${outbox.aggregateType} || '/' || ${outbox.aggregateId}) = any(${sql.param(filter.excludeAggregates)}::text[]))`);
+    }
+    const rows = await this.db
+      .select()
+      .from(outbox)
+      .where(and(...conditions))
+      .orderBy(asc(outbox.seq))
+      .limit(limit);
+    return rows.map(toOutboxMessage);
+  }
+
+  async markPublished(ids: string[], at: Date): Promise<void> {
+    if (ids.length > 0) await this.db.update(outbox).set({ publishedAt: at }).where(inArray(outbox.id, ids));
+  }
+
+  async markFailed(id: string, error: string): Promise<void> {
+    await this.db
+      .update(outbox)
+      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error.slice(0, 200) })
+      .where(eq(outbox.id, id));
+  }
+}
+
+/**
+ * PostgreSQL: the replica holding a session-level advisory lock on its own connection is the only
+ * one relaying (see docs/decisions.md). Everything the leader does runs on that connection, so a
+ * leader that lost it can neither read nor mark rows; its lock died with the connection and a
+ * standby takes over. The same connection LISTENs for the outbox trigger's notifications.
+ */
+export class PostgresLeaderRelayStore implements OutboxRelayStore {
+  private client: pg.Client | null = null;
+  private rows: OutboxRows | null = null;
+  private leader = false;
+  private readonly wakeup = new Wakeup();
+
+  constructor(
+    private readonly databaseUrl: string,
+    private readonly tuning: ConnectionTuning = DEFAULT_TUNING,
+  ) {}
+
+  async acquire(): Promise<boolean> {
+    if (this.leader && this.client && this.rows) return true;
+    const client = this.client ?? (await this.connect());
+    const { rows } = await client.query<{ locked: boolean }>("select pg_try_advisory_lock($1) as locked", [RELAY_LOCK_KEY]);
+    if (!rows[0]?.locked) return false;
+    await client.query(`listen ${OUTBOX_CHANNEL}`);
+    this.leader = true;
+    this.wakeup.signal(); // rows may have been committed before we listened
+    return true;
+  }
+
+  pending(limit: number, filter?: PendingFilter): Promise<OutboxMessage[]> {
+    return this.leaderRows().pending(limit, filter);
+  }
+
+  markPublished(ids: string[], at: Date): Promise<void> {
+    return this.leaderRows().markPublished(ids, at);
+  }
+
+  markFailed(id: string, error: string): Promise<void> {
+    return this.leaderRows().markFailed(id, error);
+  }
+
+  waitForWork(ms: number, signal: AbortSignal): Promise<void> {
+    return this.wakeup.wait(ms, signal);
+  }
+
+  wake(): void {
+    this.wakeup.signal();
+  }
+
+  async release(): Promise<void> {
+    const client = this.client;
+    this.drop();
+    // Closing the connection ends the session, which releases the advisory lock. Bounded: a
+    // server that went silent never acknowledges the goodbye.
+    if (client) await endClient(client, this.tuning.connectTimeoutMs);
+  }
+
+  private async connect(): Promise<pg.Client> {
+    const client = new GuardedClient(clientConfig(this.databaseUrl, this.tuning, "vcs-outbox-relay", "system"));
+    client.on("error", () => this.drop(client));
+    client.on("end", () => this.drop(client));
+    client.on("notification", () => this.wakeup.signal());
+    await client.connect();
+    this.client = client;
+    this.rows = new OutboxRows(drizzlePg(client, { schema }) as unknown as Db);
+    return client;
+  }
+
+  private leaderRows(): OutboxRows {
+    if (!this.leader || !this.rows) throw new Error("this replica is not the outbox relay leader");
+    return this.rows;
+  }
+
+  private drop(client?: pg.Client): void {
+    if (client && client !== this.client) return;
+    this.client = null;
+    this.rows = null;
+    this.leader = false;
+    this.wakeup.interrupt();
+  }
+}
+
+/** PGlite: one process owns the database, so it is always the leader; woken in process, else it polls. */
+export class EmbeddedRelayStore implements OutboxRelayStore {
+  private readonly rows: OutboxRows;
+  private readonly wakeup = new Wakeup();
+
+  constructor(db: Db) {
+    this.rows = new OutboxRows(db);
+  }
+
+  acquire(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  pending(limit: number, filter?: PendingFilter): Promise<OutboxMessage[]> {
+    return this.rows.pending(limit, filter);
+  }
+
+  markPublished(ids: string[], at: Date): Promise<void> {
+    return this.rows.markPublished(ids, at);
+  }
+
+  markFailed(id: string, error: string): Promise<void> {
+    return this.rows.markFailed(id, error);
+  }
+
+  waitForWork(ms: number, signal: AbortSignal): Promise<void> {
+    return this.wakeup.wait(ms, signal);
+  }
+
+  wake(): void {
+    this.wakeup.signal();
+  }
+
+  release(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** An outbox row as the relay and the webhook fan-out hand it on. */
+export function toOutboxMessage(r: typeof outbox.$inferSelect): OutboxMessage {
+  return {
+    id: r.id,
+    seq: r.seq,
+    tenantId: r.tenantId,
+    aggregateType: r.aggregateType,
+    aggregateId: r.aggregateId,
+    type: r.type,
+    data: r.data as Record<string, unknown>,
+    occurredAt: r.occurredAt,
+    traceparent: r.traceparent,
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Every action the audit trail records (subject `audit.virtualcare.<action>`). A closed list, so
+ * that docs/asyncapi.yaml can name each one (test/events/event-catalog.test.ts holds the two equal)
+ * and a consumer of the AUDIT stream knows every subject it can meet.
+ */
+export const auditActions = [
+  "auth.authenticate",
+  "tenant_config.read",
+  "tenant_config.update",
+  "session.create",
+  "session.read",
+  "session.list",
+  "session.cancel",
+  "session.end",
+  "session.fallback",
+  "session.encounter_link",
+  "session.waiting_board.watch",
+  "participant.list",
+  "participant.add",
+  "participant.admit",
+  "participant.remove",
+  "participant.precall",
+  "join_token.issue",
+  "join_token.refresh",
+  "join.validate",
+  "join.rejoin",
+  "link_request.create",
+  "link_request.list",
+  "link_request.resolve",
+  "patient.search",
+  "patient.names.read",
+  "ai_summary.request",
+  "ai_summary.read",
+  "ai_summary.accept",
+  "ai_summary.reject",
+  "ai_summary.chart_push",
+  "async_visit.submit",
+  "async_visit.list",
+  "async_visit.list_own",
+  "async_visit.review",
+  "async_visit.reply",
+  "async_visit.attachment.read",
+  "scheduling_event.terminate",
+  "webhook.list",
+  "webhook.delivery.list",
+  "webhook.delivery.retry",
+  "webhook_endpoint.enable",
+  "webhook_endpoint.disable",
+] as const;
+
+export type AuditAction = (typeof auditActions)[number];

@@ -19,7 +19,7 @@ const TENANT = "cold-start-tenant";
 const WINDOW_MS = 500;
 
 async function startCold(env: Record<string, string>, port: number) {
-  const child = spawn(process.execPath, [...startFlags(), "dist/main.js"], { env: { ...env, PORT: String(port), HOST: "127.0.0.1" }, stdio: "ignore" });
+  const child = spawn(process.execPath, [...startFlags("postgres"), "dist/main.js"], { env: { ...env, PORT: String(port), HOST: "127.0.0.1" }, stdio: "ignore" });
   const spawned = performance.now();
   for (;;) {
     if (child.exitCode !== null) throw new Error("service exited during start");

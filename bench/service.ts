@@ -62,13 +62,17 @@ export interface ServiceOptions {
 }
 
 /**
- * The node flags of `npm start` (package.json), so the bench runs the service exactly as it is
- * started in production: `node <flags> dist/main.js`.
+ * The node flags the service runs with, so the bench measures what is deployed: on PostgreSQL the
+ * container image's (the Dockerfile's CMD, `node <flags> dist/main.js`), on PGlite the embedded
+ * quick start's (package.json's start script). docs/decisions.md says why they differ.
  */
-export function startFlags(): string[] {
-  const start = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: { start: string } }).scripts.start;
-  const m = /^node\s+(.*?)\s*dist\/main\.js$/.exec(start.trim());
-  if (!m) throw new Error(`package.json start script is not "node [flags] dist/main.js": ${start}`);
+export function startFlags(engine: "postgres" | "pglite"): string[] {
+  const command =
+    engine === "postgres"
+      ? (JSON.parse(/^CMD (.*)$/m.exec(readFileSync("Dockerfile", "utf8"))?.[1] ?? "[]") as string[]).join(" ")
+      : (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: { start: string } }).scripts.start;
+  const m = /^node\s+(.*?)\s*dist\/main\.js$/.exec(command.trim());
+  if (!m) throw new Error(`the ${engine} start command is not "node [flags] dist/main.js": ${command}`);
   return m[1] ? m[1].split(/\s+/) : [];
 }
 
@@ -94,7 +98,7 @@ export async function startService(options: ServiceOptions): Promise<Child> {
     ...(options.fhirBaseUrl ? { FHIR_BASE_URL: options.fhirBaseUrl } : {}),
   };
   const label = options.databaseUrl ? "service (PostgreSQL)" : "service (PGlite)";
-  return startChild(label, process.execPath, [...startFlags(), ...(options.nodeFlags ?? []), "dist/main.js"], env, await freePort());
+  return startChild(label, process.execPath, [...startFlags(options.databaseUrl ? "postgres" : "pglite"), ...(options.nodeFlags ?? []), "dist/main.js"], env, await freePort());
 }
 
 export function staffToken(tenant: string, roles: string[]): Promise<string> {

@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "../../src/adapters/postgres/connection/database.js";
 import { engines } from "../support/engines.js";
-import { seedPglite } from "../support/pglite-seed.js";
 import { PostgresSessionQueries } from "../../src/adapters/postgres/queries/session-queries.js";
 import { PostgresUnitOfWork } from "../../src/adapters/postgres/repositories/unit-of-work.js";
 import { MemoryDatabase, MemoryUnitOfWork } from "../../src/adapters/memory/memory-unit-of-work.js";
@@ -294,7 +293,6 @@ for (const store of stores) {
 describe("PGlite keeps data across a restart (the embedded default)", () => {
   it("a session written before close is there after reopening the same folder", async () => {
     const dir = mkdtempSync(join(tmpdir(), "vcs-pglite-restart-"));
-    await seedPglite(dir);
     try {
       const first = await openDatabase({ dataDir: dir, migrate: true });
       const s = newSession("t-persist");

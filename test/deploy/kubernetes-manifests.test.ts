@@ -114,16 +114,18 @@ describe("the production overlay of docs/operations.md", () => {
 });
 
 describe("container files (Dockerfile and compose.yaml, read as text: no Docker engine here)", () => {
-  it("when the Dockerfile is read, then it builds on Node 24 slim in stages, installs production dependencies only, runs as a non-root user with the start flags, and checks /healthz", () => {
+  it("when the Dockerfile is read, then it builds on Node 24 slim in stages, installs production dependencies only, runs as a non-root user with the throughput flags, and checks /healthz", () => {
     const dockerfile = readFileSync("Dockerfile", "utf8");
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-[a-z]+-slim$/m);
     expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
     expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
     expect(dockerfile).toMatch(/^USER 1000:1000$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/healthz/m);
-    const start = JSON.parse(readFileSync("package.json", "utf8")).scripts.start as string; // node <flags> dist/main.js
+    // The bench's PostgreSQL runs read their node flags from this CMD (bench/service.ts): keep its shape.
     const cmd = JSON.parse(/^CMD (.*)$/m.exec(dockerfile)![1]!) as string[];
-    expect(cmd.join(" ")).toBe(start);
+    expect(cmd[0]).toBe("node");
+    expect(cmd.at(-1)).toBe("dist/main.js");
+    expect(cmd).toContain("--heap-growing-percent=100");
   });
 
   it("when the Dockerfile is read, then the image builds the patient page and the console and puts them where the service serves them from", () => {

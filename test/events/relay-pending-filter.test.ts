@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, type Database } from "../../src/adapters/postgres/connection/database.js";
 import { EmbeddedRelayStore } from "../../src/adapters/postgres/messaging/outbox-relay-store.js";
 import { outbox } from "../../src/adapters/postgres/schema.js";
-import { seedPglite } from "../support/pglite-seed.js";
 
 /** What the relay leaves out while a destination or an aggregate is held, on embedded PGlite. */
 describe("the relay's pending rows with holds (PGlite)", () => {
@@ -14,7 +13,6 @@ describe("the relay's pending rows with holds (PGlite)", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "vcs-pending-filter-"));
 
   beforeAll(async () => {
-    await seedPglite(dataDir);
     database = await openDatabase({ dataDir, migrate: true });
     const row = (aggregateType: string, aggregateId: string, type: string) => ({
       id: randomUUID(),

@@ -10,7 +10,6 @@ import { EmbeddedFhirServer } from "../../src/adapters/fhir/embedded-fhir-server
 import { loadConfig, type Config } from "../../src/config.js";
 import { createService, type Service } from "../../src/composition/create-service.js";
 import { systemClock } from "../../src/composition/system-clock.js";
-import { seedPglite } from "./pglite-seed.js";
 import { createTestDatabase, suitePool, type TestDatabase } from "./postgres.js";
 
 export const STAFF_SECRET = "test-staff-secret-0123456789abcdef0123456789";
@@ -61,7 +60,6 @@ export interface BootOptions {
 export async function bootApp(options: BootOptions = {}): Promise<TestApp> {
   const db = options.database === "pglite" ? null : await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), "vcs-test-"));
-  if (!db) await seedPglite(dataDir);
   const fhir = new EmbeddedFhirServer();
   const fhirBaseUrl = await fhir.start();
   const config: Config = loadConfig({

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase, type Database } from "../../src/adapters/postgres/connection/database.js";
-import { seedPglite } from "./pglite-seed.js";
 import { createTestDatabase } from "./postgres.js";
 
 /** Both database engines the service runs on: a fresh PostgreSQL database, or PGlite in a temp dir. */
@@ -19,7 +18,6 @@ export const engines: Array<{ name: string; open: () => Promise<{ db: Database; 
     name: "PGlite",
     open: async () => {
       const dir = mkdtempSync(join(tmpdir(), "vcs-pglite-"));
-      await seedPglite(dir);
       const db = await openDatabase({ dataDir: dir, migrate: true });
       return { db, cleanup: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
     },

@@ -1,6 +1,4 @@
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
-import { extname } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
@@ -12,6 +10,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import { describeFailure } from "../../../platform/database-failure.js";
 import { backoffMs, type WorkerLog } from "../../../platform/backoff.js";
+import { createPgliteFolder } from "./pglite-folder.js";
 import { DatabaseCircuitBreaker, guardPool } from "./circuit-breaker.js";
 import { clientConfig, databaseTarget, DEFAULT_TUNING, endClient, GuardedClient, resilientPool, type ConnectionTuning } from "./connection.js";
 import { schema } from "../schema.js";
@@ -256,7 +255,7 @@ async function listenPostgres(url: string, channel: string, onPayload: (payload:
 async function openPglite(options: DatabaseOptions): Promise<Database> {
   mkdirSync(options.dataDir, { recursive: true });
   const folder = `${options.dataDir}/pglite`;
-  if (!existsSync(folder)) await initializePglite(folder);
+  if (!existsSync(folder)) await createPgliteFolder(folder);
   // A dev database fits in 16 MB of buffers; PostgreSQL's default 128 MB would be WASM heap for life.
   const client = new PGlite(folder, { startParams: [...PGlite.defaultStartParams, "-c", "shared_buffers=16MB"] });
   const db = drizzlePglite(client, { schema });
@@ -274,28 +273,6 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     listen: (channel, onPayload) => client.listen(channel, onPayload),
     close: () => client.close(),
   };
-}
-
-/**
- * initdb in a child process (pglite-init.ts says why). Built beside the folder and renamed into
- * place, so a start killed half-way leaves no half-made database behind.
- */
-async function initializePglite(folder: string): Promise<void> {
-  const extension = extname(fileURLToPath(import.meta.url));
-  const script = fileURLToPath(new URL(`./pglite-init${extension}`, import.meta.url));
-  // From TypeScript sources (tests, `npm run dev`) the child needs tsx, a devDependency; built JS runs plainly.
-  const loader = extension === ".ts" ? ["--import", "tsx"] : [];
-  const building = `${folder}.initializing`;
-  rmSync(building, { recursive: true, force: true });
-  const child = spawn(process.execPath, [...loader, script, building], { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once("error", reject);
-    child.once("exit", resolve);
-  });
-  if (code !== 0) throw new Error(`creating the embedded database in ${folder} failed (exit ${code}): ${stderr.trim()}`);
-  renameSync(building, folder);
 }
 
 /** PostgreSQL error code of a failed query, looking through drizzle's wrapper. */

@@ -60,6 +60,9 @@ function staffRequest(ctx: BenchContext, tenant: string, method: HttpRequest["me
 
 const randomTenant = (ctx: BenchContext) => tenantId(randomInt(ctx.size.tenants));
 
+/** The config version each tenant's first create read (the service remembers it per process too). */
+const configVersions = new Map<string, number>();
+
 export const createScenario: Scenario = {
   key: "create",
   name: "create session",
@@ -79,8 +82,14 @@ export const createScenario: Scenario = {
     handle: async (pool, req) => {
       const t = req.tenantId;
       const b = req.body as { patientId: string; providerId: string; scheduledStart: string; scheduledEnd: string };
-      const { rows } = await inTenant(pool, t, "read only", (c) => c.query({ name: sql.PREPARED.tenantConfig, text: sql.SELECT_TENANT_CONFIG, values: [t], rowMode: "array" }), true);
-      if (rows.length === 0) throw new Error("tenant not licensed");
+      // As the service: the config is read once per tenant and process, then its version is checked in the write.
+      let version = configVersions.get(t);
+      if (version === undefined) {
+        const { rows } = await inTenant(pool, t, "read only", (c) => c.query({ name: sql.PREPARED.tenantConfig, text: sql.SELECT_TENANT_CONFIG, values: [t], rowMode: "array" }), true);
+        if (rows.length === 0) throw new Error("tenant not licensed");
+        version = (rows[0] as unknown[])[0] as number;
+        configVersions.set(t, version);
+      }
       const id = randomUUID();
       const now = new Date();
       const start = new Date(b.scheduledStart);
@@ -88,7 +97,8 @@ export const createScenario: Scenario = {
       const room = `vc-${randomBytes(20).toString("hex")}`;
       const people = [randomUUID(), randomUUID()];
       await inTenant(pool, t, "read write", async (client) => {
-        // Not awaited, as the service's repository: it leaves with the outbox rows and the COMMIT.
+        // Not awaited, as the service's repositories: they leave with the outbox rows and the COMMIT.
+        const guarded = client.query({ name: sql.PREPARED.tenantConfigGuard, text: sql.ASSERT_TENANT_CONFIG }, [t, version]);
         const inserted = client.query({ name: sql.PREPARED.sessionInsert2, text: sql.INSERT_SESSION_WITH_TWO }, [
           id, t, "scheduled", b.patientId, b.providerId, null, start, end, "primary", "jitsi", "primary.meet.example.org", room, null, null, null, null, null, now, now, 1,
           people[0], id, t, 0, "patient", "Patient", b.patientId, "invited", null, null, null, null, null, null, null,
@@ -100,7 +110,7 @@ export const createScenario: Scenario = {
           randomUUID(), t, "session", id, "virtualcare.session.created.v1", created, now, null, t, "virtualcare.session.created.v1",
           randomUUID(), t, "audit", id, "audit.virtualcare.session.create", audit, now, null, false,
         ]);
-        await Promise.all([inserted, written]);
+        await Promise.all([guarded, inserted, written]);
       });
       return { id, tenantId: t, status: "scheduled", ...b, video: { backend: "primary", roomName: room }, version: 1, participants: people };
     },
@@ -172,8 +182,9 @@ function createPgbenchScript(): string {
     `\\set r1 random(0, 2000000000)`,
     `\\set r2 random(0, 2000000000)`,
     `\\set p random(0, 4999)`,
-    `select "version", "config" from "tenant_configs" where "tenant_configs"."tenant_id" = ${tenant};`,
+    // The service checks the config version it remembers inside the write (the seed's configs are at version 1).
     `begin;`,
+    `select virtual_care_assert_tenant_config(${tenant}, 1);`,
     // The session with its participants in one statement, as the service inserts them.
     `with "first_insert" as (insert into "virtual_sessions" ("id", "tenant_id", "status", "patient_id", "provider_id", "appointment_id", "scheduled_start", "scheduled_end", "video_backend", "video_provider", "video_domain", "room_name", "encounter_id", "encounter_lease_until", "cancel_reason", "fallback", "started_at", "ended_at", "created_at", "updated_at", "version") values (${session}, ${tenant}, 'scheduled', 'patient-' || :p, 'dr-1', null, now() + interval '400 days', now() + interval '400 days 30 minutes', 'primary', 'jitsi', 'primary.meet.example.org', 'vc-' || md5(:r1::text) || md5(:r2::text), null, default, null, null, null, null, now(), now(), 1)) insert into "session_participants" ("id", "session_id", "tenant_id", "position", "role", "display_name", "external_id", "status", "waiting_since", "admitted_at", "removed_at", "precall_kbps", "precall_below_threshold", "precall_checked_at") values (${uuid("p0")}, ${session}, ${tenant}, 0, 'patient', 'Patient', 'patient-' || :p, 'invited', null, null, null, null, null, null), (${uuid("p1")}, ${session}, ${tenant}, 1, 'clinician', 'Clinician', 'dr-1', 'invited', null, null, null, null, null, null);`,
     // The event and the audit row in one INSERT, as the service flushes them before its commit.

@@ -4,6 +4,7 @@
  * against it). The limit routes send exactly these texts with the same parameters, on `pg`.
  */
 export const SELECT_TENANT_CONFIG = 'select "version", "config" from "tenant_configs" where "tenant_configs"."tenant_id" = $1';
+export const ASSERT_TENANT_CONFIG = "select virtual_care_assert_tenant_config($1, $2)";
 
 export const INSERT_SESSION =
   'insert into "virtual_sessions" ("id", "tenant_id", "status", "patient_id", "provider_id", "appointment_id", "scheduled_start", "scheduled_end", "video_backend", "video_provider", "video_domain", "room_name", "encounter_id", "encounter_lease_until", "cancel_reason", "fallback", "started_at", "ended_at", "created_at", "updated_at", "version") values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, default, $14, $15, $16, $17, $18, $19, $20)';
@@ -81,6 +82,7 @@ export const PREPARED = {
   joinState: "vcs_join_state",
   joinStateAudited: "vcs_join_state_audited",
   tenantConfig: "vcs_tenant_config",
+  tenantConfigGuard: "vcs_tenant_config_guard",
   // A command's INSERTs, built once per shape (src/adapters/postgres/built-statement.ts).
   sessionInsert2: "vcs_session_insert_2",
   // An event (its webhook flag decided in the INSERT) and an audit row.

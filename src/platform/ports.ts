@@ -73,6 +73,11 @@ export interface TenantConfigRepository {
   get(tenantId: string): Promise<TenantConfig | null>;
   /** Insert (expectedVersion 0) or replace; throws OPTIMISTIC_LOCK_CONFLICT when the version moved. */
   save(config: TenantConfig, expectedVersion: number): Promise<TenantConfig>;
+  /**
+   * In a transaction: it fails to commit (OPTIMISTIC_LOCK_CONFLICT) unless the tenant's config is
+   * still at `version`, so a command may decide on a config it read earlier. Outside one: a check now.
+   */
+  assertVersion(tenantId: string, version: number): Promise<void>;
 }
 
 /** What every transaction offers; a feature's `ports.ts` adds the stores only it uses. */

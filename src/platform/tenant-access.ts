@@ -6,7 +6,11 @@ export const LICENSING_URL = "https://docs.virtual-care.example/licensing";
 
 /** MODULE_NOT_LICENSED: an unlicensed tenant (or one with no config at all) cannot run virtual care. */
 export async function loadLicensedConfig(configs: TenantConfigRepository, tenantId: string): Promise<TenantConfig> {
-  const config = await configs.get(tenantId);
+  return assertLicensed(await configs.get(tenantId));
+}
+
+/** The config, when it licenses virtual care; MODULE_NOT_LICENSED otherwise. */
+export function assertLicensed(config: TenantConfig | null): TenantConfig {
   if (!config || !config.licensed) {
     throw new DomainError("MODULE_NOT_LICENSED", "the virtual care module is not licensed for this tenant", {
       licensingUrl: LICENSING_URL,

@@ -267,6 +267,31 @@ for (const store of stores) {
       expect(await uow.run("t-cfg", (tx) => tx.tenantConfigs.get("t-cfg"))).toEqual({ ...config, maxParticipants: 9, version: 2 });
     });
 
+    it("a transaction that asserts the tenant config's version commits only while that version is stored; otherwise nothing it wrote commits", async () => {
+      const config: TenantConfig = {
+        tenantId: "t-guard", version: 0, licensed: true, maxParticipants: 4, waitingRoomEnabled: true, consentRequired: false,
+        joinTokenTtlSeconds: 600, fallbackBandwidthKbps: 100, aiSummaryEnabled: false, videoBackends: [],
+      };
+      await uow.run("t-guard", (tx) => tx.tenantConfigs.save(config, 0));
+      const kept = newSession("t-guard");
+      await uow.run("t-guard", async (tx) => {
+        await tx.tenantConfigs.assertVersion("t-guard", 1);
+        await tx.sessions.insert(kept);
+      });
+      await uow.run("t-guard", (tx) => tx.tenantConfigs.save({ ...config, maxParticipants: 5 }, 1));
+      const lost = newSession("t-guard");
+      await expect(
+        uow.run("t-guard", async (tx) => {
+          await tx.tenantConfigs.assertVersion("t-guard", 1);
+          await tx.sessions.insert(lost);
+        }),
+      ).rejects.toMatchObject({ code: "OPTIMISTIC_LOCK_CONFLICT", details: { currentVersion: 2 } });
+      expect(await uow.run("t-guard", (tx) => tx.sessions.findById("t-guard", kept.id))).not.toBeNull();
+      expect(await uow.run("t-guard", (tx) => tx.sessions.findById("t-guard", lost.id))).toBeNull();
+      // A tenant without a config at all: no version matches.
+      await expect(uow.run("t-none", (tx) => tx.tenantConfigs.assertVersion("t-none", 1))).rejects.toMatchObject({ details: { currentVersion: 0 } });
+    });
+
     it("the list is newest-first, tenant-scoped and continues after a keyset position", async () => {
       const starts = [1, 2, 3, 4].map((d) => new Date(Date.UTC(2027, 0, d, 9)));
       for (const st of starts) await uow.run("t-list", (tx) => tx.sessions.insert(newSession("t-list", st)));

@@ -16,6 +16,17 @@ export class MemoryTenantConfigRepository implements TenantConfigRepository {
     return stored ? structuredClone(stored) : null;
   }
 
+  async assertVersion(tenantId: string, version: number): Promise<void> {
+    // Checked against the committed state when the unit of work commits, as PostgreSQL's guard does.
+    this.journal.write(
+      () => undefined,
+      (committed) => {
+        const now = committed.tenantConfigs.get(tenantId)?.version ?? 0;
+        if (now !== version) throw versionConflict("tenant config", now, "concurrent");
+      },
+    );
+  }
+
   async save(config: TenantConfig, expectedVersion: number): Promise<TenantConfig> {
     const currentVersion = this.state.tenantConfigs.get(config.tenantId)?.version ?? 0;
     if (currentVersion !== expectedVersion) {

@@ -5,10 +5,11 @@ import { MAX_VISIT_MS, VirtualSession, type VideoRoom } from "../../domain/sessi
 import type { TenantConfig, VideoBackend } from "../../domain/tenant-config.js";
 import { audited } from "../../platform/audit.js";
 import { assertPermission } from "../../platform/authorization.js";
-import type { Actor, AuditPort, Clock, IdGenerator, TenantConfigRepository, UnitOfWork } from "../../platform/ports.js";
+import type { Actor, AuditPort, Clock, IdGenerator, UnitOfWork } from "../../platform/ports.js";
+import type { RememberedTenantConfigs } from "../../platform/remembered-tenant-configs.js";
 import type { BackendHealth, ConsentCheckPort, RoomProvisioner, SessionsTx, VideoProviderHealthPort } from "./ports.js";
 import { sessionView, type SessionView } from "../../platform/session-view.js";
-import { loadLicensedConfig } from "../../platform/tenant-access.js";
+import { assertLicensed } from "../../platform/tenant-access.js";
 import { isStorableInstant } from "../../domain/instant.js";
 
 export interface CreateSessionCommand {
@@ -28,7 +29,8 @@ export interface CreateSessionResult {
 
 export interface CreateSessionDeps {
   uow: UnitOfWork<SessionsTx>;
-  tenantConfigs: TenantConfigRepository;
+  /** Reads remember the config, so the next create of the tenant can decide without reading it. */
+  tenantConfigs: RememberedTenantConfigs;
   consent: ConsentCheckPort;
   videoHealth: VideoProviderHealthPort;
   video: RoomProvisioner;
@@ -63,36 +65,63 @@ export class CreateVirtualSession {
           return replay;
         }
       }
-      const config = await loadLicensedConfig(this.deps.tenantConfigs, actor.tenantId);
-      await this.assertConsent(config, command.patientId);
-      const window = scheduleWindow(command);
-      const healthy = await this.healthyBackends(config);
-      try {
-        const session = await this.deps.uow.run(actor.tenantId, async (tx) => {
-          const created = await this.schedule(tx, actor, config, healthy, command, window);
-          if (idempotencyKey) {
-            const stored = await tx.idempotency.save({
-              tenantId: actor.tenantId,
-              key: idempotencyKey,
-              requestHash,
-              statusCode: 201,
-              body: created,
-            });
-            if (!stored) throw new IdempotencyRace();
-          }
-          return created;
-        });
-        return { session, replayed: false };
-      } catch (err) {
-        // A concurrent twin with the same key may also surface as the appointment's unique index.
-        const raced = err instanceof IdempotencyRace || (err instanceof DomainError && err.code === "APPOINTMENT_ALREADY_LINKED");
-        if (raced && idempotencyKey) {
-          const replay = await this.replay(actor.tenantId, idempotencyKey, requestHash);
-          if (replay) return replay;
+      // The config this process read last, if any, decides; the transaction checks at commit that
+      // it is still the stored one. A decision on it that failed is taken again on a fresh read
+      // when the config has changed meanwhile (docs/decisions.md).
+      const remembered = this.deps.tenantConfigs.remembered(actor.tenantId);
+      if (remembered) {
+        try {
+          return await this.createWith(remembered, actor, command, idempotencyKey, requestHash);
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err;
+          const fresh = await this.deps.tenantConfigs.get(actor.tenantId);
+          if (fresh?.version === remembered.version && err.code !== "OPTIMISTIC_LOCK_CONFLICT") throw err;
+          return this.createWith(assertLicensed(fresh), actor, command, idempotencyKey, requestHash);
         }
-        throw err;
       }
+      const config = assertLicensed(await this.deps.tenantConfigs.get(actor.tenantId));
+      return this.createWith(config, actor, command, idempotencyKey, requestHash);
     });
+  }
+
+  /** License, consent and backend health decided on `config`; the transaction commits only while it is the stored one. */
+  private async createWith(
+    config: TenantConfig,
+    actor: Actor,
+    command: CreateSessionCommand,
+    idempotencyKey: string | undefined,
+    requestHash: string,
+  ): Promise<CreateSessionResult> {
+    assertLicensed(config);
+    await this.assertConsent(config, command.patientId);
+    const window = scheduleWindow(command);
+    const healthy = await this.healthyBackends(config);
+    try {
+      const session = await this.deps.uow.run(actor.tenantId, async (tx) => {
+        await tx.tenantConfigs.assertVersion(actor.tenantId, config.version);
+        const created = await this.schedule(tx, actor, config, healthy, command, window);
+        if (idempotencyKey) {
+          const stored = await tx.idempotency.save({
+            tenantId: actor.tenantId,
+            key: idempotencyKey,
+            requestHash,
+            statusCode: 201,
+            body: created,
+          });
+          if (!stored) throw new IdempotencyRace();
+        }
+        return created;
+      });
+      return { session, replayed: false };
+    } catch (err) {
+      // A concurrent twin with the same key may also surface as the appointment's unique index.
+      const raced = err instanceof IdempotencyRace || (err instanceof DomainError && err.code === "APPOINTMENT_ALREADY_LINKED");
+      if (raced && idempotencyKey) {
+        const replay = await this.replay(actor.tenantId, idempotencyKey, requestHash);
+        if (replay) return replay;
+      }
+      throw err;
+    }
   }
 
   private async replay(tenantId: string, key: string, requestHash: string): Promise<CreateSessionResult | null> {

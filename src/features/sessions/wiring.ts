@@ -22,6 +22,7 @@ import { sessionRoutes } from "./routes.js";
 import { WaitingBoardHub } from "./waiting-board-hub.js";
 import { waitingBoardRoutes } from "./waiting-board-routes.js";
 import { WatchWaitingBoard } from "./watch-waiting-board.js";
+import { RememberedTenantConfigs } from "../../platform/remembered-tenant-configs.js";
 
 /** Unwoken, the waiting board re-reads about this often (only a wake lost with a crashed replica needs it). */
 const WAITING_BOARD_RECHECK_MS = 60_000;
@@ -51,8 +52,10 @@ export function sessionsFeature(d: SessionsDeps) {
     clock: d.clock,
     onFailure: (sessionId, err) => d.report("FHIR Encounter not created yet; the reconciler retries", { sessionId }, err),
   });
+  // Per process, shared by every unit of work's create: the config each tenant's last create read.
+  const tenantConfigs = new RememberedTenantConfigs(d.tenantConfigs);
   const commandsOn = <Tx extends SessionsTx>(uow: UnitOfWork<Tx>) => ({
-    create: new CreateVirtualSession({ ...d, uow, video: d.rooms }),
+    create: new CreateVirtualSession({ ...d, tenantConfigs, uow, video: d.rooms }),
     cancel: new CancelSession({ uow, audit: d.audit, clock: d.clock }),
   });
   const own = commandsOn(d.uow);

@@ -2,7 +2,8 @@ import { and, eq, sql } from "drizzle-orm";
 import type { TenantConfigRepository } from "../../../platform/ports.js";
 import { versionConflict } from "../../../domain/errors.js";
 import type { TenantConfig } from "../../../domain/tenant-config.js";
-import type { Db } from "../connection/database.js";
+import { pgErrorCode, type Db } from "../connection/database.js";
+import { untilCommit } from "../connection/pipelined-transaction.js";
 import { tenantConfigs } from "../schema.js";
 import { StatementCache } from "../connection/built-statement.js";
 import { inTenant, readInTenant } from "../connection/tenant-scope.js";
@@ -11,6 +12,9 @@ type StoredConfig = Omit<TenantConfig, "tenantId" | "version">;
 
 /** The config read (every create, every join-state command): its text built once, named. */
 const statements = new StatementCache();
+/** The guard of migration 0014: fails the transaction with this SQLSTATE, the version now in DETAIL. */
+const CONFIG_CHANGED = "VC409";
+const guard = () => ({ toSQL: () => ({ sql: "select virtual_care_assert_tenant_config($1, $2)", params: [sql.placeholder("tenantId"), sql.placeholder("version")] }) });
 const byTenant = (db: Db) =>
   db.select({ version: tenantConfigs.version, config: tenantConfigs.config }).from(tenantConfigs).where(eq(tenantConfigs.tenantId, sql.placeholder("tenantId")));
 
@@ -22,6 +26,15 @@ export class PostgresTenantConfigRepository implements TenantConfigRepository {
     const { rows } = (await statements.run(this.db, "vcs_tenant_config", byTenant, { tenantId })) as { rows: Array<{ version: number; config: unknown }> };
     const row = rows[0];
     return row ? { ...(row.config as StoredConfig), tenantId, version: row.version } : null;
+  }
+
+  async assertVersion(tenantId: string, version: number): Promise<void> {
+    // Nobody needs its answer: on a pipelined transaction it travels with the writes after it,
+    // and its failure fails the commit (pipelined-transaction.ts).
+    await untilCommit(this.db, statements.run(this.db, "vcs_tenant_config_guard", guard, { tenantId, version }), (err) => {
+      if (pgErrorCode(err).code !== CONFIG_CHANGED) return err;
+      return versionConflict("tenant config", Number((err as { detail?: string }).detail ?? (err as { cause?: { detail?: string } }).cause?.detail ?? 0), "concurrent");
+    });
   }
 
   async save(config: TenantConfig, expectedVersion: number): Promise<TenantConfig> {
@@ -58,6 +71,10 @@ export class PooledTenantConfigRepository implements TenantConfigRepository {
   get(tenantId: string): Promise<TenantConfig | null> {
     // One statement: BEGIN, the read and COMMIT in one round trip (tenant-scope.ts, readInTenant).
     return readInTenant(this.db, tenantId, (tx) => new PostgresTenantConfigRepository(tx).get(tenantId));
+  }
+
+  assertVersion(tenantId: string, version: number): Promise<void> {
+    return inTenant(this.db, tenantId, (tx) => new PostgresTenantConfigRepository(tx).assertVersion(tenantId, version));
   }
 
   save(config: TenantConfig, expectedVersion: number): Promise<TenantConfig> {

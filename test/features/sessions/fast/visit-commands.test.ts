@@ -8,27 +8,36 @@ import { EndSession } from "../../../../src/features/sessions/end-session.js";
 import { GetSessionDetail } from "../../../../src/features/sessions/get-session-detail.js";
 import { InitiateFallback } from "../../../../src/features/sessions/initiate-fallback.js";
 import type { Actor, TenantConfigRepository } from "../../../../src/platform/ports.js";
+import { RememberedTenantConfigs } from "../../../../src/platform/remembered-tenant-configs.js";
 import { ManualClock } from "../../../support/clock.js";
 
 /**
  * The fast tier: use cases on the memory twin of the database (held to the PostgreSQL contract by
  * test/contract/session-repository.contract.test.ts). No database, no process, no FHIR server.
  */
-function visitService(opts: { licensed?: boolean; consent?: boolean } = {}) {
+function visitService(opts: { licensed?: boolean; consent?: boolean; beforeHealthAnswer?: () => Promise<void> } = {}) {
   const clock = new ManualClock();
   const db = new MemoryDatabase(clock);
   const uow = new MemoryUnitOfWork(db);
   const audit = new MemoryAudit(db);
-  const tenantConfigs: TenantConfigRepository = {
+  // Each its own transaction, as the pooled repository: `otherReplica` writes without this process knowing.
+  const otherReplica: TenantConfigRepository = {
     get: (tenantId) => uow.run(tenantId, (tx) => tx.tenantConfigs.get(tenantId)),
     save: (config, expected) => uow.run(config.tenantId, (tx) => tx.tenantConfigs.save(config, expected)),
+    assertVersion: (tenantId, version) => uow.run(tenantId, (tx) => tx.tenantConfigs.assertVersion(tenantId, version)),
   };
+  const tenantConfigs = new RememberedTenantConfigs(otherReplica);
   let n = 0;
   const create = new CreateVirtualSession({
     uow,
     tenantConfigs,
     consent: { hasActiveConsent: async () => opts.consent ?? true },
-    videoHealth: { check: async (b) => ({ backend: b.name, healthy: true, detail: "no health URL" }) },
+    videoHealth: {
+      check: async (b) => {
+        await opts.beforeHealthAnswer?.();
+        return { backend: b.name, healthy: true, detail: "no health URL" };
+      },
+    },
     // The room name is random bytes: no I/O, so the real adapter serves (its secrets are never opened here).
     video: new JitsiMeetAdapter({ seal: async () => "", open: async () => "" } as never),
     audit,
@@ -40,6 +49,7 @@ function visitService(opts: { licensed?: boolean; consent?: boolean } = {}) {
     db,
     clock,
     tenantConfigs,
+    otherReplica,
     create,
     fallback: new InitiateFallback(deps),
     end: new EndSession(deps),
@@ -124,5 +134,45 @@ describe("visit commands on the memory twin", () => {
     const { session } = await svc.create.execute(clinician("t1"), visit);
     await expect(svc.detail.execute(clinician("t2"), session.id)).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect((await svc.detail.execute(clinician("t1"), session.id)).id).toBe(session.id);
+  });
+
+  describe("a create decides on the config this process read last, and its commit checks it is still the stored one", () => {
+    const backend = (name: string, domain: string) => ({ name, provider: "jitsi" as const, domain, appId: "app", secretEnvelope: "sealed", healthUrl: null, maxConcurrentRooms: null });
+
+    it("when another replica revoked the licence since, then the create is refused MODULE_NOT_LICENSED and nothing is written", async () => {
+      const svc = visitService();
+      await svc.configure("t1");
+      await svc.create.execute(clinician("t1"), visit);
+      const stored = (await svc.otherReplica.get("t1"))!;
+      await svc.otherReplica.save({ ...stored, licensed: false }, stored.version);
+      await expect(svc.create.execute(clinician("t1"), visit)).rejects.toMatchObject({ code: "MODULE_NOT_LICENSED" });
+      expect(svc.db.committed.sessions.size).toBe(1);
+    });
+
+    it("when the config changes between the create's checks and its commit, then that commit writes nothing and the create is decided again on the new config", async () => {
+      let change: (() => Promise<void>) | undefined;
+      const svc = visitService({ beforeHealthAnswer: async () => change?.() });
+      await svc.configure("t1");
+      const stored = (await svc.otherReplica.get("t1"))!;
+      // Another replica moves the tenant to a new video backend while this create checks the old one.
+      change = async () => {
+        change = undefined;
+        await svc.otherReplica.save({ ...stored, videoBackends: [backend("secondary", "video.example.net")] }, stored.version);
+      };
+      const { session } = await svc.create.execute(clinician("t1"), visit);
+      expect(session.video).toMatchObject({ backend: "secondary", domain: "video.example.net" });
+      expect(svc.db.committed.sessions.size).toBe(1);
+      expect(svc.eventTypes("t1").filter((t) => t === "virtualcare.session.created.v1")).toHaveLength(1);
+    });
+
+    it("when the config changes again during the create decided on a fresh read, then OPTIMISTIC_LOCK_CONFLICT and nothing is written", async () => {
+      const svc = visitService({ beforeHealthAnswer: async () => {
+        const now = (await svc.otherReplica.get("t1"))!;
+        await svc.otherReplica.save({ ...now, maxParticipants: now.maxParticipants }, now.version);
+      } });
+      await svc.configure("t1");
+      await expect(svc.create.execute(clinician("t1"), visit)).rejects.toMatchObject({ code: "OPTIMISTIC_LOCK_CONFLICT" });
+      expect(svc.db.committed.sessions.size).toBe(0);
+    });
   });
 });

@@ -38,6 +38,7 @@ EXPOSE 8080
 # Liveness only (the process answers); readiness (/readyz) is the orchestrator's business.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# The flag of `npm start` (docs/decisions.md, Performance): young generation sized for the request rate.
+# Throughput flags (docs/decisions.md, Performance): young generation and heap growth sized for the
+# request rate. `npm start`, the embedded quick start, uses --optimize-for-size instead.
 # exec form: node is PID 1's only process and receives SIGTERM itself.
 CMD ["node", "--max-semi-space-size=16", "--heap-growing-percent=100", "dist/main.js"]

@@ -36,6 +36,9 @@ export class RememberedTenantConfigs implements TenantConfigRepository {
   }
 
   private remember(tenantId: string, config: TenantConfig | null): void {
+    // Two reads that finish out of order: keep the newer version (an older one would only cost a failed attempt).
+    const known = this.last.get(tenantId);
+    if (known && config && known.version > config.version) return;
     this.last.delete(tenantId);
     if (!config) return;
     if (this.last.size >= MAX_TENANTS) this.last.delete(this.last.keys().next().value!);

@@ -156,6 +156,46 @@ for (const store of stores) {
     }
 
     if (store.concurrent) {
+      it("a config save that commits while a create that checked the old version is still open: that create never commits after it", async () => {
+        const base: TenantConfig = {
+          tenantId: "t-guard-race", version: 0, licensed: true, maxParticipants: 4, waitingRoomEnabled: true, consentRequired: false,
+          joinTokenTtlSeconds: 600, fallbackBandwidthKbps: 100, aiSummaryEnabled: false, videoBackends: [],
+        };
+        await uow.run("t-guard-race", (tx) => tx.tenantConfigs.save(base, 0));
+        const s = newSession("t-guard-race");
+        let checked!: () => void;
+        const hasChecked = new Promise<void>((resolve) => (checked = resolve));
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        const create = uow.run("t-guard-race", async (tx) => {
+          await tx.tenantConfigs.assertVersion("t-guard-race", 1);
+          // A read waits for its answer, so the check has run on the server before this goes on.
+          await tx.tenantConfigs.get("t-guard-race");
+          checked();
+          await released;
+          await tx.sessions.insert(s);
+        });
+        create.catch(() => undefined);
+        await hasChecked;
+        let saveCommitted = false;
+        const save = uow.run("t-guard-race", (tx) => tx.tenantConfigs.save({ ...base, licensed: false }, 1)).then(() => (saveCommitted = true));
+        // Time for a save that does not wait for the open create to commit first.
+        await new Promise((r) => setTimeout(r, 300));
+        const savedFirst = saveCommitted;
+        release();
+        if (savedFirst) {
+          // The memory twin: the save committed first, so the create's commit finds version 2.
+          await expect(create).rejects.toMatchObject({ code: "OPTIMISTIC_LOCK_CONFLICT", details: { currentVersion: 2 } });
+          expect(await uow.run("t-guard-race", (tx) => tx.sessions.findById("t-guard-race", s.id))).toBeNull();
+        } else {
+          // PostgreSQL: the save waited for the create that had checked version 1.
+          await create;
+        }
+        await save;
+      });
+    }
+
+    if (store.concurrent) {
       it("two requests with one Idempotency-Key at once: the second's save answers false once the first commits", async () => {
         const rec = { tenantId: "t-idem-race", key: "k-race", requestHash: "h", statusCode: 201, body: { id: "first" } };
         let aSaved!: () => void;

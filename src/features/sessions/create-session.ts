@@ -42,6 +42,9 @@ export interface CreateSessionDeps {
 /** A visit without a scheduled end is booked for this long (contract is silent; see docs/decisions.md). */
 export const DEFAULT_VISIT_MINUTES = 30;
 
+/** Attempts of one create while the tenant's config keeps changing under it (each change is a save by an admin). */
+const MAX_ATTEMPTS = 5;
+
 /** Thrown inside the transaction when a concurrent request stored the same key first. */
 class IdempotencyRace extends Error {}
 
@@ -65,23 +68,33 @@ export class CreateVirtualSession {
           return replay;
         }
       }
-      // The config this process read last, if any, decides; the transaction checks at commit that
-      // it is still the stored one. A decision on it that failed is taken again on a fresh read
-      // when the config has changed meanwhile (docs/decisions.md).
-      const remembered = this.deps.tenantConfigs.remembered(actor.tenantId);
-      if (remembered) {
-        try {
-          return await this.createWith(remembered, actor, command, idempotencyKey, requestHash);
-        } catch (err) {
-          if (!(err instanceof DomainError)) throw err;
-          const fresh = await this.deps.tenantConfigs.get(actor.tenantId);
-          if (fresh?.version === remembered.version && err.code !== "OPTIMISTIC_LOCK_CONFLICT") throw err;
-          return this.createWith(assertLicensed(fresh), actor, command, idempotencyKey, requestHash);
-        }
-      }
-      const config = assertLicensed(await this.deps.tenantConfigs.get(actor.tenantId));
-      return this.createWith(config, actor, command, idempotencyKey, requestHash);
+      return this.decideAndCreate(actor, command, idempotencyKey, requestHash);
     });
+  }
+
+  /**
+   * The config this process read last, if any, decides; the transaction checks at commit that it
+   * is still the stored one (docs/decisions.md). A decision on a remembered config that failed is
+   * taken again on a fresh read when the config has changed meanwhile; a change that lands during
+   * an attempt is a conflict, and the create is decided again on the new config.
+   */
+  private async decideAndCreate(actor: Actor, command: CreateSessionCommand, idempotencyKey: string | undefined, requestHash: string): Promise<CreateSessionResult> {
+    let config = this.deps.tenantConfigs.remembered(actor.tenantId);
+    let fromMemory = config !== undefined;
+    for (let attempt = 1; ; attempt++) {
+      config ??= assertLicensed(await this.deps.tenantConfigs.get(actor.tenantId));
+      try {
+        return await this.createWith(config, actor, command, idempotencyKey, requestHash);
+      } catch (err) {
+        if (!(err instanceof DomainError) || attempt >= MAX_ATTEMPTS) throw err;
+        const conflict = err.code === "OPTIMISTIC_LOCK_CONFLICT";
+        if (!conflict && !fromMemory) throw err;
+        const fresh = await this.deps.tenantConfigs.get(actor.tenantId);
+        if (!conflict && fresh?.version === config.version) throw err;
+        config = assertLicensed(fresh);
+        fromMemory = false;
+      }
+    }
   }
 
   /** License, consent and backend health decided on `config`; the transaction commits only while it is the stored one. */

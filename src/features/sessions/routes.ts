@@ -58,6 +58,8 @@ export function sessionRoutes(services: SessionServices): HttpFeature {
                 "APPOINTMENT_ALREADY_LINKED",
                 "MAX_PARTICIPANTS_EXCEEDED",
                 "IDEMPOTENCY_KEY_REUSED",
+                // Only when the tenant's configuration kept changing during five attempts (create-session.ts).
+                "OPTIMISTIC_LOCK_CONFLICT",
                 "CONSENT_CHECK_UNAVAILABLE",
                 "VIDEO_PROVIDER_UNAVAILABLE",
                 "PROVIDER_QUOTA_EXCEEDED",

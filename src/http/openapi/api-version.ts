@@ -4,4 +4,4 @@
  * by what the document promises (clients/typescript/README.md, "Versioning"): a change a client
  * written against the old document could break on is a new major; anything added is a minor.
  */
-export const API_VERSION = "1.2.0";
+export const API_VERSION = "1.3.0";

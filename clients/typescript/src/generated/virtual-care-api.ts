@@ -1514,21 +1514,6 @@ export interface components {
                 };
             };
         };
-        /** @description `APPOINTMENT_ALREADY_LINKED` (Appointment already linked, /problems/appointment-already-linked) */
-        "409-APPOINTMENT_ALREADY_LINKED": {
-            headers: {
-                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
-                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
-                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/problem+json": components["schemas"]["Problem"] & {
-                    /** @enum {string} */
-                    code?: "APPOINTMENT_ALREADY_LINKED";
-                };
-            };
-        };
         /** @description `INVALID_STATUS_TRANSITION` (Invalid status transition, /problems/invalid-status-transition) */
         "409-INVALID_STATUS_TRANSITION": {
             headers: {
@@ -1586,6 +1571,21 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"] & {
                     /** @enum {string} */
                     code?: "OPTIMISTIC_LOCK_CONFLICT";
+                };
+            };
+        };
+        /** @description `OPTIMISTIC_LOCK_CONFLICT` (Optimistic lock conflict, /problems/optimistic-lock-conflict); `APPOINTMENT_ALREADY_LINKED` (Appointment already linked, /problems/appointment-already-linked) */
+        "409-OPTIMISTIC_LOCK_CONFLICT-APPOINTMENT_ALREADY_LINKED": {
+            headers: {
+                "X-RateLimit-Limit": components["headers"]["X-RateLimit-Limit"];
+                "X-RateLimit-Remaining": components["headers"]["X-RateLimit-Remaining"];
+                "X-RateLimit-Reset": components["headers"]["X-RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"] & {
+                    /** @enum {string} */
+                    code?: "OPTIMISTIC_LOCK_CONFLICT" | "APPOINTMENT_ALREADY_LINKED";
                 };
             };
         };
@@ -2456,7 +2456,7 @@ export interface operations {
             400: components["responses"]["400-VALIDATION_FAILED"];
             401: components["responses"]["401-UNAUTHENTICATED"];
             403: components["responses"]["403-FORBIDDEN-CONSENT_REQUIRED-MODULE_NOT_LICENSED"];
-            409: components["responses"]["409-APPOINTMENT_ALREADY_LINKED"];
+            409: components["responses"]["409-OPTIMISTIC_LOCK_CONFLICT-APPOINTMENT_ALREADY_LINKED"];
             413: components["responses"]["413-PAYLOAD_TOO_LARGE"];
             415: components["responses"]["415-VALIDATION_FAILED"];
             422: components["responses"]["422-MAX_PARTICIPANTS_EXCEEDED-IDEMPOTENCY_KEY_REUSED"];
@@ -5101,4 +5101,4 @@ export interface operations {
 }
 
 /** `info.version` of the document these types were generated from: this package's version. */
-export const API_VERSION = "1.2.0";
+export const API_VERSION = "1.3.0";

@@ -196,6 +196,8 @@ async function migrate(url: string, tuning: ConnectionTuning, log: WorkerLog, gr
       await client.query(`grant usage on schema public to ${role}`);
       await client.query(`grant select, insert, update, delete on all tables in schema public to ${role}`);
       await client.query(`grant usage, select on all sequences in schema public to ${role}`);
+      // PUBLIC may run functions by default; a database that revoked that still lets the service run its guards.
+      await client.query(`grant execute on all functions in schema public to ${role}`);
     }
   } finally {
     await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK_KEY.toString()]).catch(() => undefined);
@@ -276,12 +278,13 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
 }
 
 /** PostgreSQL error code of a failed query, looking through drizzle's wrapper. */
-export function pgErrorCode(err: unknown): { code?: string; constraint?: string } {
+export function pgErrorCode(err: unknown): { code?: string; constraint?: string; detail?: string } {
   let e: unknown = err;
   for (let depth = 0; e && depth < 3; depth++) {
-    const candidate = e as { code?: unknown; constraint?: unknown; cause?: unknown };
+    const candidate = e as { code?: unknown; constraint?: unknown; detail?: unknown; cause?: unknown };
     if (typeof candidate.code === "string" && /^[0-9A-Z]{5}$/.test(candidate.code)) {
-      return { code: candidate.code, constraint: typeof candidate.constraint === "string" ? candidate.constraint : undefined };
+      const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+      return { code: candidate.code, constraint: text(candidate.constraint), detail: text(candidate.detail) };
     }
     e = candidate.cause;
   }

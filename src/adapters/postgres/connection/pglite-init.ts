@@ -9,7 +9,7 @@
  * It also copies the new, closed folder into the template (pglite-folder.ts), so later folders on
  * this install are file copies made without PostgreSQL (every PGlite test suite makes one).
  */
-import { cpSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { pgliteTemplateFolder } from "./pglite-folder.js";
@@ -27,15 +27,17 @@ await db.close();
 
 const template = pgliteTemplateFolder();
 if (template) {
-  const building = `${template}.${process.pid}.tmp`;
+  let building: string | undefined;
   try {
     mkdirSync(dirname(template), { recursive: true });
+    // A name no other process can share (pids repeat across containers sharing node_modules).
+    building = mkdtempSync(`${template}.tmp-`);
     cpSync(folder, building, { recursive: true });
     // Whole or not at all; when another process put its template in place first, keep that one.
     renameSync(building, template);
   } catch {
     // A read-only node_modules, or a template already there: nothing to keep.
   } finally {
-    rmSync(building, { recursive: true, force: true });
+    if (building) rmSync(building, { recursive: true, force: true });
   }
 }

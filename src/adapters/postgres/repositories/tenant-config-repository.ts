@@ -14,6 +14,8 @@ type StoredConfig = Omit<TenantConfig, "tenantId" | "version">;
 const statements = new StatementCache();
 /** The guard of migration 0014: fails the transaction with this SQLSTATE, the version now in DETAIL. */
 const CONFIG_CHANGED = "VC409";
+/** The advisory lock class the guard shares and a save takes exclusively, per tenant (migration 0014). */
+const CONFIG_LOCK_CLASS = 20261206;
 const guard = () => ({ toSQL: () => ({ sql: "select virtual_care_assert_tenant_config($1, $2)", params: [sql.placeholder("tenantId"), sql.placeholder("version")] }) });
 const byTenant = (db: Db) =>
   db.select({ version: tenantConfigs.version, config: tenantConfigs.config }).from(tenantConfigs).where(eq(tenantConfigs.tenantId, sql.placeholder("tenantId")));
@@ -32,14 +34,17 @@ export class PostgresTenantConfigRepository implements TenantConfigRepository {
     // Nobody needs its answer: on a pipelined transaction it travels with the writes after it,
     // and its failure fails the commit (pipelined-transaction.ts).
     await untilCommit(this.db, statements.run(this.db, "vcs_tenant_config_guard", guard, { tenantId, version }), (err) => {
-      if (pgErrorCode(err).code !== CONFIG_CHANGED) return err;
-      return versionConflict("tenant config", Number((err as { detail?: string }).detail ?? (err as { cause?: { detail?: string } }).cause?.detail ?? 0), "concurrent");
+      const { code, detail } = pgErrorCode(err);
+      return code === CONFIG_CHANGED ? versionConflict("tenant config", Number(detail ?? 0), "concurrent") : err;
     });
   }
 
   async save(config: TenantConfig, expectedVersion: number): Promise<TenantConfig> {
     const { tenantId, version: _ignored, ...stored } = config;
     const now = new Date();
+    // Exclusive against the creates' guard (migration 0014): waits for creates that checked the
+    // old version, and makes a create that checks meanwhile wait for this save's commit.
+    await this.db.execute(sql`select pg_advisory_xact_lock(${CONFIG_LOCK_CLASS}::integer, hashtext(${tenantId}))`);
     const rows =
       expectedVersion === 0
         ? await this.db

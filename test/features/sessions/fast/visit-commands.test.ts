@@ -165,13 +165,32 @@ describe("visit commands on the memory twin", () => {
       expect(svc.eventTypes("t1").filter((t) => t === "virtualcare.session.created.v1")).toHaveLength(1);
     });
 
-    it("when the config changes again during the create decided on a fresh read, then OPTIMISTIC_LOCK_CONFLICT and nothing is written", async () => {
+    it("when this process has no config in memory and the config changes before the commit, then the create is decided again on the new config", async () => {
+      let change: (() => Promise<void>) | undefined;
+      const svc = visitService({ beforeHealthAnswer: async () => change?.() });
+      const config = defaultTenantConfig("t1");
+      // Saved by another replica: this process has read nothing yet.
+      await svc.otherReplica.save({ ...config, licensed: true, consentRequired: false, videoBackends: [backend("primary", "meet.example.org")] }, 0);
+      change = async () => {
+        change = undefined;
+        const now = (await svc.otherReplica.get("t1"))!;
+        await svc.otherReplica.save({ ...now, videoBackends: [backend("secondary", "video.example.net")] }, now.version);
+      };
+      const { session } = await svc.create.execute(clinician("t1"), visit);
+      expect(session.video).toMatchObject({ backend: "secondary" });
+      expect(svc.db.committed.sessions.size).toBe(1);
+    });
+
+    it("when the config changes during every attempt, then after five attempts OPTIMISTIC_LOCK_CONFLICT and nothing is written", async () => {
+      let saves = 0;
       const svc = visitService({ beforeHealthAnswer: async () => {
         const now = (await svc.otherReplica.get("t1"))!;
         await svc.otherReplica.save({ ...now, maxParticipants: now.maxParticipants }, now.version);
+        saves += 1;
       } });
       await svc.configure("t1");
       await expect(svc.create.execute(clinician("t1"), visit)).rejects.toMatchObject({ code: "OPTIMISTIC_LOCK_CONFLICT" });
+      expect(saves).toBe(5);
       expect(svc.db.committed.sessions.size).toBe(0);
     });
   });

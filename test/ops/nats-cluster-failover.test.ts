@@ -88,10 +88,16 @@ describe("NATS JetStream cluster: a node lost under load (three nats-servers, se
     for (const stream of ["VIRTUAL_CARE", "AUDIT", "SCHEDULING"]) {
       // A stream just created may report its leader before its peers do (CI saw `replicas: []`
       // once on Node 24), so wait for the peer list; a one-replica stream still fails below.
+      // The relay creates VIRTUAL_CARE and AUDIT on its first publish (the tenant's config events),
+      // retrying with backoff while the new cluster cannot yet place three replicas: up to 60 s
+      // on a loaded CI machine. A failure says what the service logged meanwhile.
       const info = await eventually(`stream ${stream} to have a leader and its peers`, async () => {
         const i = await cluster.streamCluster(stream);
         return i.leader && i.replicas.length >= i.configured - 1 ? i : undefined;
-      }, 30_000, 200);
+      }, 60_000, 200).catch((err: Error) => {
+        const warnings = service.logs.filter((l) => Number(l.level) >= 40).slice(-10).map((l) => JSON.stringify(l));
+        throw new Error(`${err.message}\nservice warnings:\n${warnings.join("\n")}`);
+      });
       expect(info.configured, stream).toBe(3);
       const nodes = new Set([info.leader, ...info.replicas.map((r) => r.name)]);
       expect(nodes.size, `${stream} ${JSON.stringify(info)}`).toBe(3);
@@ -204,5 +210,5 @@ describe("NATS JetStream cluster: a node lost under load (three nats-servers, se
       stop = true;
       await Promise.all(workers);
     }
-  }, 160_000);
+  }, 200_000);
 });

@@ -79,10 +79,10 @@ export class CreateVirtualSession {
    * an attempt is a conflict, and the create is decided again on the new config.
    */
   private async decideAndCreate(actor: Actor, command: CreateSessionCommand, idempotencyKey: string | undefined, requestHash: string): Promise<CreateSessionResult> {
-    let config = this.deps.tenantConfigs.remembered(actor.tenantId);
+    let config: TenantConfig | null | undefined = this.deps.tenantConfigs.remembered(actor.tenantId);
     let fromMemory = config !== undefined;
     for (let attempt = 1; ; attempt++) {
-      config ??= assertLicensed(await this.deps.tenantConfigs.get(actor.tenantId));
+      if (config === undefined) config = await this.deps.tenantConfigs.get(actor.tenantId);
       try {
         return await this.createWith(config, actor, command, idempotencyKey, requestHash);
       } catch (err) {
@@ -90,22 +90,22 @@ export class CreateVirtualSession {
         const conflict = err.code === "OPTIMISTIC_LOCK_CONFLICT";
         if (!conflict && !fromMemory) throw err;
         const fresh = await this.deps.tenantConfigs.get(actor.tenantId);
-        if (!conflict && fresh?.version === config.version) throw err;
-        config = assertLicensed(fresh);
+        if (!conflict && fresh?.version === config?.version) throw err;
+        config = fresh;
         fromMemory = false;
       }
     }
   }
 
-  /** License, consent and backend health decided on `config`; the transaction commits only while it is the stored one. */
+  /** License, consent and backend health decided on `stored`; the transaction commits only while it is the stored one. */
   private async createWith(
-    config: TenantConfig,
+    stored: TenantConfig | null,
     actor: Actor,
     command: CreateSessionCommand,
     idempotencyKey: string | undefined,
     requestHash: string,
   ): Promise<CreateSessionResult> {
-    assertLicensed(config);
+    const config = assertLicensed(stored);
     await this.assertConsent(config, command.patientId);
     const window = scheduleWindow(command);
     const healthy = await this.healthyBackends(config);

@@ -6,6 +6,7 @@
 // browsers). Their output is printed once vitest has finished, so the two do not interleave.
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
+import { relative } from "node:path";
 
 /** Runs a command, its output kept (printed later) or shown as it comes; resolves to its exit status and output. */
 const run = (cmd, args, { capture }) =>
@@ -39,6 +40,9 @@ const vitest = (
   await run("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)], { capture: false })
 ).status;
 
+/** The first line of a failure message, short enough for a log's tail. */
+const firstLine = (message) => String(message ?? "").split("\n")[0].slice(0, 300);
+
 let passed = 0;
 let failed = 0;
 for (const { name, status, out, seconds } of await checked) {
@@ -61,6 +65,13 @@ if (existsSync(report)) {
     if (file.status === "failed" && !ran) failed += 1;
   }
   if ((r.numTotalTests ?? 0) === 0) failed += 1;
+  // CI keeps only the end of its output: name each failure here, just above the summary line.
+  for (const file of r.testResults ?? []) {
+    const where = relative(process.cwd(), file.name ?? "");
+    const failures = (file.assertionResults ?? []).filter((a) => a.status === "failed");
+    if (file.status === "failed" && failures.length === 0) console.log(`failed: ${where}: ${firstLine(file.message)}`);
+    for (const a of failures) console.log(`failed: ${where} > ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+  }
 } else {
   failed += 1;
 }

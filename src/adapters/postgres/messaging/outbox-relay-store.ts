@@ -46,6 +46,14 @@ class Wakeup {
 
 /** "vcs-relay" in ASCII: the advisory lock whose holder is the one relaying replica. */
 const RELAY_LOCK_KEY = 0x7663_732d_7265_6cn.toString();
+/**
+ * The relay's connection lives as long as the process, and PostgreSQL keeps a prepared
+ * statement's generic plan until the table's statistics change. Planned while the outbox held a few
+ * rows, the mark became a scan of the whole table, kept after it grew (where autovacuum does not
+ * analyze it, never replaced): about 1,000 rows a second drained after a burst (BENCHMARKS.md,
+ * issue 23). Planning each batch for its own ids costs a fraction of a millisecond.
+ */
+const PLAN_EVERY_BATCH = "-c plan_cache_mode=force_custom_plan";
 /** Notified after outbox rows commit in a replica that does not lead (change-signals.ts). */
 export const OUTBOX_CHANNEL = "virtual_care_outbox";
 
@@ -148,7 +156,8 @@ export class PostgresLeaderRelayStore implements OutboxRelayStore {
   }
 
   private async connect(): Promise<pg.Client> {
-    const client = new GuardedClient(clientConfig(this.databaseUrl, this.tuning, "vcs-outbox-relay", "system"));
+    const config = clientConfig(this.databaseUrl, this.tuning, "vcs-outbox-relay", "system");
+    const client = new GuardedClient({ ...config, options: `${config.options ?? ""} ${PLAN_EVERY_BATCH}`.trim() });
     client.on("error", () => this.drop(client));
     client.on("end", () => this.drop(client));
     client.on("notification", () => this.wakeup.signal());

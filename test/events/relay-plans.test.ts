@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabase } from "../../src/adapters/postgres/connection/database.js";
+import { PostgresLeaderRelayStore } from "../../src/adapters/postgres/messaging/outbox-relay-store.js";
+import { eventually } from "../support/eventually.js";
+import { createTestDatabase, suitePool, type TestDatabase } from "../support/postgres.js";
+
+/**
+ * The relay's connection lives as long as the process. Its statements were once planned while the
+ * outbox held a few rows, and PostgreSQL kept that plan (a generic plan is only replaced when the
+ * table's statistics change, which never happens where autovacuum is off): after a burst the
+ * relay read the whole table for every batch it marked, and drained about 1,000 rows a second
+ * (BENCHMARKS.md, issue 23). Whatever the relay saw earlier, a batch must not scan the table.
+ */
+describe("the relay's statements on an outbox that grew after they were first planned (PostgreSQL)", () => {
+  let tdb: TestDatabase;
+  let owner: pg.Pool;
+  let store: PostgresLeaderRelayStore;
+  const dataDir = mkdtempSync(join(tmpdir(), "vcs-relay-plans-"));
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    await (await openDatabase({ databaseUrl: tdb.serviceUrl, migrationUrl: tdb.url, dataDir, migrate: true })).close();
+    owner = suitePool(tdb.url, 2);
+    store = new PostgresLeaderRelayStore(tdb.serviceUrl);
+  }, 60_000);
+  afterAll(async () => {
+    await store?.release();
+    await owner?.end();
+    await tdb?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const insertRows = (count: number) =>
+    owner.query(
+      `insert into virtual_care_outbox (id, tenant_id, aggregate_type, aggregate_id, type, data, occurred_at)
+       select gen_random_uuid(), 't', 'session', 's' || g, 'virtualcare.session.created.v1', '{"n":1}', now() from generate_series(1, $1::int) g`,
+      [count],
+    );
+  const tableStats = async () =>
+    (
+      await owner.query<{ seq_scan: string; n_tup_upd: string }>(
+        "select seq_scan, n_tup_upd from pg_stat_user_tables where relname = 'virtual_care_outbox'",
+      )
+    ).rows[0]!;
+
+  it("when the relay marked small batches of a small outbox and the outbox then grew to 100,000 rows, then reading and marking the next batch of 200 goes through indexes, not the whole table", async () => {
+    expect(await store.acquire()).toBe(true);
+    // A quiet start: a few rows, relayed two at a time, more often than PostgreSQL's five custom
+    // plans before it settles on a generic one.
+    await insertRows(300);
+    for (let pass = 0; pass < 10; pass++) {
+      const batch = await store.pending(2);
+      await store.markPublished(batch.map((m) => m.id), new Date());
+    }
+    // A backend reports its statistics when a statement ends at least a second after its last
+    // report (else within 10 s): the relay's cheap pending read, repeated, brings the report on.
+    const updatedRows = async (n: number) => {
+      await eventually(`${n} updated rows in the statistics`, async () => (await store.pending(1)) && Number((await tableStats()).n_tup_upd) === n, 15_000, 250);
+      return Number((await tableStats()).seq_scan);
+    };
+    const scansBefore = await updatedRows(20);
+    // A burst (a NATS outage, a busy hour), then the next batch, read and marked.
+    await insertRows(100_000);
+    const batch = await store.pending(200);
+    expect(batch).toHaveLength(200);
+    await store.markPublished(batch.map((m) => m.id), new Date());
+    expect(await updatedRows(220)).toBe(scansBefore);
+    const pending = await owner.query<{ n: number }>("select count(*)::int as n from virtual_care_outbox where published_at is null");
+    expect(pending.rows[0]!.n).toBe(300 - 20 + 100_000 - 200);
+  }, 60_000);
+});

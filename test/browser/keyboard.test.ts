@@ -1,7 +1,16 @@
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRig, TENANT, videoJoined, type Rig } from "../support/browser.js";
 import { focused, tabOrder, tabTo } from "../support/keyboard.js";
 
+/** The focused control once focus has arrived on the page; null if it has not within a second. */
+const focusOnPage = async (page: Page) => {
+  for (let waited = 0; ; waited += 100) {
+    const now = await focused(page);
+    if (now || waited >= 1000) return now;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
 const names = (stops: Array<{ name: string }>) => stops.map((s) => s.name);
 /** The console's header and navigation, first on every signed-in screen. */
 const CONSOLE_TOP = ["Language", "Sign out", "Today's visits", "Written visits", "Settings"];
@@ -116,7 +125,9 @@ describe("Browser: keyboard only — join, pre-call, waiting room, admission", (
     const inVideo: string[] = [];
     for (let i = 0; i < 5 && !inVideo.includes("Leave the visit"); i++) {
       await patient.keyboard.press("Tab");
-      const now = await focused(patient);
+      // Focus entering the video's frame (another origin, another renderer) reaches this page a
+      // moment after the key press: until then the page reports no focus at all.
+      const now = await focusOnPage(patient);
       inVideo.push(now ? (now.tag === "iframe" ? "(video room)" : now.name) : "(none)");
     }
     // CI twice saw the first Tab leave the document ("(none)") on a loaded machine (cause not

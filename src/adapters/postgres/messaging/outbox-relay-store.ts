@@ -65,8 +65,8 @@ const markPublished = (db: Db) =>
     .set({ publishedAt: sql`${sql.placeholder("at")}::timestamptz` })
     .where(sql`${outbox.id} = any(${sql.placeholder("ids")}::uuid[])`);
 
-/** What the relay and the webhook fan-out hand on of a row. */
-const messageColumns = {
+/** What the relay and the webhook fan-out hand on of a row (`toOutboxMessage`). */
+export const messageColumns = {
   id: outbox.id,
   seq: outbox.seq,
   tenantId: outbox.tenantId,

@@ -4,7 +4,7 @@ import type { OutboxMessage } from "../../../platform/worker-ports.js";
 import type { Db } from "../connection/database.js";
 import { outbox, webhookDeliveries, webhookEndpointStates } from "../schema.js";
 import { isUuid } from "./session-repository.js";
-import { toOutboxMessage } from "../messaging/outbox-relay-store.js";
+import { messageColumns, toOutboxMessage } from "../messaging/outbox-relay-store.js";
 
 /** "vcs-hook" in ASCII: held (for one transaction) by the one replica fanning out at a time. */
 const FAN_OUT_LOCK_KEY = 0x7663_732d_686f_6f6bn.toString();
@@ -19,7 +19,7 @@ export class PostgresWebhookStore implements WebhookStore {
   async eventsToFanOut(limit: number): Promise<OutboxMessage[] | null> {
     const locked = (await this.db.execute(sql`select pg_try_advisory_xact_lock(${FAN_OUT_LOCK_KEY}::bigint) as locked`)) as unknown as { rows: Array<{ locked: boolean }> };
     if (!locked.rows[0]?.locked) return null;
-    const rows = await this.db.select().from(outbox).where(eq(outbox.webhookPending, true)).orderBy(asc(outbox.seq)).limit(limit);
+    const rows = await this.db.select(messageColumns).from(outbox).where(eq(outbox.webhookPending, true)).orderBy(asc(outbox.seq)).limit(limit);
     return rows.map(toOutboxMessage);
   }
 

@@ -281,8 +281,9 @@ export async function buildHttpApp(options: HttpOptions): Promise<FastifyInstanc
 
   const draining = options.draining ?? (() => false);
   // While draining, clients are told to reconnect (to another replica) after each answer.
-  app.addHook("onSend", async (_req, reply) => {
+  app.addHook("onSend", (_req, reply, payload, done) => {
     if (draining()) reply.header("connection", "close");
+    done(null, payload);
   });
   await app.register(
     systemRoutes({

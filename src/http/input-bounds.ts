@@ -42,11 +42,11 @@ export interface PressureOptions {
 
 /** Installs the input bound on every route and load shedding on all but the liveness probe. */
 export async function installInputBounds(app: FastifyInstance, options: PressureOptions): Promise<void> {
-  app.addHook("preValidation", async (req, reply) => {
+  app.addHook("preValidation", (req, reply, done) => {
     const bad = exceedsInputBounds(req.query) ?? (req.body === undefined ? null : exceedsInputBounds(req.body));
-    if (bad) {
-      return reply.code(400).type("application/problem+json").send(problem(400, "VALIDATION_FAILED", `the request has ${bad}`));
-    }
+    // Answered here, so the request goes no further (Fastify's rule for a hook that sends).
+    if (bad) void reply.code(400).type("application/problem+json").send(problem(400, "VALIDATION_FAILED", `the request has ${bad}`));
+    else done();
   });
   if (options.maxEventLoopDelayMs <= 0) return;
   // A lagging event loop means every request, /healthz included, waits: shed work early with a

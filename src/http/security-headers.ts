@@ -26,7 +26,8 @@ const SCRIPT_CSP = "default-src 'none'; connect-src 'self'; frame-ancestors 'non
  */
 export function installSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions): void {
   const hsts = options.behindTls && options.hstsMaxAgeSeconds > 0 ? `max-age=${options.hstsMaxAgeSeconds}; includeSubDomains` : null;
-  app.addHook("onSend", async (req, reply) => {
+  // Callback style, not async: a hook on every answer should not cost a promise per request.
+  app.addHook("onSend", (req, reply, payload, done) => {
     reply.header("x-content-type-options", "nosniff");
     const path = (req.url ?? "").split("?")[0] ?? "";
     // Pages that set their own policy (the patient page and console: the tenant's video domains)
@@ -38,6 +39,7 @@ export function installSecurityHeaders(app: FastifyInstance, options: SecurityHe
     }
     if (hsts) reply.header("strict-transport-security", hsts);
     if (path.startsWith("/v1/")) reply.header("cache-control", "no-store");
+    done(null, payload);
   });
 }
 

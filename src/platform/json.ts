@@ -15,8 +15,14 @@ export function toJson<T>(value: T): Json<T> {
   if (value instanceof Date) return value.toISOString() as Json<T>;
   if (Array.isArray(value)) return value.map(toJson) as Json<T>;
   if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = toJson(v);
+    // A spread copy, then only the fields that hold objects (dates, lists, nested states) are
+    // replaced: on the session detail route, building every field one by one was 5 % of the
+    // service's CPU (BENCHMARKS.md, issue 23); most fields are strings and stay as copied.
+    const out = { ...value } as Record<string, unknown>;
+    for (const k in out) {
+      const v = out[k];
+      if (v !== null && typeof v === "object") out[k] = toJson(v);
+    }
     return out as Json<T>;
   }
   return value as Json<T>;

@@ -19,6 +19,8 @@ export interface ScenarioFigures {
   leastPgbench?: PgbenchResult;
   /** The service driven at half its measured throughput (scenarios with `p99AtHalfPeak`). */
   halfPeak?: LoadResult & { rate: number };
+  /** The same-statement limit driven at half of its own peak: the same share of its capacity. */
+  limitOwnHalf?: LoadResult & { rate: number };
 }
 
 /** Issue 6's targets: ratio of the limit, per scenario. */
@@ -79,7 +81,8 @@ export function ratioLine(f: ScenarioFigures): string {
   const least = l === null ? "" : `; service/least-work ${l.toFixed(2)} (${verdict(l, LEAST_TARGETS[f.key])})`;
   const leastPg = f.leastPgbench ? `, vs least-work pgbench ${(f.service.rps / f.leastPgbench.tps).toFixed(2)}` : "";
   const pg = f.pgbench ? `; vs pgbench ${(f.service.rps / f.pgbench.tps).toFixed(2)}` : "";
-  const half = f.halfPeak ? `; p99 at half peak (${f.halfPeak.rate.toFixed(0)} req/s) ${f.halfPeak.p99.toFixed(1)} ms` : "";
+  const own = f.limitOwnHalf ? ` (the limit at half of its own peak, ${f.limitOwnHalf.rate.toFixed(0)} req/s: ${f.limitOwnHalf.p99.toFixed(1)} ms)` : "";
+  const half = f.halfPeak ? `; p99 at half peak (${f.halfPeak.rate.toFixed(0)} req/s) ${f.halfPeak.p99.toFixed(1)} ms${own}` : "";
   const rss = f.service.peakRssMb < RSS_TARGET_MB ? "" : `; peak RSS ${f.service.peakRssMb.toFixed(0)} MB MISSES < ${RSS_TARGET_MB}`;
   return `  ${f.key}: service/limit ${r.toFixed(2)} (${verdict(r, TARGETS[f.key])})${pg}${least}${leastPg}${half}${rss}`;
 }

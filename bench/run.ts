@@ -148,6 +148,12 @@ async function postgresRun(ctx: BenchContext): Promise<ScenarioFigures[]> {
         // The limit at the same steady rate: a tail both share comes from the machine or the database.
         const limitHalf = await driveAtRate(limit.url, () => scenario.request(ctx), { ...load, durationSeconds: Number(args.duration), rate });
         console.log(row("", `limit at ${rate} req/s (same)`, { ...limitHalf, peakRssMb: 0, cpuMsPerRequest: NaN }, false));
+        // And at half of its own peak: the same share of its capacity as the service's run. On
+        // 2 shared cores the tail grows with the load on the machine (client, server, PostgreSQL);
+        // this line tells a tail of the service's own from one any server at that share has.
+        const limitRate = Math.max(1, Math.round(onLimit.rps / 2));
+        f.limitOwnHalf = { ...(await driveAtRate(limit.url, () => scenario.request(ctx), { ...load, durationSeconds: Number(args.duration), rate: limitRate })), rate: limitRate };
+        console.log(row("", `limit at ${limitRate} req/s (half its own)`, { ...f.limitOwnHalf, peakRssMb: 0, cpuMsPerRequest: NaN }, false));
       }
       if (scenario.pgbench) {
         f.pgbench = await runPgbench(db.url, scenario.pgbench, load.connections, Math.round(Number(args.duration)));

@@ -96,6 +96,9 @@ export async function startService(options: ServiceOptions): Promise<Child> {
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : { ALLOW_EMBEDDED_DATABASE: "true" }),
     ...(options.migrationUrl ? { MIGRATION_DATABASE_URL: options.migrationUrl } : {}),
     ...(options.fhirBaseUrl ? { FHIR_BASE_URL: options.fhirBaseUrl } : {}),
+    // For experiments only: BENCH_SERVICE_ENV='{"RELAY_POLL_INTERVAL_MS":"60000"}' changes the
+    // service's settings for one run (e.g. to rule a background worker in or out as a cost).
+    ...(JSON.parse(process.env.BENCH_SERVICE_ENV ?? "{}") as Record<string, string>),
   };
   const label = options.databaseUrl ? "service (PostgreSQL)" : "service (PGlite)";
   return startChild(label, process.execPath, [...startFlags(options.databaseUrl ? "postgres" : "pglite"), ...(options.nodeFlags ?? []), "dist/main.js"], env, await freePort());

@@ -73,3 +73,73 @@ describe("the relay's statements on an outbox that grew after they were first pl
     expect(pending.rows[0]!.n).toBe(300 - 20 + 100_000 - 200);
   }, 60_000);
 });
+
+/**
+ * Marking a row published leaves its entry in the pending index until VACUUM. Under row-level
+ * security the planner chose a bitmap scan for the pending read, which never marks those entries
+ * dead: every batch read again every row published since the last VACUUM, and during a burst of
+ * other writers the relay fell behind (BENCHMARKS.md, issue 23, fifth pass).
+ */
+describe("the relay's pending read after many rows were published (PostgreSQL)", () => {
+  let tdb: TestDatabase;
+  let owner: pg.Pool;
+  let store: PostgresLeaderRelayStore;
+  const dataDir = mkdtempSync(join(tmpdir(), "vcs-relay-dead-"));
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    await (await openDatabase({ databaseUrl: tdb.serviceUrl, migrationUrl: tdb.url, dataDir, migrate: true })).close();
+    owner = suitePool(tdb.url, 2);
+    store = new PostgresLeaderRelayStore(tdb.serviceUrl);
+  }, 60_000);
+  afterAll(async () => {
+    await store?.release();
+    await owner?.end();
+    await tdb?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const insertRows = (count: number) =>
+    owner.query(
+      `insert into virtual_care_outbox (id, tenant_id, aggregate_type, aggregate_id, type, data, occurred_at)
+       select gen_random_uuid(), 't', 'session', 's' || g, 'virtualcare.session.created.v1', '{"n":1}', now() from generate_series(1, $1::int) g`,
+      [count],
+    );
+  const heapBlocks = async () =>
+    Number((await owner.query<{ b: string }>("select heap_blks_hit + coalesce(heap_blks_read, 0) as b from pg_statio_user_tables where relname = 'virtual_care_outbox'")).rows[0]!.b);
+  /**
+   * The table blocks one relay read touches. A backend reports its statistics when a statement
+   * ends at least a second after its last report (else within 10 s): wait a second, read, and
+   * wait for the report.
+   */
+  const blocksOf = async (read: () => Promise<unknown>) => {
+    await new Promise((r) => setTimeout(r, 1100));
+    await store.pending(1);
+    let before = await heapBlocks();
+    await eventually("the statistics settle", async () => {
+      const now = await heapBlocks();
+      const settled = now === before;
+      before = now;
+      return settled;
+    }, 15_000, 1100);
+    await new Promise((r) => setTimeout(r, 1100));
+    await read();
+    await eventually("the read's statistics", async () => (await heapBlocks()) !== before, 15_000, 250);
+    return (await heapBlocks()) - before;
+  };
+
+  it("when the relay published 40,000 rows and no VACUUM ran since, then reading the next batch of 200 does not read those rows again", async () => {
+    expect(await store.acquire()).toBe(true);
+    await insertRows(40_000);
+    for (;;) {
+      const batch = await store.pending(1000);
+      if (batch.length === 0) break;
+      await store.markPublished(batch.map((m) => m.id), new Date());
+    }
+    await insertRows(300);
+    const blocks = await blocksOf(async () => expect(await store.pending(200)).toHaveLength(200));
+    // 200 rows of about 300 bytes fill a handful of table blocks; the 40,000 published rows fill
+    // about 1,500: a read that went through them again would touch those.
+    expect(blocks).toBeLessThan(100);
+  }, 120_000);
+});

@@ -55,6 +55,16 @@ const RELAY_LOCK_KEY = 0x7663_732d_7265_6cn.toString();
  * issue 23). Planning each batch for its own ids costs a fraction of a millisecond.
  */
 const PLAN_EVERY_BATCH = "-c plan_cache_mode=force_custom_plan";
+/**
+ * Marking a row published leaves its entry in the pending index (a partial index on `seq` where
+ * `published_at is null`) until VACUUM. An ordered index scan marks such entries dead as it passes
+ * them, so the next batch skips them; a bitmap scan never does. Under row-level security the
+ * planner chose a bitmap scan and a sort for the pending read: every batch then re-read every row
+ * published since the last VACUUM (62,000 index entries for 200 rows; 125,000–139,000 buffers and
+ * 60–90 ms per batch during a burst of other writers), and the relay fell behind (BENCHMARKS.md,
+ * issue 23, fifth pass). This connection sends nothing that a bitmap scan would serve better.
+ */
+const ORDERED_INDEX_SCANS = "-c enable_bitmapscan=off";
 /** Notified after outbox rows commit in a replica that does not lead (change-signals.ts). */
 export const OUTBOX_CHANNEL = "virtual_care_outbox";
 
@@ -183,7 +193,7 @@ export class PostgresLeaderRelayStore implements OutboxRelayStore {
 
   private async connect(): Promise<pg.Client> {
     const config = clientConfig(this.databaseUrl, this.tuning, "vcs-outbox-relay", "system");
-    const client = new GuardedClient({ ...config, options: `${config.options ?? ""} ${PLAN_EVERY_BATCH}`.trim() });
+    const client = new GuardedClient({ ...config, options: `${config.options ?? ""} ${PLAN_EVERY_BATCH} ${ORDERED_INDEX_SCANS}`.trim() });
     client.on("error", () => this.drop(client));
     client.on("end", () => this.drop(client));
     client.on("notification", () => this.wakeup.signal());

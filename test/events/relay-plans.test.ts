@@ -16,60 +16,37 @@ import { createTestDatabase, suitePool, type TestDatabase } from "../support/pos
  * (BENCHMARKS.md, issue 23). Whatever the relay saw earlier, a batch must not scan the table.
  */
 describe("the relay's statements on an outbox that grew after they were first planned (PostgreSQL)", () => {
-  let tdb: TestDatabase;
-  let owner: pg.Pool;
-  let store: PostgresLeaderRelayStore;
-  const dataDir = mkdtempSync(join(tmpdir(), "vcs-relay-plans-"));
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase();
-    await (await openDatabase({ databaseUrl: tdb.serviceUrl, migrationUrl: tdb.url, dataDir, migrate: true })).close();
-    owner = suitePool(tdb.url, 2);
-    store = new PostgresLeaderRelayStore(tdb.serviceUrl);
-  }, 60_000);
-  afterAll(async () => {
-    await store?.release();
-    await owner?.end();
-    await tdb?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  const insertRows = (count: number) =>
-    owner.query(
-      `insert into virtual_care_outbox (id, tenant_id, aggregate_type, aggregate_id, type, data, occurred_at)
-       select gen_random_uuid(), 't', 'session', 's' || g, 'virtualcare.session.created.v1', '{"n":1}', now() from generate_series(1, $1::int) g`,
-      [count],
-    );
+  const db = relayOnFreshDatabase();
   const tableStats = async () =>
     (
-      await owner.query<{ seq_scan: string; n_tup_upd: string }>(
+      await db.owner.query<{ seq_scan: string; n_tup_upd: string }>(
         "select seq_scan, n_tup_upd from pg_stat_user_tables where relname = 'virtual_care_outbox'",
       )
     ).rows[0]!;
 
   it("when the relay marked small batches of a small outbox and the outbox then grew to 100,000 rows, then reading and marking the next batch of 200 goes through indexes, not the whole table", async () => {
-    expect(await store.acquire()).toBe(true);
+    expect(await db.store.acquire()).toBe(true);
     // A quiet start: a few rows, relayed two at a time, more often than PostgreSQL's five custom
     // plans before it settles on a generic one.
-    await insertRows(300);
+    await db.insertRows(300);
     for (let pass = 0; pass < 10; pass++) {
-      const batch = await store.pending(2);
-      await store.markPublished(batch.map((m) => m.id), new Date());
+      const batch = await db.store.pending(2);
+      await db.store.markPublished(batch.map((m) => m.id), new Date());
     }
     // A backend reports its statistics when a statement ends at least a second after its last
     // report (else within 10 s): the relay's cheap pending read, repeated, brings the report on.
     const updatedRows = async (n: number) => {
-      await eventually(`${n} updated rows in the statistics`, async () => (await store.pending(1)) && Number((await tableStats()).n_tup_upd) === n, 15_000, 250);
+      await eventually(`${n} updated rows in the statistics`, async () => (await db.store.pending(1)) && Number((await tableStats()).n_tup_upd) === n, 15_000, 250);
       return Number((await tableStats()).seq_scan);
     };
     const scansBefore = await updatedRows(20);
     // A burst (a NATS outage, a busy hour), then the next batch, read and marked.
-    await insertRows(100_000);
-    const batch = await store.pending(200);
+    await db.insertRows(100_000);
+    const batch = await db.store.pending(200);
     expect(batch).toHaveLength(200);
-    await store.markPublished(batch.map((m) => m.id), new Date());
+    await db.store.markPublished(batch.map((m) => m.id), new Date());
     expect(await updatedRows(220)).toBe(scansBefore);
-    const pending = await owner.query<{ n: number }>("select count(*)::int as n from virtual_care_outbox where published_at is null");
+    const pending = await db.owner.query<{ n: number }>("select count(*)::int as n from virtual_care_outbox where published_at is null");
     expect(pending.rows[0]!.n).toBe(300 - 20 + 100_000 - 200);
   }, 60_000);
 });
@@ -81,32 +58,9 @@ describe("the relay's statements on an outbox that grew after they were first pl
  * other writers the relay fell behind (BENCHMARKS.md, issue 23, fifth pass).
  */
 describe("the relay's pending read after many rows were published (PostgreSQL)", () => {
-  let tdb: TestDatabase;
-  let owner: pg.Pool;
-  let store: PostgresLeaderRelayStore;
-  const dataDir = mkdtempSync(join(tmpdir(), "vcs-relay-dead-"));
-
-  beforeAll(async () => {
-    tdb = await createTestDatabase();
-    await (await openDatabase({ databaseUrl: tdb.serviceUrl, migrationUrl: tdb.url, dataDir, migrate: true })).close();
-    owner = suitePool(tdb.url, 2);
-    store = new PostgresLeaderRelayStore(tdb.serviceUrl);
-  }, 60_000);
-  afterAll(async () => {
-    await store?.release();
-    await owner?.end();
-    await tdb?.drop();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-
-  const insertRows = (count: number) =>
-    owner.query(
-      `insert into virtual_care_outbox (id, tenant_id, aggregate_type, aggregate_id, type, data, occurred_at)
-       select gen_random_uuid(), 't', 'session', 's' || g, 'virtualcare.session.created.v1', '{"n":1}', now() from generate_series(1, $1::int) g`,
-      [count],
-    );
+  const db = relayOnFreshDatabase();
   const heapBlocks = async () =>
-    Number((await owner.query<{ b: string }>("select heap_blks_hit + coalesce(heap_blks_read, 0) as b from pg_statio_user_tables where relname = 'virtual_care_outbox'")).rows[0]!.b);
+    Number((await db.owner.query<{ b: string }>("select heap_blks_hit + coalesce(heap_blks_read, 0) as b from pg_statio_user_tables where relname = 'virtual_care_outbox'")).rows[0]!.b);
   /**
    * The table blocks one relay read touches. A backend reports its statistics when a statement
    * ends at least a second after its last report (else within 10 s): wait a second, read, and
@@ -114,7 +68,7 @@ describe("the relay's pending read after many rows were published (PostgreSQL)",
    */
   const blocksOf = async (read: () => Promise<unknown>) => {
     await new Promise((r) => setTimeout(r, 1100));
-    await store.pending(1);
+    await db.store.pending(1);
     let before = await heapBlocks();
     await eventually("the statistics settle", async () => {
       const now = await heapBlocks();
@@ -129,17 +83,49 @@ describe("the relay's pending read after many rows were published (PostgreSQL)",
   };
 
   it("when the relay published 40,000 rows and no VACUUM ran since, then reading the next batch of 200 does not read those rows again", async () => {
-    expect(await store.acquire()).toBe(true);
-    await insertRows(40_000);
+    expect(await db.store.acquire()).toBe(true);
+    await db.insertRows(40_000);
     for (;;) {
-      const batch = await store.pending(1000);
+      const batch = await db.store.pending(1000);
       if (batch.length === 0) break;
-      await store.markPublished(batch.map((m) => m.id), new Date());
+      await db.store.markPublished(batch.map((m) => m.id), new Date());
     }
-    await insertRows(300);
-    const blocks = await blocksOf(async () => expect(await store.pending(200)).toHaveLength(200));
+    await db.insertRows(300);
+    const blocks = await blocksOf(async () => expect(await db.store.pending(200)).toHaveLength(200));
     // 200 rows of about 300 bytes fill a handful of table blocks; the 40,000 published rows fill
     // about 1,500: a read that went through them again would touch those.
     expect(blocks).toBeLessThan(100);
   }, 120_000);
 });
+
+/**
+ * A migrated database of the suite's own, the relay's store on it (as the service's role), and
+ * the owner's pool to write and inspect the outbox; made before the suite's tests, dropped after.
+ */
+function relayOnFreshDatabase() {
+  let tdb: TestDatabase | undefined;
+  const dataDir = mkdtempSync(join(tmpdir(), "vcs-relay-plans-"));
+  const db = {
+    owner: undefined as unknown as pg.Pool,
+    store: undefined as unknown as PostgresLeaderRelayStore,
+    insertRows: (count: number) =>
+      db.owner.query(
+        `insert into virtual_care_outbox (id, tenant_id, aggregate_type, aggregate_id, type, data, occurred_at)
+         select gen_random_uuid(), 't', 'session', 's' || g, 'virtualcare.session.created.v1', '{"n":1}', now() from generate_series(1, $1::int) g`,
+        [count],
+      ),
+  };
+  beforeAll(async () => {
+    tdb = await createTestDatabase();
+    await (await openDatabase({ databaseUrl: tdb.serviceUrl, migrationUrl: tdb.url, dataDir, migrate: true })).close();
+    db.owner = suitePool(tdb.url, 2);
+    db.store = new PostgresLeaderRelayStore(tdb.serviceUrl);
+  }, 60_000);
+  afterAll(async () => {
+    await db.store?.release();
+    await db.owner?.end();
+    await tdb?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  return db;
+}

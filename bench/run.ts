@@ -207,6 +207,8 @@ async function pgliteRun(ctx: BenchContext): Promise<void> {
 
 async function main(): Promise<void> {
   console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${(totalmem() / 2 ** 30).toFixed(1)} GB, Node ${process.version}`);
+  // An experiment's settings are part of its figures (bench/service.ts).
+  if (process.env.BENCH_SERVICE_ENV) console.log(`BENCH_SERVICE_ENV=${process.env.BENCH_SERVICE_ENV} (the service runs with these settings changed)`);
   buildService();
   const ctx = await context();
   if (args["capture-sql"]) {

@@ -5,7 +5,6 @@ import { isWarmUp } from "./warm-up.js";
 /** Prometheus metrics on a registry of this app's own (no global state shared between test apps). */
 export class HttpMetrics {
   private readonly duration;
-  private readonly children = new Map<string, { observe(value: number): void }>();
 
   /** `registry`: the service's own, shared with the collectors the composition root adds. */
   constructor(readonly registry = new Registry()) {
@@ -22,25 +21,14 @@ export class HttpMetrics {
   }
 
   install(app: FastifyInstance): void {
+    // Callback style, not async: a hook on every answer should not cost a promise per request.
     app.addHook("onResponse", (req, reply, done) => {
-      if (!isWarmUp(req)) this.observe(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+      if (!isWarmUp(req)) {
+        // The route pattern, never the concrete URL: ids would explode the label set.
+        const route = req.routeOptions.url ?? "unmatched";
+        this.duration.observe({ method: req.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      }
       done();
     });
-  }
-
-  /**
-   * The histogram's child per label set, looked up by one string key: prom-client hashes the
-   * label object on every observe otherwise. Bounded: methods × route patterns × status codes.
-   */
-  private observe(method: string, url: string | undefined, status: number, seconds: number): void {
-    // The route pattern, never the concrete URL: ids would explode the label set.
-    const route = url ?? "unmatched";
-    const key = `${method} ${status} ${route}`;
-    let child = this.children.get(key);
-    if (!child) {
-      child = this.duration.labels({ method, route, status_code: String(status) });
-      this.children.set(key, child);
-    }
-    child.observe(seconds);
   }
 }

@@ -63,7 +63,13 @@ describe("Browser: the patient's journey from the link to the end of the visit",
     const announcer = page.getByTestId("announcer");
     await page.waitForFunction(() => document.querySelector("[data-testid=announcer]")?.textContent === "You are in the visit now.");
     await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => document.activeElement?.closest(".video-stage") !== null)).toBe(true);
+    // Focus that enters the video's frame (another origin, another renderer) reaches the page a
+    // moment after the key press (as in keyboard.test.ts): up to a second for it to arrive.
+    const onStage = await page.waitForFunction(() => document.activeElement?.closest(".video-stage") !== null, undefined, { timeout: 1000 }).then(
+      () => true,
+      () => false,
+    );
+    expect(onStage).toBe(true);
 
     await call("POST", `/v1/sessions/${visit.sessionId}/end`);
     await page.locator("[data-screen=refused-ended]").waitFor({ timeout: 2_000 });
